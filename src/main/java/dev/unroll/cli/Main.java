@@ -1,0 +1,38 @@
+package dev.unroll.cli;
+
+import dev.unroll.job.JobException;
+import dev.unroll.model.ModelException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code unroll} command line: one subcommand per verb of spec/cli.md, plus a few more. */
+@Command(name = "unroll", mixinStandardHelpOptions = true, version = "unroll 0.1.0",
+        description = "Backpropagation through time on sequences streaming through Kafka, with Flink.",
+        subcommands = {GradientCommand.class, TrainCommand.class, KeysCommand.class})
+public final class Main implements Runnable {
+    /** Exit code for bad input: a file, record or job that breaks the contract. */
+    public static final int BAD_INPUT = 2;
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs a command line and returns its exit code (tests call this in-process). */
+    public static int run(String... args) {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            if (e instanceof ModelException || e instanceof JobException) {
+                cmd.getErr().println(e.getMessage());
+                return BAD_INPUT;
+            }
+            cmd.getErr().println("unroll " + cmd.getCommandName() + ": " + e);
+            return 1;
+        });
+        return cli.execute(args);
+    }
+
+    @Override
+    public void run() {
+        new CommandLine(this).usage(System.out);
+    }
+}

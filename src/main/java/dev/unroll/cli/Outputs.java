@@ -1,0 +1,38 @@
+package dev.unroll.cli;
+
+import dev.unroll.job.JobConfig;
+import dev.unroll.model.Network;
+import dev.unroll.model.NetworkJson;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** Writing results: whole files or nothing, each network saying where it came from. */
+final class Outputs {
+    private Outputs() {
+    }
+
+    static Map<String, Object> provenance(JobConfig config, String producedBy, long version, long sequences) {
+        Map<String, Object> p = new LinkedHashMap<>();
+        p.put("job", config.name());
+        p.put("producedBy", "unroll " + producedBy);
+        p.put("version", version);
+        p.put("sequencesTrained", sequences);
+        p.put("writtenAt", Instant.now().toString());
+        return p;
+    }
+
+    /** Writes through a temporary file and a rename, so a reader never sees half a network. */
+    static void writeNetwork(Path out, Network net, Map<String, Object> provenance) throws IOException {
+        Path dir = out.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        Path tmp = Files.createTempFile(dir, ".unroll-", ".tmp");
+        Files.writeString(tmp, NetworkJson.write(net, provenance));
+        Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+}

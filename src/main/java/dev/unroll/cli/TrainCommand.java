@@ -1,0 +1,47 @@
+package dev.unroll.cli;
+
+import dev.unroll.job.JobConfig;
+import dev.unroll.model.Network;
+import dev.unroll.model.NetworkJson;
+import dev.unroll.model.Sequence;
+import dev.unroll.model.SequenceFile;
+import dev.unroll.model.Sgd;
+import dev.unroll.model.Trainer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+@Command(name = "train", description = "The offline reference trainer: a plain loop over a .jsonl file, no Flink, no Kafka.")
+final class TrainCommand implements Callable<Integer> {
+    @Option(names = "--job", required = true, description = "the job file (YAML)")
+    Path job;
+
+    @Option(names = "--data", required = true, description = "sequences, one JSON per line")
+    Path data;
+
+    @Option(names = "--out", required = true, description = "where to write the final network (network.json format)")
+    Path out;
+
+    @Option(names = "--quiet", description = "no progress on stderr")
+    boolean quiet;
+
+    @Override
+    public Integer call() throws Exception {
+        JobConfig config = JobConfig.read(job);
+        Network initial = config.loadNetwork();
+        Trainer trainer = new Trainer(initial, new Sgd(config.sgdSettings()), config.get(JobConfig.BATCH_SIZE));
+        Progress progress = new Progress("train", quiet);
+        try (SequenceFile sequences = new SequenceFile(data, initial, config.limits())) {
+            for (Sequence seq : sequences) {
+                trainer.add(seq);
+                progress.update(trainer.version(), trainer.sequencesTrained(), trainer.lastBatchLoss());
+            }
+        }
+        Network result = trainer.finish();
+        progress.done(trainer.version(), trainer.sequencesTrained(), trainer.lastBatchLoss());
+        Outputs.writeNetwork(out, result, Outputs.provenance(config, "train", trainer.version(), trainer.sequencesTrained()));
+        return 0;
+    }
+}

@@ -1,0 +1,225 @@
+package dev.unroll.job;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.unroll.model.Limits;
+import dev.unroll.model.Network;
+import dev.unroll.model.NetworkJson;
+import dev.unroll.model.Sgd;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A training job, read from one YAML file. Every key is declared once in {@link #KEYS} with its
+ * meaning, default and check; an unknown key or a bad value is an error naming the file and key.
+ * Two sections are free-form and checked by their users: {@code task} (the generator of
+ * {@code produce}) and {@code kafka} (client properties such as security settings, passed to
+ * every Kafka client the job makes).
+ */
+public final class JobConfig {
+    public static final JobKey<String> NAME = new JobKey<>("name", "a name", null, JobKey.text(), v -> null,
+            "the job's name, used in topic names and provenance (default: the file name without .yaml)");
+    public static final JobKey<String> NETWORK = new JobKey<>("network", "a path", null, JobKey.text(), v -> null,
+            "the initial network, model.md format, relative to the job file (required)");
+    public static final JobKey<Integer> BATCH_SIZE = new JobKey<>("training.batchSize", "a whole number", 16,
+            JobKey.integer(), v -> v >= 1 ? null : "must be at least 1", "sequences per update");
+    public static final JobKey<Double> LEARNING_RATE = new JobKey<>("training.learningRate", "a number", 0.1,
+            JobKey.number(), v -> v > 0 ? null : "must be positive",
+            "param -= learningRate * (sum of gradients over the batch) / batchSize");
+    public static final JobKey<Double> MOMENTUM = new JobKey<>("training.momentum", "a number", 0.0,
+            JobKey.number(), v -> v >= 0 && v < 1 ? null : "must be in [0, 1)",
+            "heavy-ball momentum on the averaged gradient; 0 is plain gradient descent");
+    public static final JobKey<Double> CLIP_NORM = new JobKey<>("training.clipNorm", "a number", 0.0,
+            JobKey.number(), v -> v >= 0 ? null : "must be 0 (off) or positive",
+            "scale the averaged gradient down to this Euclidean norm when above it; 0 is off");
+    public static final JobKey<Boolean> LEARN_INITIAL_STATE = new JobKey<>("training.learnInitialState",
+            "true or false", true, JobKey.bool(), v -> null,
+            "false freezes the initial states at the network file's values");
+    public static final JobKey<Integer> MAX_UNITS = new JobKey<>("limits.maxUnits", "a whole number",
+            Limits.DEFAULT.maxUnits(), JobKey.integer(), v -> v >= 1 ? null : "must be at least 1",
+            "a network or record with more units is rejected");
+    public static final JobKey<Integer> MAX_STEPS = new JobKey<>("limits.maxSteps", "a whole number",
+            Limits.DEFAULT.maxSteps(), JobKey.integer(), v -> v >= 1 ? null : "must be at least 1",
+            "a sequence with more steps is rejected (dead-lettered when streaming)");
+    public static final JobKey<Integer> MAX_RECORD_BYTES = new JobKey<>("limits.maxRecordBytes", "a whole number",
+            16 << 20, JobKey.integer(), v -> v >= 64 ? null : "must be at least 64",
+            "a Kafka record larger than this is dead-lettered unread");
+    public static final JobKey<Integer> PARALLELISM = new JobKey<>("stream.parallelism", "a whole number", 2,
+            JobKey.integer(), v -> v >= 1 ? null : "must be at least 1",
+            "parallel instances of the BPTT operator (each batch is split into this many shards)");
+    public static final JobKey<Long> CHECKPOINT_INTERVAL = new JobKey<>("stream.checkpointIntervalMs",
+            "a whole number", 10_000L, JobKey.longInteger(), v -> v >= 0 ? null : "must be 0 (off) or positive",
+            "Flink checkpoint interval of the live job in milliseconds; 0 turns checkpoints off");
+    public static final JobKey<Long> BUFFER_TIMEOUT = new JobKey<>("stream.bufferTimeoutMs", "a whole number",
+            1L, JobKey.longInteger(), v -> v >= 0 ? null : "must be 0 or positive",
+            "Flink network buffer flush interval; each synchronous update crosses it several times");
+    public static final JobKey<String> SEQUENCES_TOPIC = new JobKey<>("topics.sequences", "a topic name", null,
+            JobKey.text(), JobConfig::checkTopic, "input sequences (default unroll.NAME.sequences)");
+    public static final JobKey<String> PARAMETERS_TOPIC = new JobKey<>("topics.parameters", "a topic name", null,
+            JobKey.text(), JobConfig::checkTopic, "parameter versions, written by the aggregator (default unroll.NAME.parameters)");
+    public static final JobKey<String> DEAD_LETTER_TOPIC = new JobKey<>("topics.deadLetters", "a topic name", null,
+            JobKey.text(), JobConfig::checkTopic, "rejected records with their reason (default unroll.NAME.dead-letters)");
+    public static final JobKey<Integer> PARTITIONS = new JobKey<>("topics.partitions", "a whole number", 2,
+            JobKey.integer(), v -> v >= 1 ? null : "must be at least 1",
+            "partitions of the sequences topic when the job creates it");
+
+    public static final List<JobKey<?>> KEYS = List.of(NAME, NETWORK, BATCH_SIZE, LEARNING_RATE, MOMENTUM, CLIP_NORM,
+            LEARN_INITIAL_STATE, MAX_UNITS, MAX_STEPS, MAX_RECORD_BYTES, PARALLELISM, CHECKPOINT_INTERVAL,
+            BUFFER_TIMEOUT, SEQUENCES_TOPIC, PARAMETERS_TOPIC, DEAD_LETTER_TOPIC, PARTITIONS);
+    /** Sections whose contents are checked by whoever uses them. */
+    private static final List<String> FREE_SECTIONS = List.of("task", "kafka");
+
+    private final Path file;
+    private final Map<String, Object> values;
+    private final Map<String, Object> task;
+    private final Map<String, String> kafka;
+
+    private JobConfig(Path file, Map<String, Object> values, Map<String, Object> task, Map<String, String> kafka) {
+        this.file = file;
+        this.values = values;
+        this.task = task;
+        this.kafka = kafka;
+    }
+
+    public static JobConfig read(Path file) {
+        String source = file.toString();
+        JsonNode root;
+        try {
+            root = new ObjectMapper(new YAMLFactory()).readTree(Files.readString(file));
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new JobException(source, "", "no such file");
+        } catch (IOException e) {
+            throw new JobException(source, "", "not valid YAML: " + e.getMessage().lines().findFirst().orElse(""));
+        }
+        if (root == null || !root.isObject()) {
+            throw new JobException(source, "", "must be a YAML mapping of keys");
+        }
+        Map<String, JsonNode> given = new LinkedHashMap<>();
+        Map<String, Object> task = Map.of();
+        Map<String, String> kafka = Map.of();
+        for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            if (e.getKey().equals("task")) {
+                task = freeSection(source, "task", e.getValue());
+            } else if (e.getKey().equals("kafka")) {
+                kafka = kafkaSection(source, e.getValue());
+            } else {
+                flatten(e.getKey(), e.getValue(), given);
+            }
+        }
+        Map<String, Object> values = new LinkedHashMap<>();
+        for (JobKey<?> key : KEYS) {
+            JsonNode node = given.remove(key.path);
+            values.put(key.path, node == null || node.isNull() ? key.defaultValue : key.read(node, source));
+        }
+        if (!given.isEmpty()) {
+            String unknown = given.keySet().iterator().next();
+            throw new JobException(source, unknown, "unknown key (run `unroll keys` for the list)");
+        }
+        if (values.get(NETWORK.path) == null) {
+            throw new JobException(source, NETWORK.path, "missing: the job needs its initial network");
+        }
+        if (values.get(NAME.path) == null) {
+            values.put(NAME.path, file.getFileName().toString().replaceFirst("\\.ya?ml$", ""));
+        }
+        String name = (String) values.get(NAME.path);
+        if (values.get(SEQUENCES_TOPIC.path) == null) {
+            values.put(SEQUENCES_TOPIC.path, "unroll." + name + ".sequences");
+        }
+        if (values.get(PARAMETERS_TOPIC.path) == null) {
+            values.put(PARAMETERS_TOPIC.path, "unroll." + name + ".parameters");
+        }
+        if (values.get(DEAD_LETTER_TOPIC.path) == null) {
+            values.put(DEAD_LETTER_TOPIC.path, "unroll." + name + ".dead-letters");
+        }
+        return new JobConfig(file.toAbsolutePath().normalize(), values, task, kafka);
+    }
+
+    private static void flatten(String path, JsonNode node, Map<String, JsonNode> into) {
+        boolean section = KEYS.stream().anyMatch(k -> k.path.startsWith(path + "."));
+        if (section && node.isObject()) {
+            for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                flatten(path + "." + e.getKey(), e.getValue(), into);
+            }
+        } else {
+            into.put(path, node);
+        }
+    }
+
+    private static Map<String, Object> freeSection(String source, String name, JsonNode node) {
+        if (!node.isObject()) {
+            throw new JobException(source, name, "must be a section of keys");
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, Object> map = new ObjectMapper().convertValue(node, LinkedHashMap.class);
+        return Collections.unmodifiableMap(map);
+    }
+
+    private static Map<String, String> kafkaSection(String source, JsonNode node) {
+        if (!node.isObject()) {
+            throw new JobException(source, "kafka", "must be a section of Kafka client properties");
+        }
+        Map<String, String> props = new LinkedHashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            if (e.getValue().isContainerNode()) {
+                throw new JobException(source, "kafka." + e.getKey(), "must be a plain value");
+            }
+            props.put(e.getKey(), e.getValue().asText());
+        }
+        return Collections.unmodifiableMap(props);
+    }
+
+    private static String checkTopic(String topic) {
+        return topic.matches("[a-zA-Z0-9._-]{1,249}") ? null : "must be a legal Kafka topic name";
+    }
+
+    @SuppressWarnings("unchecked")
+    public <T> T get(JobKey<T> key) {
+        return (T) values.get(key.path);
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    public String name() {
+        return get(NAME);
+    }
+
+    public Path networkPath() {
+        return file.getParent().resolve(get(NETWORK)).normalize();
+    }
+
+    public Limits limits() {
+        return new Limits(get(MAX_UNITS), get(MAX_STEPS));
+    }
+
+    public Sgd.Settings sgdSettings() {
+        return new Sgd.Settings(get(LEARNING_RATE), get(MOMENTUM), get(CLIP_NORM), get(LEARN_INITIAL_STATE));
+    }
+
+    /** The job's initial network, read and validated. */
+    public Network loadNetwork() {
+        return NetworkJson.read(networkPath(), limits());
+    }
+
+    /** The {@code task} section, for the sequence generator; empty when absent. */
+    public Map<String, Object> task() {
+        return task;
+    }
+
+    /** Kafka client properties from the {@code kafka} section. */
+    public Map<String, String> kafka() {
+        return kafka;
+    }
+}

@@ -1,0 +1,110 @@
+package dev.unroll.kafka;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/** Client settings shared by the job and the tests, sized for records up to {@link EmbeddedKafka#MAX_MESSAGE_BYTES}. */
+public final class KafkaClients {
+
+    private static final String MAX_BYTES = String.valueOf(EmbeddedKafka.MAX_MESSAGE_BYTES);
+
+    private KafkaClients() {
+    }
+
+    /**
+     * A byte[] producer that waits for the write to be durable and sends at once: Kafka 4 lingers
+     * 5 ms by default, which every synchronous parameter update would pay.
+     */
+    public static Properties producerProps(String bootstrap) {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.LINGER_MS_CONFIG, "0");
+        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, MAX_BYTES);
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        return p;
+    }
+
+    /** A byte[] consumer in {@code groupId} that starts from the earliest offset when the group has none. */
+    public static Properties consumerProps(String bootstrap, String groupId) {
+        Properties p = groupLessConsumerProps(bootstrap);
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
+        return p;
+    }
+
+    private static Properties groupLessConsumerProps(String bootstrap) {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, MAX_BYTES);
+        p.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, MAX_BYTES);
+        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        return p;
+    }
+
+    /**
+     * Reads {@code topic} from the beginning up to its end offsets at call time, without a consumer group,
+     * partition after partition, each in offset order. An absent topic reads as empty.
+     *
+     * @throws TimeoutException if the end offsets are not reached within {@code timeout}
+     */
+    public static List<ConsumerRecord<byte[], byte[]>> readAll(String bootstrap, String topic, Duration timeout) {
+        Properties props = groupLessConsumerProps(bootstrap);
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        props.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props)) {
+            List<PartitionInfo> infos = consumer.partitionsFor(topic, timeout);
+            if (infos == null || infos.isEmpty()) {
+                return List.of();
+            }
+            List<TopicPartition> partitions = infos.stream().map(i -> new TopicPartition(topic, i.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions, remaining(deadline));
+            List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+            while (!reached(consumer, end, deadline)) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(remaining(deadline))) {
+                    if (r.offset() < end.get(new TopicPartition(r.topic(), r.partition()))) {
+                        records.add(r);
+                    }
+                }
+            }
+            records.sort(Comparator.<ConsumerRecord<byte[], byte[]>>comparingInt(ConsumerRecord::partition)
+                    .thenComparingLong(ConsumerRecord::offset));
+            return records;
+        }
+    }
+
+    private static boolean reached(KafkaConsumer<?, ?> consumer, Map<TopicPartition, Long> end, long deadline) {
+        for (Map.Entry<TopicPartition, Long> e : end.entrySet()) {
+            if (consumer.position(e.getKey(), remaining(deadline)) < e.getValue()) {
+                if (System.nanoTime() >= deadline) {
+                    throw new TimeoutException("reading " + e.getKey() + " did not reach offset " + e.getValue());
+                }
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static Duration remaining(long deadline) {
+        return Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
+    }
+}

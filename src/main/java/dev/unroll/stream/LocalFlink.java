@@ -1,0 +1,50 @@
+package dev.unroll.stream;
+
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.JobManagerOptions;
+import org.apache.flink.configuration.MemorySize;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.configuration.TaskManagerOptions;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+/** The embedded Flink: a MiniCluster in this JVM, small and reachable on the loopback interface only. */
+public final class LocalFlink {
+
+    /**
+     * Milliseconds a network buffer may wait before it is sent. Flink's default of 100 ms is paid on
+     * every hop of the synchronous parameter loop; 1 ms keeps records moving while still batching.
+     */
+    public static final long BUFFER_TIMEOUT_MS = 1;
+
+    private static final String LOOPBACK = "127.0.0.1";
+
+    private LocalFlink() {
+    }
+
+    /** One TaskManager with {@code slots} slots, modest memory, every endpoint bound to 127.0.0.1. */
+    public static Configuration miniClusterConfig(int slots) {
+        Configuration config = new Configuration();
+        config.set(TaskManagerOptions.MINI_CLUSTER_NUM_TASK_MANAGERS, 1);
+        config.set(TaskManagerOptions.NUM_TASK_SLOTS, slots);
+        config.set(TaskManagerOptions.MANAGED_MEMORY_SIZE, MemorySize.parse("64m"));
+        config.set(TaskManagerOptions.NETWORK_MEMORY_MIN, MemorySize.parse("32m"));
+        config.set(TaskManagerOptions.NETWORK_MEMORY_MAX, MemorySize.parse("32m"));
+        config.set(JobManagerOptions.ADDRESS, LOOPBACK);
+        config.set(JobManagerOptions.BIND_HOST, LOOPBACK);
+        config.set(TaskManagerOptions.HOST, LOOPBACK);
+        config.set(TaskManagerOptions.BIND_HOST, LOOPBACK);
+        config.set(RestOptions.ADDRESS, LOOPBACK);
+        config.set(RestOptions.BIND_ADDRESS, LOOPBACK);
+        // a random port: several clusters (tests, concurrent commands) can run on one machine
+        config.set(RestOptions.BIND_PORT, "0");
+        return config;
+    }
+
+    /** A local environment of the given default parallelism on a MiniCluster with at least two slots. */
+    public static StreamExecutionEnvironment create(int parallelism) {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(
+                parallelism, miniClusterConfig(Math.max(2, parallelism)));
+        env.setBufferTimeout(BUFFER_TIMEOUT_MS);
+        return env;
+    }
+}
