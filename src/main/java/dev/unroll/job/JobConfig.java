@@ -59,8 +59,8 @@ public final class JobConfig {
             "a whole number", 10_000L, JobKey.longInteger(), v -> v >= 0 ? null : "must be 0 (off) or positive",
             "Flink checkpoint interval of the live job in milliseconds; 0 turns checkpoints off");
     public static final JobKey<Long> BUFFER_TIMEOUT = new JobKey<>("stream.bufferTimeoutMs", "a whole number",
-            1L, JobKey.longInteger(), v -> v >= 0 ? null : "must be 0 or positive",
-            "Flink network buffer flush interval; each synchronous update crosses it several times");
+            0L, JobKey.longInteger(), v -> v >= 0 ? null : "must be 0 or positive",
+            "Flink network buffer flush interval in ms (0 sends at once); each synchronous update crosses it several times");
     public static final JobKey<String> SEQUENCES_TOPIC = new JobKey<>("topics.sequences", "a topic name", null,
             JobKey.text(), JobConfig::checkTopic, "input sequences (default unroll.NAME.sequences)");
     public static final JobKey<String> PARAMETERS_TOPIC = new JobKey<>("topics.parameters", "a topic name", null,

@@ -104,6 +104,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         return HOST + ":" + port;
     }
 
+    /** Where the broker keeps its data: pass it to {@link #start(Path, int)} to bring the same data up again. */
     public Path logDir() {
         return logDir;
     }
@@ -255,10 +256,8 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     private static void writeProperties(Properties props, Path file) {
-        try {
-            try (OutputStream out = Files.newOutputStream(file)) {
-                props.store(out, "embedded Kafka broker");
-            }
+        try (OutputStream out = Files.newOutputStream(file)) {
+            props.store(out, "embedded Kafka broker");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

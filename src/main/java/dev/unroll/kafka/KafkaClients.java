@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 
+import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -69,7 +70,8 @@ public final class KafkaClients {
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         props.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
         long deadline = System.nanoTime() + timeout.toNanos();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props)) {
+        KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props);
+        try {
             List<PartitionInfo> infos = consumer.partitionsFor(topic, timeout);
             if (infos == null || infos.isEmpty()) {
                 return List.of();
@@ -89,6 +91,9 @@ public final class KafkaClients {
             records.sort(Comparator.<ConsumerRecord<byte[], byte[]>>comparingInt(ConsumerRecord::partition)
                     .thenComparingLong(ConsumerRecord::offset));
             return records;
+        } finally {
+            // Nothing to commit; a plain close would wait up to fetch.max.wait.ms (500 ms) for the prefetch.
+            consumer.close(CloseOptions.timeout(Duration.ZERO));
         }
     }
 

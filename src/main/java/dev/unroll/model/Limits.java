@@ -7,7 +7,7 @@ package dev.unroll.model;
  * @param maxUnits the largest {@code units} accepted
  * @param maxSteps the largest {@code steps} accepted
  */
-public record Limits(int maxUnits, int maxSteps) {
+public record Limits(int maxUnits, int maxSteps) implements java.io.Serializable {
     public static final Limits DEFAULT = new Limits(4096, 1_000_000);
 
     public Limits {

@@ -34,6 +34,17 @@ public final class Sgd implements Serializable {
         this.settings = settings;
     }
 
+    /** Resumes a run: the velocity of momentum as {@link #velocity()} returned it (null for none). */
+    public Sgd(Settings settings, Gradients velocity) {
+        this.settings = settings;
+        this.velocity = velocity == null ? null : velocity.copy();
+    }
+
+    /** The momentum velocity so far, a copy for checkpointing; null before the first update or without momentum. */
+    public Gradients velocity() {
+        return velocity == null ? null : velocity.copy();
+    }
+
     public Settings settings() {
         return settings;
     }

@@ -1,0 +1,120 @@
+package dev.unroll.cli;
+
+import dev.unroll.job.JobConfig;
+import dev.unroll.kafka.EmbeddedKafka;
+import dev.unroll.kafka.FilePublisher;
+import dev.unroll.kafka.KafkaConnectors;
+import dev.unroll.model.Network;
+import dev.unroll.stream.LocalFlink;
+import dev.unroll.stream.ParameterVersion;
+import dev.unroll.stream.Pipeline;
+import dev.unroll.stream.TrainingSpec;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.kafka.common.TopicPartition;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+@Command(name = "replay", description = {
+        "Runs the streaming pipeline (the same Flink operators, on a local MiniCluster, with the parameter feedback",
+        "through Kafka) over a recorded file or what a topic holds now, and writes the final parameters."})
+final class ReplayCommand implements Callable<Integer> {
+    @Option(names = "--job", required = true, description = "the job file (YAML)")
+    Path job;
+
+    @ArgGroup(multiplicity = "1")
+    Input input;
+
+    static final class Input {
+        @Option(names = "--data", required = true, description = "a recorded .jsonl file, replayed through an embedded broker")
+        Path data;
+
+        @ArgGroup(exclusive = false)
+        TopicInput topic;
+    }
+
+    static final class TopicInput {
+        @Option(names = "--bootstrap-servers", required = true, description = "the broker holding the topic")
+        String bootstrap;
+
+        @Option(names = "--topic", required = true, description = "the topic to replay, from its beginning to its end at start time")
+        String topic;
+
+        @Option(names = "--from-offsets", split = ",", description = "PARTITION:OFFSET starting points (default: the beginning)")
+        Map<Integer, Long> fromOffsets = new HashMap<>();
+    }
+
+    @Option(names = "--out", required = true, description = "where to write the final network (network.json format)")
+    Path out;
+
+    @Option(names = "--parallelism", description = "parallelism of the BPTT operator (default: the job's stream.parallelism)")
+    Integer parallelism;
+
+    @Option(names = "--stall-seconds", description = "give up when no version arrives for this long (default ${DEFAULT-VALUE})")
+    int stallSeconds = 300;
+
+    @Option(names = "--quiet", description = "no progress on stderr")
+    boolean quiet;
+
+    @Override
+    public Integer call() throws Exception {
+        JobConfig config = JobConfig.read(job);
+        Network initial = config.loadNetwork();
+        int p = parallelism != null ? parallelism : config.get(JobConfig.PARALLELISM);
+        TrainingSpec spec = TrainingSpec.of(config, initial, p);
+        if (input.data != null) {
+            if (!Files.isReadable(input.data)) {
+                throw new dev.unroll.model.ModelException(input.data.toString(), "", "no such file");
+            }
+            try (EmbeddedKafka broker = EmbeddedKafka.start()) {
+                KafkaConnectors kafka = new KafkaConnectors(broker.bootstrapServers(), config.kafka());
+                Pipeline.Topics topics = Pipeline.Topics.of(config);
+                broker.createTopic(topics.sequences(), 1);
+                long records = FilePublisher.publishLines(kafka.producerProperties(), topics.sequences(), input.data);
+                if (records == 0) {
+                    Outputs.writeNetwork(out, initial, Outputs.provenance(config, "replay", 0, 0));
+                    return 0;
+                }
+                replay(config, spec, kafka, topics, OffsetsInitializer.earliest(), initial);
+            }
+        } else {
+            TopicInput t = input.topic;
+            KafkaConnectors kafka = new KafkaConnectors(t.bootstrap, config.kafka());
+            // private output topics: a replay must not write into the live job's parameter history
+            String run = "unroll." + config.name() + ".replay-" + System.currentTimeMillis();
+            Pipeline.Topics topics = new Pipeline.Topics(t.topic, run + ".parameters", run + ".dead-letters");
+            OffsetsInitializer from = OffsetsInitializer.earliest();
+            if (!t.fromOffsets.isEmpty()) {
+                Map<TopicPartition, Long> offsets = new HashMap<>();
+                t.fromOffsets.forEach((partition, offset) -> offsets.put(new TopicPartition(t.topic, partition), offset));
+                from = OffsetsInitializer.offsets(offsets);
+            }
+            if (!quiet) {
+                System.err.println("replay: parameters go to " + topics.parameters() + ", dead letters to " + topics.deadLetters());
+            }
+            replay(config, spec, kafka, topics, from, initial);
+        }
+        return 0;
+    }
+
+    private void replay(JobConfig config, TrainingSpec spec, KafkaConnectors kafka, Pipeline.Topics topics,
+                        OffsetsInitializer from, Network initial) throws Exception {
+        Progress progress = new Progress("replay", quiet);
+        ParameterVersion last;
+        try (Pipeline pipeline = Pipeline.start(LocalFlink.create(spec.shards()), spec, kafka, topics, 1,
+                Pipeline.Options.replay(from, config))) {
+            last = pipeline.awaitLast(v -> progress.update(v.version, v.sequencesTrained, v.batchLoss),
+                    Duration.ofSeconds(stallSeconds));
+        }
+        progress.done(last.version, last.sequencesTrained, last.batchLoss);
+        Outputs.writeNetwork(out, initial.withParameters(last.parameters()),
+                Outputs.provenance(config, "replay", last.version, last.sequencesTrained));
+    }
+}

@@ -1,0 +1,99 @@
+package dev.unroll.kafka;
+
+import dev.unroll.stream.DeadLetter;
+import dev.unroll.stream.ParameterVersion;
+import dev.unroll.stream.RawRecord;
+import dev.unroll.stream.TrainingSpec;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * The job's Kafka sources and sinks, built with the official connector. Every client gets the
+ * job's extra client properties (security settings, for example) on top of Unroll's defaults.
+ */
+public final class KafkaConnectors {
+    private final String bootstrap;
+    private final Map<String, String> clientProperties;
+
+    public KafkaConnectors(String bootstrap, Map<String, String> clientProperties) {
+        this.bootstrap = bootstrap;
+        this.clientProperties = Map.copyOf(clientProperties);
+    }
+
+    /**
+     * The sequences, from {@code start}; bounded at the offsets {@code stop} gives at start time, or
+     * unbounded when {@code stop} is null.
+     */
+    public KafkaSource<RawRecord> sequences(String topic, String groupId, OffsetsInitializer start, OffsetsInitializer stop) {
+        KafkaSourceBuilder<RawRecord> b = KafkaSource.<RawRecord>builder()
+                .setBootstrapServers(bootstrap)
+                .setTopics(topic)
+                .setGroupId(groupId)
+                .setStartingOffsets(start)
+                .setDeserializer(new RawRecordDeserializer())
+                .setProperties(consumerProperties());
+        if (stop != null) {
+            b.setBounded(stop);
+        }
+        return b.build();
+    }
+
+    /**
+     * The parameter versions published from {@code sinceMillis} on: earlier records belong to
+     * earlier runs. A restored job resumes from its checkpointed offset instead.
+     */
+    public KafkaSource<ParameterVersion> parameters(String topic, String groupId, TrainingSpec spec, long sinceMillis) {
+        return KafkaSource.<ParameterVersion>builder()
+                .setBootstrapServers(bootstrap)
+                .setTopics(topic)
+                .setGroupId(groupId)
+                .setStartingOffsets(OffsetsInitializer.timestamp(sinceMillis))
+                .setDeserializer(new ParameterVersionDeserializer(spec))
+                .setProperties(consumerProperties())
+                .build();
+    }
+
+    /** At-least-once: see the README's architecture section for why not exactly-once. */
+    public KafkaSink<ParameterVersion> parameterSink(String topic, TrainingSpec spec) {
+        return KafkaSink.<ParameterVersion>builder()
+                .setBootstrapServers(bootstrap)
+                .setRecordSerializer(new ParameterVersionSerializer(spec, topic))
+                .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
+                .setKafkaProducerConfig(producerProperties())
+                .build();
+    }
+
+    public KafkaSink<DeadLetter> deadLetterSink(String topic) {
+        return KafkaSink.<DeadLetter>builder()
+                .setBootstrapServers(bootstrap)
+                .setRecordSerializer(new DeadLetterSerializer(topic))
+                .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
+                .setKafkaProducerConfig(producerProperties())
+                .build();
+    }
+
+    public Properties producerProperties() {
+        Properties p = KafkaClients.producerProps(bootstrap);
+        p.putAll(clientProperties);
+        return p;
+    }
+
+    public Properties consumerProperties() {
+        Properties p = new Properties();
+        p.put("bootstrap.servers", bootstrap);
+        p.put("max.partition.fetch.bytes", String.valueOf(EmbeddedKafka.MAX_MESSAGE_BYTES));
+        p.put("fetch.max.bytes", String.valueOf(EmbeddedKafka.MAX_MESSAGE_BYTES));
+        p.putAll(clientProperties);
+        return p;
+    }
+
+    public String bootstrap() {
+        return bootstrap;
+    }
+}

@@ -1,0 +1,45 @@
+package dev.unroll.kafka;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.TopicExistsException;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+
+/** Creates the job's topics when they are missing, with the broker's default replication. */
+public final class KafkaTopics {
+    private KafkaTopics() {
+    }
+
+    public static void ensure(Properties clientProperties, String name, int partitions) {
+        try (Admin admin = Admin.create(adminProperties(clientProperties))) {
+            NewTopic topic = new NewTopic(name, Optional.of(partitions), Optional.empty())
+                    .configs(Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(EmbeddedKafka.MAX_MESSAGE_BYTES)));
+            admin.createTopics(List.of(topic)).all().get();
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof TopicExistsException)) {
+                throw new IllegalStateException("cannot create topic " + name + ": " + e.getCause().getMessage(), e.getCause());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted creating topic " + name, e);
+        }
+    }
+
+    /** Only the keys an Admin client knows, so producer-only settings do not produce warnings. */
+    private static Properties adminProperties(Properties client) {
+        Properties p = new Properties();
+        for (String key : client.stringPropertyNames()) {
+            if (key.startsWith("bootstrap") || key.startsWith("security") || key.startsWith("sasl")
+                    || key.startsWith("ssl") || key.startsWith("client.")) {
+                p.put(key, client.getProperty(key));
+            }
+        }
+        return p;
+    }
+}

@@ -1,0 +1,33 @@
+package dev.unroll.kafka;
+
+import dev.unroll.model.Network;
+import dev.unroll.stream.ParameterVersion;
+import dev.unroll.stream.TrainingSpec;
+import org.apache.flink.api.common.serialization.SerializationSchema;
+import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+import java.nio.charset.StandardCharsets;
+
+/** Writes parameter versions to the parameters topic (one partition, so versions stay in order), keyed by job. */
+public class ParameterVersionSerializer implements KafkaRecordSerializationSchema<ParameterVersion> {
+    private final TrainingSpec spec;
+    private final String topic;
+    private transient Network structure;
+
+    public ParameterVersionSerializer(TrainingSpec spec, String topic) {
+        this.spec = spec;
+        this.topic = topic;
+    }
+
+    @Override
+    public void open(SerializationSchema.InitializationContext context, KafkaSinkContext sinkContext) {
+        structure = spec.network();
+    }
+
+    @Override
+    public ProducerRecord<byte[], byte[]> serialize(ParameterVersion v, KafkaSinkContext context, Long timestamp) {
+        return new ProducerRecord<>(topic, 0, null, spec.job().getBytes(StandardCharsets.UTF_8),
+                ParameterRecords.encode(v, structure));
+    }
+}

@@ -1,0 +1,23 @@
+package dev.unroll.kafka;
+
+import dev.unroll.stream.RawRecord;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
+import org.apache.flink.util.Collector;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+
+/**
+ * Passes every record on untouched with its coordinates. Parsing happens in an operator
+ * instead: the connector's record emitter turns a deserializer exception into a restart loop.
+ */
+public class RawRecordDeserializer implements KafkaRecordDeserializationSchema<RawRecord> {
+    @Override
+    public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<RawRecord> out) {
+        out.collect(new RawRecord(record.topic(), record.partition(), record.offset(), record.key(), record.value()));
+    }
+
+    @Override
+    public TypeInformation<RawRecord> getProducedType() {
+        return TypeInformation.of(RawRecord.class);
+    }
+}

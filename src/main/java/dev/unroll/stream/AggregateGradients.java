@@ -1,0 +1,143 @@
+package dev.unroll.stream;
+
+import dev.unroll.model.Gradients;
+import dev.unroll.model.Parameters;
+import dev.unroll.model.Sgd;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.util.Collector;
+
+/**
+ * The parameter-aggregation stage (one instance per job). It waits for every shard of batch k,
+ * adds the shard sums in shard order, averages over the batch and applies the update — the same
+ * {@link Sgd} as the offline trainer — then publishes version k+1. Its state is the
+ * authoritative copy of the parameters: a shard sum for a batch it has already applied (a replay
+ * after recovery) is dropped, so every sequence counts in exactly one version.
+ */
+public class AggregateGradients extends KeyedProcessFunction<Integer, ShardGradient, ParameterVersion> {
+    private final TrainingSpec spec;
+    private transient ValueState<ParameterVersion> current;
+    private transient ValueState<double[][]> velocity;
+    private transient MapState<Long, ShardGradient> waiting;
+    private transient Counter sequencesTrained;
+    private transient Counter duplicates;
+    private transient volatile long versionGauge;
+    private transient volatile double lossGauge;
+    private transient volatile long stalenessGauge;
+
+    public AggregateGradients(TrainingSpec spec) {
+        this.spec = spec;
+    }
+
+    @Override
+    public void open(OpenContext context) {
+        current = getRuntimeContext().getState(new ValueStateDescriptor<>("current", ParameterVersion.class));
+        velocity = getRuntimeContext().getState(new ValueStateDescriptor<>("velocity", double[][].class));
+        waiting = getRuntimeContext().getMapState(new MapStateDescriptor<>("waiting", Long.class, ShardGradient.class));
+        var metrics = getRuntimeContext().getMetricGroup();
+        sequencesTrained = metrics.counter("sequencesTrained");
+        duplicates = metrics.counter("duplicateShardSums");
+        metrics.gauge("version", () -> versionGauge);
+        metrics.gauge("batchLoss", () -> lossGauge);
+        metrics.gauge("staleness", () -> stalenessGauge);
+    }
+
+    @Override
+    public void processElement(ShardGradient g, Context ctx, Collector<ParameterVersion> out) throws Exception {
+        ParameterVersion now = currentVersion();
+        if (g.batch < now.version || now.last) {
+            duplicates.inc();
+            return;
+        }
+        waiting.put(g.batch * spec.shards() + g.shard, g);
+        CompleteBatch batch;
+        while (!now.last && (batch = completeBatch(now.version)) != null) {
+            now = apply(now, batch);
+            current.update(now);
+            out.collect(now);
+        }
+    }
+
+    private record CompleteBatch(Gradients sum, boolean last) {
+    }
+
+    private ParameterVersion currentVersion() throws Exception {
+        ParameterVersion now = current.value();
+        return now != null ? now : new ParameterVersion(spec.job(), 0, spec.network().parameters());
+    }
+
+    /** The shard sums of the batch added in shard order, or null while any shard is missing. */
+    private CompleteBatch completeBatch(long batch) throws Exception {
+        long base = batch * spec.shards();
+        for (int s = 0; s < spec.shards(); s++) {
+            if (!waiting.contains(base + s)) {
+                return null;
+            }
+        }
+        Gradients sum = null;
+        boolean last = false;
+        for (int s = 0; s < spec.shards(); s++) {
+            ShardGradient part = waiting.get(base + s);
+            stalenessGauge = batch - part.version;
+            last |= part.last;
+            sum = sum == null ? part.gradients() : sum.add(part.gradients());
+            waiting.remove(base + s);
+        }
+        return new CompleteBatch(sum, last);
+    }
+
+    /**
+     * The version after this batch. An empty batch changes nothing: at the end of the input it
+     * re-publishes the current version marked last; elsewhere (every sequence dead-lettered) it
+     * still publishes the next version number, because the BPTT instances wait for it.
+     */
+    private ParameterVersion apply(ParameterVersion now, CompleteBatch batch) throws Exception {
+        Gradients sum = batch.sum();
+        ParameterVersion next;
+        if (sum.count == 0 && batch.last()) {
+            next = copyOf(now, now.version, now.parameters());
+            next.batchSize = 0;
+            next.batchLoss = Double.NaN;
+        } else if (sum.count == 0) {
+            next = copyOf(now, now.version + 1, now.parameters());
+            next.batchSize = 0;
+            next.batchLoss = Double.NaN;
+        } else {
+            Sgd sgd = new Sgd(spec.sgd(), restoreVelocity());
+            Parameters updated = sgd.step(now.parameters(), sum);
+            saveVelocity(sgd.velocity());
+            next = copyOf(now, now.version + 1, updated);
+            next.batchSize = sum.count;
+            next.batchLoss = sum.loss / sum.count;
+            next.sequencesTrained = now.sequencesTrained + sum.count;
+            sequencesTrained.inc(sum.count);
+        }
+        next.last = batch.last();
+        next.publishedAt = System.currentTimeMillis();
+        versionGauge = next.version;
+        lossGauge = next.batchLoss;
+        return next;
+    }
+
+    private static ParameterVersion copyOf(ParameterVersion now, long version, Parameters p) {
+        ParameterVersion next = new ParameterVersion(now.job, version, p);
+        next.sequencesTrained = now.sequencesTrained;
+        return next;
+    }
+
+    private Gradients restoreVelocity() throws Exception {
+        double[][] v = velocity.value();
+        return v == null ? null : new Gradients(v[1].length, v[0], v[1], v[2], 0.0, 0);
+    }
+
+    private void saveVelocity(Gradients v) throws Exception {
+        if (v != null) {
+            velocity.update(new double[][] {v.weights, v.biases, v.initialState});
+        }
+    }
+}

@@ -1,0 +1,79 @@
+package dev.unroll.stream;
+
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.util.Collector;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Numbers sequences into batches of {@code batchSize} in arrival order and cuts each batch into
+ * one contiguous shard per BPTT instance. Runs as a single instance (one key) so the numbering
+ * is one sequence. At the end of a bounded input (the final watermark) it sends the short last
+ * batch, or an empty one, marked {@code last}.
+ */
+public class Batcher extends KeyedProcessFunction<Integer, SequenceItem, Shard> {
+    private final TrainingSpec spec;
+    private transient int[] keys;
+    private transient ValueState<Long> nextBatch;
+    private transient ListState<SequenceItem> pending;
+    private transient ValueState<Integer> pendingCount;
+
+    public Batcher(TrainingSpec spec) {
+        this.spec = spec;
+    }
+
+    @Override
+    public void open(OpenContext context) {
+        keys = ShardKeys.forShards(spec.shards());
+        nextBatch = getRuntimeContext().getState(new ValueStateDescriptor<>("nextBatch", Long.class));
+        pending = getRuntimeContext().getListState(new ListStateDescriptor<>("pending", SequenceItem.class));
+        pendingCount = getRuntimeContext().getState(new ValueStateDescriptor<>("pendingCount", Integer.class));
+    }
+
+    @Override
+    public void processElement(SequenceItem item, Context ctx, Collector<Shard> out) throws Exception {
+        Integer count = pendingCount.value();
+        if (count == null) {
+            // first record: ask to be called at the end of a bounded input
+            ctx.timerService().registerEventTimeTimer(Long.MAX_VALUE);
+            count = 0;
+        }
+        pending.add(item);
+        count++;
+        if (count == spec.batchSize()) {
+            emit(false, out);
+            count = 0;
+        }
+        pendingCount.update(count);
+    }
+
+    @Override
+    public void onTimer(long timestamp, OnTimerContext ctx, Collector<Shard> out) throws Exception {
+        emit(true, out);
+        pendingCount.update(0);
+    }
+
+    private void emit(boolean last, Collector<Shard> out) throws Exception {
+        List<SequenceItem> items = new ArrayList<>();
+        for (SequenceItem item : pending.get()) {
+            items.add(item);
+        }
+        long batch = nextBatch.value() == null ? 0 : nextBatch.value();
+        int shards = spec.shards();
+        int n = items.size();
+        for (int s = 0; s < shards; s++) {
+            int from = (int) ((long) s * n / shards);
+            int to = (int) ((long) (s + 1) * n / shards);
+            out.collect(new Shard(batch, s, shards, keys[s], last,
+                    items.subList(from, to).toArray(new SequenceItem[0])));
+        }
+        nextBatch.update(batch + 1);
+        pending.clear();
+    }
+}

@@ -1,0 +1,84 @@
+package dev.unroll.stream;
+
+import dev.unroll.model.ModelException;
+import dev.unroll.model.Network;
+import dev.unroll.model.SequenceCodec;
+import dev.unroll.model.SequenceJson;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.functions.ProcessFunction;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Parses and validates each record against the job's network. Never throws on bad input: a
+ * thrown exception here would restart the job and meet the same record again, forever. Bad
+ * records leave through {@link #DEAD_LETTERS} with the reason.
+ */
+public class DecodeSequences extends ProcessFunction<RawRecord, SequenceItem> {
+    public static final OutputTag<DeadLetter> DEAD_LETTERS =
+            new OutputTag<>("dead-letters", TypeInformation.of(DeadLetter.class));
+
+    private final TrainingSpec spec;
+    private transient Network network;
+    private transient Counter accepted;
+    private transient Counter rejected;
+
+    public DecodeSequences(TrainingSpec spec) {
+        this.spec = spec;
+    }
+
+    @Override
+    public void open(OpenContext context) {
+        network = spec.network();
+        accepted = getRuntimeContext().getMetricGroup().counter("sequencesAccepted");
+        rejected = getRuntimeContext().getMetricGroup().counter("deadLetters");
+    }
+
+    @Override
+    public void processElement(RawRecord record, Context ctx, Collector<SequenceItem> out) {
+        String problem;
+        try {
+            problem = check(record);
+            if (problem == null) {
+                String text = StandardCharsets.UTF_8.newDecoder()
+                        .onMalformedInput(CodingErrorAction.REPORT)
+                        .onUnmappableCharacter(CodingErrorAction.REPORT)
+                        .decode(ByteBuffer.wrap(record.value)).toString();
+                byte[] encoded = SequenceCodec.encode(SequenceJson.parse(text, record.origin(), network, spec.limits()));
+                accepted.inc();
+                out.collect(new SequenceItem(record, encoded));
+                return;
+            }
+        } catch (CharacterCodingException e) {
+            problem = record.origin() + ": not UTF-8 text";
+        } catch (ModelException e) {
+            problem = e.getMessage();
+        } catch (RuntimeException | StackOverflowError e) {
+            problem = record.origin() + ": cannot be read: " + e;
+        }
+        rejected.inc();
+        ctx.output(DEAD_LETTERS, new DeadLetter(record.topic, record.partition, record.offset, record.key,
+                record.value, "decode", problem));
+    }
+
+    private String check(RawRecord record) {
+        if (record.value == null) {
+            return record.origin() + ": empty record (no value)";
+        }
+        if (record.value.length == 0) {
+            return record.origin() + ": empty record";
+        }
+        if (record.value.length > spec.maxRecordBytes()) {
+            return record.origin() + ": record of " + record.value.length + " bytes exceeds limits.maxRecordBytes "
+                    + spec.maxRecordBytes();
+        }
+        return null;
+    }
+}

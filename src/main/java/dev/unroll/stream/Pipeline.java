@@ -1,0 +1,153 @@
+package dev.unroll.stream;
+
+import dev.unroll.job.JobConfig;
+import dev.unroll.kafka.KafkaConnectors;
+import dev.unroll.kafka.KafkaTopics;
+import dev.unroll.kafka.ParameterFollower;
+import org.apache.flink.api.common.JobStatus;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * Starts a training job on an execution environment and follows it from outside through its
+ * parameters topic, as the commands (replay, run, demo) and the integration tests do.
+ */
+public final class Pipeline implements AutoCloseable {
+    /** The job's three topics. */
+    public record Topics(String sequences, String parameters, String deadLetters) {
+        public static Topics of(JobConfig config) {
+            return new Topics(config.get(JobConfig.SEQUENCES_TOPIC), config.get(JobConfig.PARAMETERS_TOPIC),
+                    config.get(JobConfig.DEAD_LETTER_TOPIC));
+        }
+    }
+
+    /** How to run: which sequences to read and whether to stop at the end of them. */
+    public record Options(OffsetsInitializer from, OffsetsInitializer boundedAt, long checkpointIntervalMs,
+                          long bufferTimeoutMs, String savepointPath) {
+        public static Options replay(OffsetsInitializer from, JobConfig config) {
+            return new Options(from, OffsetsInitializer.latest(), 0, config.get(JobConfig.BUFFER_TIMEOUT), null);
+        }
+
+        public static Options live(JobConfig config) {
+            return new Options(OffsetsInitializer.earliest(), null, config.get(JobConfig.CHECKPOINT_INTERVAL),
+                    config.get(JobConfig.BUFFER_TIMEOUT), null);
+        }
+
+        public Options checkpointingEvery(long ms) {
+            return new Options(from, boundedAt, ms, bufferTimeoutMs, savepointPath);
+        }
+    }
+
+    private final JobClient client;
+    private final ParameterFollower follower;
+    private ParameterVersion newest;
+
+    private Pipeline(JobClient client, ParameterFollower follower) {
+        this.client = client;
+        this.follower = follower;
+    }
+
+    /** Creates missing topics, submits the job and returns once it is submitted. */
+    public static Pipeline start(StreamExecutionEnvironment env, TrainingSpec spec, KafkaConnectors kafka,
+                                 Topics topics, int partitions, Options options) throws Exception {
+        KafkaTopics.ensure(kafka.producerProperties(), topics.sequences(), partitions);
+        KafkaTopics.ensure(kafka.producerProperties(), topics.parameters(), 1);
+        KafkaTopics.ensure(kafka.producerProperties(), topics.deadLetters(), 1);
+        long since = System.currentTimeMillis();
+        ParameterFollower follower = new ParameterFollower(kafka.consumerProperties(), topics.parameters(), spec.job(),
+                spec.network(), spec.limits(), since);
+        try {
+            env.setBufferTimeout(options.bufferTimeoutMs());
+            if (options.checkpointIntervalMs() > 0) {
+                env.enableCheckpointing(options.checkpointIntervalMs());
+            }
+            String group = "unroll." + spec.job();
+            TrainingJob.build(env, spec,
+                    kafka.sequences(topics.sequences(), group, options.from(), options.boundedAt()),
+                    kafka.parameters(topics.parameters(), group + ".parameters", spec, since),
+                    kafka.parameterSink(topics.parameters(), spec),
+                    kafka.deadLetterSink(topics.deadLetters()));
+            return new Pipeline(env.executeAsync("unroll " + spec.job()), follower);
+        } catch (Exception | Error e) {
+            follower.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Follows versions until one marked last (the end of a bounded input), calling
+     * {@code onVersion} for each new one.
+     *
+     * @throws IllegalStateException if the job ends before that, or nothing new arrives within {@code stall}
+     */
+    public ParameterVersion awaitLast(Consumer<ParameterVersion> onVersion, Duration stall) throws Exception {
+        long lastProgress = System.nanoTime();
+        while (true) {
+            for (ParameterVersion v : follower.poll(Duration.ofMillis(100))) {
+                newest = v;
+                lastProgress = System.nanoTime();
+                onVersion.accept(v);
+                if (v.last) {
+                    return v;
+                }
+            }
+            JobStatus status = client.getJobStatus().get(10, TimeUnit.SECONDS);
+            if (status.isGloballyTerminalState()) {
+                throw new IllegalStateException("the job ended (" + status + ") before its last version"
+                        + failureOf());
+            }
+            if (System.nanoTime() - lastProgress > stall.toNanos()) {
+                throw new IllegalStateException("no new parameter version for " + stall.toSeconds() + " s (job "
+                        + status + ")");
+            }
+        }
+    }
+
+    /** Follows versions for at most {@code timeout}, returning the newest seen so far (null if none). */
+    public ParameterVersion follow(Consumer<ParameterVersion> onVersion, Duration timeout) {
+        for (ParameterVersion v : follower.poll(timeout)) {
+            newest = v;
+            onVersion.accept(v);
+        }
+        return newest;
+    }
+
+    public ParameterVersion newest() {
+        return newest;
+    }
+
+    public JobClient client() {
+        return client;
+    }
+
+    private String failureOf() {
+        try {
+            client.getJobExecutionResult().get(10, TimeUnit.SECONDS);
+            return "";
+        } catch (Exception e) {
+            Throwable root = e;
+            while (root.getCause() != null) {
+                root = root.getCause();
+            }
+            return ": " + root;
+        }
+    }
+
+    /** Cancels the job if it still runs and stops following. */
+    @Override
+    public void close() throws Exception {
+        try {
+            JobStatus status = client.getJobStatus().get(10, TimeUnit.SECONDS);
+            if (!status.isGloballyTerminalState()) {
+                client.cancel().get(30, TimeUnit.SECONDS);
+            }
+        } finally {
+            follower.close();
+        }
+    }
+}

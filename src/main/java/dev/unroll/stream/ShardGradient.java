@@ -1,0 +1,37 @@
+package dev.unroll.stream;
+
+import dev.unroll.model.Gradients;
+
+/** A shard's gradient sum, tagged with the batch and the parameter version it was taken at. */
+public class ShardGradient {
+    public long batch;
+    public int shard;
+    public int shards;
+    public long version;
+    public boolean last;
+    public long count;
+    public double loss;
+    public double[] weights;
+    public double[] biases;
+    public double[] initialState;
+
+    public ShardGradient() {
+    }
+
+    public ShardGradient(Shard shard, long version, Gradients g) {
+        this.batch = shard.batch;
+        this.shard = shard.shard;
+        this.shards = shard.shards;
+        this.last = shard.last;
+        this.version = version;
+        this.count = g.count;
+        this.loss = g.loss;
+        this.weights = g.weights;
+        this.biases = g.biases;
+        this.initialState = g.initialState;
+    }
+
+    public Gradients gradients() {
+        return new Gradients(biases.length, weights, biases, initialState, loss, count);
+    }
+}

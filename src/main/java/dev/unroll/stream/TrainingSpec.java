@@ -1,0 +1,34 @@
+package dev.unroll.stream;
+
+import dev.unroll.job.JobConfig;
+import dev.unroll.model.Limits;
+import dev.unroll.model.Network;
+import dev.unroll.model.NetworkJson;
+import dev.unroll.model.Sgd;
+
+import java.io.Serializable;
+
+/**
+ * What every operator of one training job needs to know, in a form Flink can ship to the
+ * task managers: the network travels as its JSON text and is parsed once per operator instance.
+ *
+ * @param job            the job's name; parameter records of other jobs are ignored
+ * @param networkJson    the initial network (structure and version-0 parameters), model.md format
+ * @param limits         record limits for validation
+ * @param maxRecordBytes records larger than this are dead-lettered unread
+ * @param batchSize      sequences per update
+ * @param shards         parallelism of the BPTT operator: each batch is cut into this many shards
+ * @param sgd            the update rule
+ */
+public record TrainingSpec(String job, String networkJson, Limits limits, int maxRecordBytes, int batchSize,
+                           int shards, Sgd.Settings sgd) implements Serializable {
+
+    public static TrainingSpec of(JobConfig config, Network initial, int shards) {
+        return new TrainingSpec(config.name(), NetworkJson.write(initial, null), config.limits(),
+                config.get(JobConfig.MAX_RECORD_BYTES), config.get(JobConfig.BATCH_SIZE), shards, config.sgdSettings());
+    }
+
+    public Network network() {
+        return NetworkJson.parse(networkJson, "job " + job + " network", limits);
+    }
+}

@@ -1,0 +1,258 @@
+package dev.unroll.task;
+
+import dev.unroll.model.Activation;
+import dev.unroll.model.Bptt;
+import dev.unroll.model.Network;
+import dev.unroll.model.Sequence;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * How well a network does on sequences: the loss, and for binary targets whether the state is
+ * on the right side of the activation's middle. Used by the {@code evaluate} command and for
+ * held-out accuracy while streaming.
+ *
+ * <p>A target value is binary when it is exactly the activation's low or high value (0 or 1 for
+ * logistic units, -1 or 1 for tanh and linear ones); it is right when the state is strictly on
+ * its side of {@link Activation#middle()}. Other target values add to the loss only.
+ *
+ * <p>Settling: the targets at t = T are the ones a settled network should keep holding. Their
+ * distance is the largest |h_t[u] - d| over them, measured at T and, when asked, again at T + K
+ * after running K steps past the data ({@code Bptt.forward} with {@code runSteps = T + K}).
+ */
+public final class Evaluation {
+    private Evaluation() {
+    }
+
+    /** The binary "off" value of an activation: 0 for logistic, -1 otherwise. */
+    public static double low(Activation f) {
+        return f == Activation.LOGISTIC ? 0.0 : -1.0;
+    }
+
+    /** The binary "on" value: 1. */
+    public static double high(Activation f) {
+        return 1.0;
+    }
+
+    public static boolean isBinary(Activation f, double d) {
+        return d == low(f) || d == high(f);
+    }
+
+    /** Whether state h is on the same side of the middle as the binary value d. */
+    public static boolean isRight(Activation f, double d, double h) {
+        return d == high(f) ? h > f.middle() : h < f.middle();
+    }
+
+    /**
+     * One sequence's figures.
+     *
+     * @param loss           E of the sequence
+     * @param binaryTargets  target terms with a binary value
+     * @param binaryRight    how many of those the network got right
+     * @param hasFinal       whether the sequence has targets at t = T
+     * @param distanceAtT    max |h_T[u] - d| over the targets at T (0 without them)
+     * @param distanceAfter  the same at T + K (equal to distanceAtT when K = 0)
+     * @param stillRight     every binary target at T is still right at T + K
+     */
+    public record Score(double loss, int binaryTargets, int binaryRight, boolean hasFinal, double distanceAtT,
+                        double distanceAfter, boolean stillRight) {
+        public boolean allRight() {
+            return binaryRight == binaryTargets;
+        }
+    }
+
+    /** Runs the sequence (and K steps beyond it) and scores it. */
+    public static Score score(Network net, Sequence seq, int stepsBeyond) {
+        if (stepsBeyond < 0) {
+            throw new IllegalArgumentException("steps beyond T must be 0 or more, found " + stepsBeyond);
+        }
+        int steps = seq.steps();
+        Bptt.Activities run = Bptt.forward(net, seq, steps + stepsBeyond);
+        Activation f = net.activation();
+        int binary = 0;
+        int right = 0;
+        boolean hasFinal = false;
+        double atT = 0.0;
+        double after = 0.0;
+        boolean stillRight = true;
+        for (Sequence.Target target : seq.targets()) {
+            int t = target.t();
+            for (int k = 0; k < target.units().length; k++) {
+                int u = target.units()[k];
+                double d = target.values()[k];
+                double h = run.state(t, u);
+                boolean isBinary = isBinary(f, d);
+                if (isBinary) {
+                    binary++;
+                    right += isRight(f, d, h) ? 1 : 0;
+                }
+                if (t == steps) {
+                    hasFinal = true;
+                    double later = run.state(steps + stepsBeyond, u);
+                    atT = Math.max(atT, Math.abs(h - d));
+                    after = Math.max(after, Math.abs(later - d));
+                    if (isBinary && !isRight(f, d, later)) {
+                        stillRight = false;
+                    }
+                }
+            }
+        }
+        return new Score(run.loss(), binary, right, hasFinal, atT, after, stillRight);
+    }
+
+    /** Scores every sequence. */
+    public static Summary of(Network net, Iterable<Sequence> sequences, int stepsBeyond) {
+        Summary s = new Summary(stepsBeyond);
+        for (Sequence seq : sequences) {
+            s.add(score(net, seq, stepsBeyond));
+        }
+        return s;
+    }
+
+    /** Figures over many sequences; summaries of disjoint parts {@link #merge} into the whole's. */
+    public static final class Summary {
+        private final int stepsBeyond;
+        private long sequences;
+        private double lossSum;
+        private long binaryTargets;
+        private long binaryRight;
+        private long sequencesAllRight;
+        private long withFinal;
+        private double distanceAtTSum;
+        private double distanceAtTMax;
+        private double distanceAfterSum;
+        private double distanceAfterMax;
+        private long stillRight;
+
+        public Summary(int stepsBeyond) {
+            this.stepsBeyond = stepsBeyond;
+        }
+
+        public Summary add(Score s) {
+            sequences++;
+            lossSum += s.loss();
+            binaryTargets += s.binaryTargets();
+            binaryRight += s.binaryRight();
+            sequencesAllRight += s.allRight() ? 1 : 0;
+            if (s.hasFinal()) {
+                withFinal++;
+                distanceAtTSum += s.distanceAtT();
+                distanceAtTMax = Math.max(distanceAtTMax, s.distanceAtT());
+                distanceAfterSum += s.distanceAfter();
+                distanceAfterMax = Math.max(distanceAfterMax, s.distanceAfter());
+                stillRight += s.stillRight() ? 1 : 0;
+            }
+            return this;
+        }
+
+        public Summary merge(Summary o) {
+            if (o.stepsBeyond != stepsBeyond) {
+                throw new IllegalArgumentException("cannot merge summaries of different steps beyond T");
+            }
+            sequences += o.sequences;
+            lossSum += o.lossSum;
+            binaryTargets += o.binaryTargets;
+            binaryRight += o.binaryRight;
+            sequencesAllRight += o.sequencesAllRight;
+            withFinal += o.withFinal;
+            distanceAtTSum += o.distanceAtTSum;
+            distanceAtTMax = Math.max(distanceAtTMax, o.distanceAtTMax);
+            distanceAfterSum += o.distanceAfterSum;
+            distanceAfterMax = Math.max(distanceAfterMax, o.distanceAfterMax);
+            stillRight += o.stillRight;
+            return this;
+        }
+
+        public int stepsBeyond() {
+            return stepsBeyond;
+        }
+
+        public long sequences() {
+            return sequences;
+        }
+
+        /** Mean loss per sequence (NaN with no sequences). */
+        public double meanLoss() {
+            return lossSum / sequences;
+        }
+
+        public long binaryTargets() {
+            return binaryTargets;
+        }
+
+        public long binaryRight() {
+            return binaryRight;
+        }
+
+        /** The fraction of binary target terms right (NaN with none). */
+        public double fractionBinaryRight() {
+            return (double) binaryRight / binaryTargets;
+        }
+
+        /** Sequences with every binary target right (vacuously so with none). */
+        public long sequencesAllRight() {
+            return sequencesAllRight;
+        }
+
+        public double fractionSequencesAllRight() {
+            return (double) sequencesAllRight / sequences;
+        }
+
+        /** Sequences that have targets at t = T, the ones the settling figures cover. */
+        public long sequencesWithFinalTargets() {
+            return withFinal;
+        }
+
+        public double meanDistanceAtT() {
+            return distanceAtTSum / withFinal;
+        }
+
+        public double maxDistanceAtT() {
+            return distanceAtTMax;
+        }
+
+        public double meanDistanceAfter() {
+            return distanceAfterSum / withFinal;
+        }
+
+        public double maxDistanceAfter() {
+            return distanceAfterMax;
+        }
+
+        /** Of the sequences with final targets, the fraction whose binary ones still hold at T + K. */
+        public double fractionStillRight() {
+            return (double) stillRight / withFinal;
+        }
+
+        /** The figures as plain JSON values; an undefined ratio is null. */
+        public Map<String, Object> toMap() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("sequences", sequences);
+            m.put("meanLoss", finite(meanLoss()));
+            m.put("binaryTargets", binaryTargets);
+            m.put("binaryTargetsRight", binaryRight);
+            m.put("fractionBinaryRight", finite(fractionBinaryRight()));
+            m.put("sequencesAllRight", sequencesAllRight);
+            m.put("fractionSequencesAllRight", finite(fractionSequencesAllRight()));
+            Map<String, Object> fin = new LinkedHashMap<>();
+            fin.put("sequences", withFinal);
+            fin.put("meanDistance", finite(meanDistanceAtT()));
+            fin.put("maxDistance", withFinal == 0 ? null : distanceAtTMax);
+            m.put("finalTargets", fin);
+            if (stepsBeyond > 0) {
+                Map<String, Object> beyond = new LinkedHashMap<>();
+                beyond.put("steps", stepsBeyond);
+                beyond.put("meanDistance", finite(meanDistanceAfter()));
+                beyond.put("maxDistance", withFinal == 0 ? null : distanceAfterMax);
+                beyond.put("fractionStillRight", finite(fractionStillRight()));
+                m.put("beyond", beyond);
+            }
+            return m;
+        }
+
+        private static Double finite(double v) {
+            return Double.isFinite(v) ? v : null;
+        }
+    }
+}
