@@ -73,6 +73,12 @@ public final class EmbeddedKafka implements AutoCloseable {
         return start(workDir, workDir.resolve("data"), 0);
     }
 
+    /** Starts a broker on {@code port} (0 for a free one) with data in a temporary directory that {@link #close()} deletes. */
+    public static EmbeddedKafka start(int port) {
+        Path workDir = createTempDir();
+        return start(workDir, workDir.resolve("data"), port);
+    }
+
     /**
      * Starts a broker keeping its data in {@code logDir}, formatted on first use and reused afterwards,
      * so a new broker on the same directory sees the old topics; {@code port} 0 picks a free one.

@@ -167,7 +167,7 @@ public final class Bptt {
                 int u = targets.unit(e);
                 double err = h[cur + u] - targets.value(e);
                 if (crossEntropy) {
-                    direct[u] = err;   // dE/da of softplus cross-entropy: h - d
+                    direct[u] += err;   // dE/da of softplus cross-entropy: h - d
                 } else {
                     dh[u] += err;       // dE/dh of squared error
                 }

@@ -4,6 +4,7 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.JobManagerOptions;
 import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.configuration.SecurityOptions;
 import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
@@ -39,6 +40,8 @@ public final class LocalFlink {
         config.set(RestOptions.BIND_ADDRESS, LOOPBACK);
         // a random port: several clusters (tests, concurrent commands) can run on one machine
         config.set(RestOptions.BIND_PORT, "0");
+        // no Hadoop or Kerberos here: without this the token manager warns at every start
+        config.set(SecurityOptions.DELEGATION_TOKENS_ENABLED, false);
         return config;
     }
 

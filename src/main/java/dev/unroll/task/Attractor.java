@@ -19,13 +19,14 @@ import java.util.SplittableRandom;
  * initial state of {@code given} of the visible units (all by default) as that pattern with
  * {@code minFlips..maxFlips} of them flipped, lets every other unit start from the learned
  * initial state, and targets the clean pattern on every visible unit over the last
- * {@code settleSteps} of its {@code steps}. Targets over several steps, not just the last,
- * reward a state that stays put: an attractor rather than a trajectory that passes by.
+ * {@code settleSteps} of its T steps, T drawn from {@code minSteps..steps}. Targets over several
+ * steps, not just the last, and a T the network cannot predict, reward a state that stays put:
+ * an attractor rather than a trajectory that happens to pass the pattern at the right time.
  */
 final class Attractor implements Task {
     static final String TYPE = "attractor";
     private static final Set<String> KEYS = Set.of("type", "patterns", "patternCount", "patternSeed", "visibleUnits",
-            "given", "minFlips", "maxFlips", "steps", "settleSteps");
+            "given", "minFlips", "maxFlips", "minSteps", "steps", "settleSteps");
     private static final int DRAWS = 100_000;
 
     private final int[][] patterns;
@@ -33,18 +34,20 @@ final class Attractor implements Task {
     private final int given;
     private final int minFlips;
     private final int maxFlips;
+    private final int minSteps;
     private final int steps;
     private final int settleSteps;
     private final double low;
     private final double high;
 
-    private Attractor(int[][] patterns, int[] visible, int given, int minFlips, int maxFlips, int steps, int settleSteps,
-                      double low, double high) {
+    private Attractor(int[][] patterns, int[] visible, int given, int minFlips, int maxFlips, int minSteps, int steps,
+                      int settleSteps, double low, double high) {
         this.patterns = patterns;
         this.visible = visible;
         this.given = given;
         this.minFlips = minFlips;
         this.maxFlips = maxFlips;
+        this.minSteps = minSteps;
         this.steps = steps;
         this.settleSteps = settleSteps;
         this.low = low;
@@ -84,7 +87,8 @@ final class Attractor implements Task {
             throw s.fail("maxFlips", "cannot flip more units than the " + given + " given, found " + maxFlips);
         }
         int steps = s.integer("steps", 6, 1, 100_000);
-        int settleSteps = s.integer("settleSteps", Math.min(3, steps), 1, steps);
+        int minSteps = s.integer("minSteps", steps, 1, steps);
+        int settleSteps = s.integer("settleSteps", Math.min(3, minSteps), 1, minSteps);
 
         int[][] patterns = s.bitRows("patterns", visible.length);
         if (patterns != null && s.has("patternCount")) {
@@ -113,8 +117,8 @@ final class Attractor implements Task {
                 }
             }
         }
-        return new Attractor(patterns, visible, given, minFlips, maxFlips, steps, settleSteps,
-                Evaluation.low(net.activation()), Evaluation.high(net.activation()));
+        return new Attractor(patterns, visible, given, minFlips, maxFlips, minSteps, steps,
+                settleSteps, Evaluation.low(net.activation()), Evaluation.high(net.activation()));
     }
 
     /** Random patterns pairwise at least {@code minDistance} apart, or null if none were found. */
@@ -184,11 +188,12 @@ final class Attractor implements Task {
         for (int v = 0; v < visible.length; v++) {
             clean[v] = pattern[v] == 1 ? high : low;
         }
+        int length = minSteps + rnd.nextInt(steps - minSteps + 1);
         List<Sequence.Target> targets = new ArrayList<>(settleSteps);
-        for (int t = steps - settleSteps + 1; t <= steps; t++) {
+        for (int t = length - settleSteps + 1; t <= length; t++) {
             targets.add(new Sequence.Target(t, visible.clone(), clean.clone()));
         }
-        return new Sequence(id, steps, initialUnits, initialValues, null, 0, targets);
+        return new Sequence(id, length, initialUnits, initialValues, null, 0, targets);
     }
 
     /** The stored patterns, 0/1 per visible unit. */
@@ -213,6 +218,7 @@ final class Attractor implements Task {
         m.put("given", given);
         m.put("minFlips", minFlips);
         m.put("maxFlips", maxFlips);
+        m.put("minSteps", minSteps);
         m.put("steps", steps);
         m.put("settleSteps", settleSteps);
         return m;

@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.List;
 import java.util.stream.IntStream;
 
@@ -54,8 +55,8 @@ class EmbeddedKafkaTest {
         assertTrue(Files.isDirectory(logDir), "close keeps a caller's log dir");
         try (EmbeddedKafka kafka = EmbeddedKafka.start(logDir, 0)) {
             List<String> values = values(kafka.bootstrapServers(), "kept");
-            assertEquals(10, values.size());
-            assertEquals(range(0, 10), values.stream().sorted((a, b) -> Integer.parseInt(a) - Integer.parseInt(b)).toList());
+            // two partitions: every record is back, in partition order rather than send order
+            assertEquals(range(0, 10), values.stream().sorted(Comparator.comparingInt(Integer::parseInt)).toList());
         }
     }
 

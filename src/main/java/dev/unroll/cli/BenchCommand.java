@@ -1,0 +1,183 @@
+package dev.unroll.cli;
+
+import dev.unroll.model.Activation;
+import dev.unroll.model.BatchBptt;
+import dev.unroll.model.GradientSum;
+import dev.unroll.model.Gradients;
+import dev.unroll.model.Json;
+import dev.unroll.model.Loss;
+import dev.unroll.model.Network;
+import dev.unroll.model.Parameters;
+import dev.unroll.model.Sequence;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import java.util.function.Supplier;
+
+/**
+ * Times full BPTT (forward and backward, gradient sums) on the workload of {@code spec/cli.md}:
+ * a fully connected logistic network of N units, one clamped input unit, squared-error targets
+ * on the last N/4 units at every step, batches of B sequences of T steps. Prints one JSON line:
+ * the batched, multi-threaded {@link BatchBptt} throughput, and the plain single-threaded
+ * {@link GradientSum} (the reference {@code Bptt}) on the same batch for comparison.
+ */
+@Command(name = "bench", description = "Times full BPTT on a fully connected logistic network; prints one JSON line.")
+final class BenchCommand implements Callable<Integer> {
+    @Option(names = "--units", required = true, description = "N, units of the network")
+    int units;
+
+    @Option(names = "--steps", required = true, description = "T, steps of every sequence")
+    int steps;
+
+    @Option(names = "--batch", required = true, description = "B, sequences per batch")
+    int batch;
+
+    @Option(names = "--threads", description = "threads of the batched BPTT (default: available processors)")
+    int threads = Runtime.getRuntime().availableProcessors();
+
+    @Option(names = "--seconds", description = "seconds to time each variant (default ${DEFAULT-VALUE}); at least one batch runs")
+    double seconds = 5.0;
+
+    @Option(names = "--warmup", description = "seconds of warm-up before each timing (default ${DEFAULT-VALUE}); 0 for none")
+    double warmup = 2.0;
+
+    @Option(names = "--seed", description = "seed of the random network and sequences (default ${DEFAULT-VALUE})")
+    long seed = 1;
+
+    @Option(names = "--baseline", negatable = true, description = "also time the plain single-threaded Bptt (default true)")
+    boolean baseline = true;
+
+    @Override
+    public Integer call() {
+        if (units < 1 || steps < 1 || batch < 1 || threads < 1) {
+            throw new IllegalArgumentException("--units, --steps, --batch and --threads must be at least 1");
+        }
+        SplittableRandom rnd = new SplittableRandom(seed);
+        Network net = network(units, rnd);
+        List<Sequence> seqs = new ArrayList<>(batch);
+        for (int b = 0; b < batch; b++) {
+            seqs.add(sequence(net, steps, rnd, "bench-" + b));
+        }
+
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("units", units);
+        out.put("steps", steps);
+        out.put("batch", batch);
+        out.put("threads", threads);
+        double flopsPerBatch = 6.0 * units * units * (double) steps * batch;
+
+        Timing batched = time(() -> BatchBptt.sum(net, seqs, threads));
+        out.put("sequencesPerSecond", round(batch * batched.batchesPerSecond()));
+        out.put("gflops", round(flopsPerBatch * batched.batchesPerSecond() / 1e9));
+        out.put("batchesTimed", batched.batches);
+        out.put("secondsTimed", round(batched.seconds));
+        if (baseline) {
+            Timing plain = time(() -> GradientSum.of(net, seqs));
+            out.put("baselineSequencesPerSecond", round(batch * plain.batchesPerSecond()));
+            out.put("baselineGflops", round(flopsPerBatch * plain.batchesPerSecond() / 1e9));
+            out.put("speedup", round(batched.batchesPerSecond() / plain.batchesPerSecond()));
+            out.put("maxRelativeDifference", maxRelativeDifference(plain.last, batched.last));
+        }
+        out.put("loss", batched.last.loss);
+        out.put("heapMaxMiB", Runtime.getRuntime().maxMemory() >> 20);
+        System.out.println(Json.write(out));
+        return 0;
+    }
+
+    /** Random weights of scale 1/sqrt(N): activities neither saturate nor vanish over many steps. */
+    static Network network(int n, SplittableRandom rnd) {
+        double[] weights = new double[n * n];
+        double scale = 1.0 / Math.sqrt(n);
+        for (int k = 0; k < weights.length; k++) {
+            weights[k] = scale * gaussian(rnd);
+        }
+        double[] biases = new double[n];
+        double[] initial = new double[n];
+        for (int u = 0; u < n; u++) {
+            biases[u] = 0.1 * gaussian(rnd);
+            initial[u] = 0.5;
+        }
+        int targetCount = Math.max(1, n / 4);
+        int[] outputs = new int[targetCount];
+        for (int k = 0; k < targetCount; k++) {
+            outputs[k] = n - targetCount + k;
+        }
+        return new Network(n, new int[] {0}, outputs, Activation.LOGISTIC, Loss.SQUARED, null, new int[0][],
+                new Parameters(n, weights, biases, initial));
+    }
+
+    /** One clamped input unit at every step, targets 0 or 1 on the output units at every step. */
+    static Sequence sequence(Network net, int steps, SplittableRandom rnd, String id) {
+        double[] inputs = new double[steps];
+        for (int t = 0; t < steps; t++) {
+            inputs[t] = rnd.nextDouble();
+        }
+        int[] outputs = net.outputUnits();
+        List<Sequence.Target> targets = new ArrayList<>(steps);
+        for (int t = 1; t <= steps; t++) {
+            double[] values = new double[outputs.length];
+            for (int k = 0; k < values.length; k++) {
+                values[k] = rnd.nextBoolean() ? 1.0 : 0.0;
+            }
+            targets.add(new Sequence.Target(t, outputs, values));
+        }
+        return new Sequence(id, steps, null, null, inputs, 1, targets);
+    }
+
+    private record Timing(long batches, double seconds, Gradients last) {
+        double batchesPerSecond() {
+            return batches / seconds;
+        }
+    }
+
+    /** Warms up, then runs whole batches until the time is up (at least one). */
+    private Timing time(Supplier<Gradients> run) {
+        Gradients last = null;
+        long start = System.nanoTime();
+        while (System.nanoTime() - start < warmup * 1e9) {
+            last = run.get();
+        }
+        long batches = 0;
+        start = System.nanoTime();
+        long elapsed;
+        do {
+            last = run.get();
+            batches++;
+            elapsed = System.nanoTime() - start;
+        } while (elapsed < seconds * 1e9);
+        return new Timing(batches, elapsed / 1e9, last);
+    }
+
+    /** The largest difference between the two sums, relative to the largest gradient entry. */
+    private static double maxRelativeDifference(Gradients a, Gradients b) {
+        double scale = 0.0;
+        double diff = 0.0;
+        for (int k = 0; k < a.weights.length; k++) {
+            scale = Math.max(scale, Math.abs(a.weights[k]));
+            diff = Math.max(diff, Math.abs(a.weights[k] - b.weights[k]));
+        }
+        for (int k = 0; k < a.biases.length; k++) {
+            scale = Math.max(scale, Math.max(Math.abs(a.biases[k]), Math.abs(a.initialState[k])));
+            diff = Math.max(diff, Math.max(Math.abs(a.biases[k] - b.biases[k]), Math.abs(a.initialState[k] - b.initialState[k])));
+        }
+        double lossDiff = Math.abs(a.loss - b.loss) / Math.max(Math.abs(a.loss), Double.MIN_NORMAL);
+        return Math.max(scale == 0.0 ? diff : diff / scale, lossDiff);
+    }
+
+    private static double gaussian(SplittableRandom rnd) {
+        // Box-Muller: SplittableRandom has no nextGaussian on Java 17
+        double u = 1.0 - rnd.nextDouble();
+        double v = rnd.nextDouble();
+        return Math.sqrt(-2.0 * Math.log(u)) * Math.cos(2.0 * Math.PI * v);
+    }
+
+    private static double round(double x) {
+        return Math.round(x * 1000.0) / 1000.0;
+    }
+}

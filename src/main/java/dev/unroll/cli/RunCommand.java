@@ -1,0 +1,155 @@
+package dev.unroll.cli;
+
+import dev.unroll.job.JobConfig;
+import dev.unroll.kafka.EmbeddedKafka;
+import dev.unroll.kafka.KafkaConnectors;
+import dev.unroll.model.Network;
+import dev.unroll.stream.LocalFlink;
+import dev.unroll.stream.ParameterVersion;
+import dev.unroll.stream.Pipeline;
+import dev.unroll.stream.TrainingSpec;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.PrintStream;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+@Command(name = "run", description = {
+        "The streaming job on live Kafka. With no --bootstrap-servers it starts an embedded Kafka broker (KRaft)",
+        "on 127.0.0.1 and a local Flink MiniCluster. Runs until Ctrl-C (or --max-seconds / --max-sequences)."})
+final class RunCommand implements Callable<Integer> {
+    @Option(names = "--job", required = true, description = "the job file (YAML)")
+    Path job;
+
+    @Option(names = "--bootstrap-servers", description = "an existing Kafka cluster; without it an embedded broker is started")
+    String bootstrap;
+
+    @Option(names = "--port", description = "the embedded broker's port (default ${DEFAULT-VALUE}; a free one if taken)")
+    int port = 9092;
+
+    @Option(names = "--data-dir", description = "keep the embedded broker's data here across runs (default: a temporary directory)")
+    Path dataDir;
+
+    @Option(names = "--parallelism", description = "parallelism of the BPTT operator (default: the job's stream.parallelism)")
+    Integer parallelism;
+
+    @Option(names = "--from", description = "where to start reading sequences: earliest or latest (default ${DEFAULT-VALUE})")
+    String from = "earliest";
+
+    @Option(names = "--out", description = "write the newest parameters here when the job stops")
+    Path out;
+
+    @Option(names = "--max-seconds", description = "stop after this many seconds")
+    Long maxSeconds;
+
+    @Option(names = "--max-sequences", description = "stop once this many sequences are trained")
+    Long maxSequences;
+
+    @Option(names = "--quiet", description = "no progress on stderr")
+    boolean quiet;
+
+    private final CountDownLatch stopRequested = new CountDownLatch(1);
+    private final CountDownLatch stopped = new CountDownLatch(1);
+
+    @Override
+    public Integer call() throws Exception {
+        JobConfig config = JobConfig.read(job);
+        Network initial = config.loadNetwork();
+        int p = parallelism != null ? parallelism : config.get(JobConfig.PARALLELISM);
+        TrainingSpec spec = TrainingSpec.of(config, initial, p);
+        OffsetsInitializer start = switch (from) {
+            case "earliest" -> OffsetsInitializer.earliest();
+            case "latest" -> OffsetsInitializer.latest();
+            default -> throw new picocli.CommandLine.ParameterException(
+                    new picocli.CommandLine(this), "--from must be earliest or latest, found " + from);
+        };
+        Thread main = Thread.currentThread();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stopRequested.countDown();
+            try {
+                stopped.await(60, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                main.interrupt();
+            }
+        }, "unroll-stop"));
+        try (EmbeddedKafka broker = bootstrap == null ? (dataDir == null ? EmbeddedKafka.start(freePort(port)) : EmbeddedKafka.start(dataDir, freePort(port))) : null) {
+            String servers = broker != null ? broker.bootstrapServers() : bootstrap;
+            KafkaConnectors kafka = new KafkaConnectors(servers, config.kafka());
+            Pipeline.Topics topics = Pipeline.Topics.of(config);
+            Pipeline.Options options = new Pipeline.Options(start, null, config.get(JobConfig.CHECKPOINT_INTERVAL),
+                    config.get(JobConfig.BUFFER_TIMEOUT), null);
+            try (Pipeline pipeline = Pipeline.start(LocalFlink.create(p), spec, kafka, topics,
+                    config.get(JobConfig.PARTITIONS), options)) {
+                announce(servers, broker != null, topics, config);
+                follow(pipeline, initial);
+                ParameterVersion newest = pipeline.newest();
+                if (out != null) {
+                    Network result = newest == null ? initial : initial.withParameters(newest.parameters());
+                    long version = newest == null ? 0 : newest.version;
+                    long trained = newest == null ? 0 : newest.sequencesTrained;
+                    Outputs.writeNetwork(out, result, Outputs.provenance(config, "run", version, trained));
+                    System.err.println("run: wrote version " + version + " (" + trained + " sequences) to " + out);
+                }
+            }
+        } finally {
+            stopped.countDown();
+        }
+        return 0;
+    }
+
+    private void follow(Pipeline pipeline, Network initial) throws InterruptedException {
+        long started = System.nanoTime();
+        double movingLoss = Double.NaN;
+        long lastPrint = 0;
+        ParameterVersion newest = null;
+        while (!stopRequested.await(0, TimeUnit.MILLISECONDS)) {
+            ParameterVersion before = newest;
+            newest = pipeline.follow(v -> { }, Duration.ofMillis(200));
+            if (newest != null && newest != before && Double.isFinite(newest.batchLoss)) {
+                movingLoss = Double.isNaN(movingLoss) ? newest.batchLoss : 0.9 * movingLoss + 0.1 * newest.batchLoss;
+            }
+            double seconds = (System.nanoTime() - started) / 1e9;
+            long trained = newest == null ? 0 : newest.sequencesTrained;
+            if (!quiet && System.nanoTime() - lastPrint > 1_000_000_000L) {
+                lastPrint = System.nanoTime();
+                System.err.printf(Locale.ROOT, "\rrun: version %d, %d sequences trained, moving loss %.5g, %.1f sequences/s, %.0f s   ",
+                        newest == null ? 0 : newest.version, trained, movingLoss, trained / seconds, seconds);
+            }
+            if ((maxSeconds != null && seconds >= maxSeconds) || (maxSequences != null && trained >= maxSequences)) {
+                break;
+            }
+        }
+        if (!quiet) {
+            System.err.println();
+        }
+    }
+
+    private void announce(String servers, boolean embedded, Pipeline.Topics topics, JobConfig config) {
+        if (quiet) {
+            return;
+        }
+        PrintStream err = System.err;
+        err.println("run: job " + config.name() + " on " + (embedded ? "an embedded Kafka broker at " : "Kafka at ") + servers);
+        err.println("run: sequences in:     " + topics.sequences());
+        err.println("run: parameters out:   " + topics.parameters());
+        err.println("run: dead letters out: " + topics.deadLetters());
+        err.println("run: feed it, for example:  kcat -b " + servers + " -P -t " + topics.sequences() + " -l FILE.jsonl   (-l: one record per line)");
+        err.println("run: Ctrl-C stops it" + (out != null ? " and writes the newest parameters to " + out : ""));
+    }
+
+    /** The requested port if it is free, else any free port. */
+    private static int freePort(int wanted) {
+        try (ServerSocket s = new ServerSocket(wanted, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return wanted;
+        } catch (java.io.IOException e) {
+            return 0;
+        }
+    }
+}
