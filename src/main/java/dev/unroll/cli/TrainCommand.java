@@ -41,6 +41,10 @@ final class TrainCommand implements Callable<Integer> {
         }
         Network result = trainer.finish();
         progress.done(trainer.version(), trainer.sequencesTrained(), trainer.lastBatchLoss());
+        if (!trainer.leftOut().isEmpty()) {
+            System.err.println("train: left out " + trainer.leftOut().size() + " sequences whose gradient was not finite"
+                    + " (lines " + trainer.leftOut().stream().limit(10).map(k -> Long.toString(k + 1)).toList() + ")");
+        }
         Outputs.writeNetwork(out, result, Outputs.provenance(config, "train", trainer.version(), trainer.sequencesTrained()));
         return 0;
     }

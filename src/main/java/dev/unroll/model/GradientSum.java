@@ -1,5 +1,8 @@
 package dev.unroll.model;
 
+import java.util.List;
+import java.util.function.IntConsumer;
+
 /**
  * The gradient sum of a group of sequences at one parameter version: the unit of work a BPTT
  * shard emits and the offline trainer adds up per batch.
@@ -15,6 +18,28 @@ public final class GradientSum {
             Bptt.accumulate(net, seq, sum);
         }
         net.constrain(sum);
+        return sum;
+    }
+
+    /**
+     * The sum over the sequences whose own gradient is finite: a sequence that overflows is left
+     * out (its index is passed to {@code leftOut}) rather than poisoning the update. The fast path
+     * sums everything at once and falls back to one sequence at a time only when that overflows.
+     */
+    public static Gradients finite(Network net, List<Sequence> sequences, IntConsumer leftOut) {
+        Gradients sum = of(net, sequences);
+        if (sum.isFinite()) {
+            return sum;
+        }
+        sum = new Gradients(net.units());
+        for (int k = 0; k < sequences.size(); k++) {
+            Gradients g = Bptt.gradient(net, sequences.get(k));
+            if (g.isFinite()) {
+                sum.add(g);
+            } else {
+                leftOut.accept(k);
+            }
+        }
         return sum;
     }
 }

@@ -12,6 +12,7 @@ public final class Trainer {
     private final int batchSize;
     private final Sgd sgd;
     private final List<Sequence> batch = new ArrayList<>();
+    private final List<Long> leftOut = new ArrayList<>();
     private Network network;
     private long version;
     private long sequencesTrained;
@@ -40,13 +41,24 @@ public final class Trainer {
         return network;
     }
 
+    /**
+     * Sequences whose gradient overflows are left out of their batch, as the streaming job does;
+     * a batch left empty by that changes nothing but still counts as a version.
+     */
     private void update() {
-        Gradients sum = GradientSum.of(network, batch);
-        network = network.withParameters(sgd.step(network.parameters(), sum));
+        Gradients sum = GradientSum.finite(network, batch, k -> leftOut.add(version * batchSize + k));
+        if (sum.count > 0) {
+            network = network.withParameters(sgd.step(network.parameters(), sum));
+            lastBatchLoss = sum.loss / sum.count;
+        }
         version++;
         sequencesTrained += sum.count;
-        lastBatchLoss = sum.loss / sum.count;
         batch.clear();
+    }
+
+    /** Positions (0-based, in the order added) of the sequences left out because their gradient was not finite. */
+    public List<Long> leftOut() {
+        return List.copyOf(leftOut);
     }
 
     public Network network() {

@@ -1,6 +1,5 @@
 package dev.unroll.stream;
 
-import dev.unroll.model.Bptt;
 import dev.unroll.model.GradientSum;
 import dev.unroll.model.Gradients;
 import dev.unroll.model.Network;
@@ -110,30 +109,15 @@ public class BpttShard extends KeyedBroadcastProcessFunction<Integer, Shard, Par
         for (SequenceItem item : shard.items) {
             sequences.add(SequenceCodec.decode(item.sequence));
         }
-        Gradients sum = GradientSum.of(at, sequences);
-        if (!sum.isFinite()) {
-            sum = sumOfFinite(at, shard, sequences, deadLetters);
-        }
+        Gradients sum = GradientSum.finite(at, sequences, k -> {
+            nonFinite.inc();
+            SequenceItem item = shard.items[k];
+            deadLetters.accept(new DeadLetter(item.topic, item.partition, item.offset, null,
+                    SequenceJson.write(sequences.get(k)).getBytes(StandardCharsets.UTF_8), "bptt",
+                    item.topic + "/" + item.partition + "@" + item.offset + ": gradient is not finite at version "
+                            + version.version + "; left out of the update"));
+        });
         sequencesComputed.inc(sequences.size());
         return new ShardGradient(shard, version.version, sum);
-    }
-
-    /** The rare slow path: one sequence at a time, leaving out and dead-lettering those that overflow. */
-    private Gradients sumOfFinite(Network at, Shard shard, List<Sequence> sequences, Consumer<DeadLetter> deadLetters) {
-        Gradients sum = new Gradients(at.units());
-        for (int k = 0; k < sequences.size(); k++) {
-            Gradients g = Bptt.gradient(at, sequences.get(k));
-            if (g.isFinite()) {
-                sum.add(g);
-            } else {
-                nonFinite.inc();
-                SequenceItem item = shard.items[k];
-                deadLetters.accept(new DeadLetter(item.topic, item.partition, item.offset, null,
-                        SequenceJson.write(sequences.get(k)).getBytes(StandardCharsets.UTF_8), "bptt",
-                        item.topic + "/" + item.partition + "@" + item.offset + ": gradient is not finite at version "
-                                + shard.batch + "; left out of the update"));
-            }
-        }
-        return sum;
     }
 }

@@ -55,28 +55,41 @@ public final class Pipeline implements AutoCloseable {
     /** Creates missing topics, submits the job and returns once it is submitted. */
     public static Pipeline start(StreamExecutionEnvironment env, TrainingSpec spec, KafkaConnectors kafka,
                                  Topics topics, int partitions, Options options) throws Exception {
-        KafkaTopics.ensure(kafka.producerProperties(), topics.sequences(), partitions);
-        KafkaTopics.ensure(kafka.producerProperties(), topics.parameters(), 1);
-        KafkaTopics.ensure(kafka.producerProperties(), topics.deadLetters(), 1);
+        ensureTopics(kafka, topics, partitions);
         long since = System.currentTimeMillis();
         ParameterFollower follower = new ParameterFollower(kafka.consumerProperties(), topics.parameters(), spec.job(),
                 spec.network(), spec.limits(), since);
         try {
-            env.setBufferTimeout(options.bufferTimeoutMs());
-            if (options.checkpointIntervalMs() > 0) {
-                env.enableCheckpointing(options.checkpointIntervalMs());
-            }
-            String group = "unroll." + spec.job();
-            TrainingJob.build(env, spec,
-                    kafka.sequences(topics.sequences(), group, options.from(), options.boundedAt()),
-                    kafka.parameters(topics.parameters(), group + ".parameters", spec, since),
-                    kafka.parameterSink(topics.parameters(), spec),
-                    kafka.deadLetterSink(topics.deadLetters()));
+            define(env, spec, kafka, topics, options, since);
             return new Pipeline(env.executeAsync("unroll " + spec.job()), follower);
         } catch (Exception | Error e) {
             follower.close();
             throw e;
         }
+    }
+
+    public static void ensureTopics(KafkaConnectors kafka, Topics topics, int partitions) {
+        KafkaTopics.ensure(kafka.producerProperties(), topics.sequences(), partitions);
+        KafkaTopics.ensure(kafka.producerProperties(), topics.parameters(), 1);
+        KafkaTopics.ensure(kafka.producerProperties(), topics.deadLetters(), 1);
+    }
+
+    /**
+     * Defines the job on {@code env} with the connectors of {@code kafka}, reading parameter
+     * versions published from {@code sinceMillis} on.
+     */
+    public static void define(StreamExecutionEnvironment env, TrainingSpec spec, KafkaConnectors kafka, Topics topics,
+                              Options options, long sinceMillis) {
+        env.setBufferTimeout(options.bufferTimeoutMs());
+        if (options.checkpointIntervalMs() > 0) {
+            env.enableCheckpointing(options.checkpointIntervalMs());
+        }
+        String group = "unroll." + spec.job();
+        TrainingJob.build(env, spec,
+                kafka.sequences(topics.sequences(), group, options.from(), options.boundedAt()),
+                kafka.parameters(topics.parameters(), group + ".parameters", spec, sinceMillis),
+                kafka.parameterSink(topics.parameters(), spec),
+                kafka.deadLetterSink(topics.deadLetters()));
     }
 
     /**

@@ -1,0 +1,144 @@
+package dev.unroll.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.unroll.job.JobConfig;
+import dev.unroll.kafka.EmbeddedKafka;
+import dev.unroll.kafka.KafkaClients;
+import dev.unroll.model.Network;
+import dev.unroll.model.Sequence;
+import dev.unroll.model.SequenceFile;
+import dev.unroll.model.SequenceJson;
+import dev.unroll.model.TestSupport;
+import dev.unroll.task.Tasks;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** {@code produce}: the same seed gives the same bytes, into a file or a topic. */
+class ProduceCommandTest {
+
+    private static TestSupport.Result produce(String job, Path out, long count, long seed) {
+        return TestSupport.run("produce", "--job", "jobs/" + job + ".yaml", "--out", out.toString(),
+                "--count", String.valueOf(count), "--seed", String.valueOf(seed));
+    }
+
+    @Test
+    void sameSeedSameBytesOtherSeedOtherSequences(@TempDir Path dir) throws IOException {
+        Path a = dir.resolve("a.jsonl");
+        Path b = dir.resolve("sub/b.jsonl");
+        Path c = dir.resolve("c.jsonl");
+        assertEquals(0, produce("binary-addition", a, 300, 5).exitCode());
+        assertEquals(0, produce("binary-addition", b, 300, 5).exitCode());
+        TestSupport.Result r = produce("binary-addition", c, 300, 6);
+        assertEquals(0, r.exitCode(), r.describe());
+        assertEquals("", r.out(), "the data goes to the file only");
+        assertArrayEquals(Files.readAllBytes(a), Files.readAllBytes(b));
+        List<String> first = Files.readAllLines(a);
+        List<String> other = Files.readAllLines(c);
+        assertEquals(300, first.size());
+        assertEquals(300, other.size());
+        assertFalse(first.equals(other));
+        assertTrue(first.get(0).startsWith("{\"id\":\"binary-addition-5-0\","), first.get(0));
+        assertTrue(other.get(299).startsWith("{\"id\":\"binary-addition-6-299\","), other.get(299));
+        assertTrue(Files.readString(a).endsWith("}\n"));
+    }
+
+    /** Each line is SequenceJson.write of the task's sequence: the file is the generator, written down. */
+    @ParameterizedTest
+    @ValueSource(strings = {"binary-addition", "attractor", "initial-state", "initial-state-frozen"})
+    void linesAreTheTasksSequencesAndValidate(String job, @TempDir Path dir) throws IOException {
+        Path out = dir.resolve("s.jsonl");
+        TestSupport.Result r = produce(job, out, 200, 9);
+        assertEquals(0, r.exitCode(), r.describe());
+        JobConfig config = JobConfig.read(Path.of("jobs", job + ".yaml"));
+        Network net = config.loadNetwork();
+        List<Sequence> expected = Tasks.sample(Tasks.fromJob(config, net), 9, 200, job + "-9");
+        List<String> lines = Files.readAllLines(out);
+        assertEquals(200, lines.size());
+        for (int k = 0; k < 200; k++) {
+            assertEquals(SequenceJson.write(expected.get(k)), lines.get(k), "line " + k);
+        }
+        int read = 0;
+        try (SequenceFile file = new SequenceFile(out, net, config.limits())) {
+            for (Sequence seq : file) {
+                assertEquals(job + "-9-" + read, seq.id());
+                read++;
+            }
+        }
+        assertEquals(200, read);
+    }
+
+    @Test
+    void zeroIsAnEmptyFile(@TempDir Path dir) throws IOException {
+        Path out = dir.resolve("none.jsonl");
+        assertEquals(0, produce("attractor", out, 0, 1).exitCode());
+        assertEquals(0, Files.size(out));
+    }
+
+    @Test
+    void usageAndJobErrors(@TempDir Path dir) throws IOException {
+        String job = "jobs/attractor.yaml";
+        Path out = dir.resolve("x.jsonl");
+        assertEquals(2, TestSupport.run("produce", "--job", job, "--count", "3").exitCode(), "a destination is required");
+        assertEquals(2, TestSupport.run("produce", "--job", job, "--count", "3", "--out", out.toString(),
+                "--bootstrap-servers", "127.0.0.1:1").exitCode(), "only one destination");
+        assertEquals(2, TestSupport.run("produce", "--job", job, "--out", out.toString()).exitCode(), "--count is required");
+        assertEquals(2, TestSupport.run("produce", "--job", job, "--out", out.toString(), "--count", "-1").exitCode());
+
+        Path net = Path.of("jobs", "attractor.network.json").toAbsolutePath();
+        Path bad = Files.writeString(dir.resolve("bad.yaml"), "network: " + net + "\ntask:\n  type: attractor\n  flips: 3\n");
+        TestSupport.Result r = TestSupport.run("produce", "--job", bad.toString(), "--out", out.toString(), "--count", "3");
+        assertEquals(2, r.exitCode(), r.describe());
+        assertTrue(r.err().contains("task.flips: unknown key for task type attractor"), r.err());
+        assertFalse(Files.exists(out), "nothing written");
+    }
+
+    /** Into Kafka: every record keyed by its sequence id, its value the same line the file gets. */
+    @Test
+    void kafkaGetsTheSameSequencesKeyedById(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("s.jsonl");
+        assertEquals(0, produce("binary-addition", file, 500, 3).exitCode());
+        Map<String, String> expected = new HashMap<>();
+        for (String line : Files.readAllLines(file)) {
+            String id = line.substring("{\"id\":\"".length(), line.indexOf('"', "{\"id\":\"".length()));
+            expected.put(id, line);
+        }
+        // a job with its own topic and a kafka section, which the producer must accept
+        Path net = Path.of("jobs", "binary-addition.network.json").toAbsolutePath();
+        Path job = Files.writeString(dir.resolve("binary-addition.yaml"), "network: " + net + "\n"
+                + "topics:\n  sequences: adder.in\n  partitions: 3\n"
+                + "kafka:\n  client.id: produce-test\n"
+                + "task:\n  type: binary-addition\n  minBits: 1\n  maxBits: 8\n  delay: 2\n");
+        try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
+            TestSupport.Result r = TestSupport.run("produce", "--job", job.toString(), "--bootstrap-servers",
+                    kafka.bootstrapServers(), "--count", "500", "--seed", "3");
+            assertEquals(0, r.exitCode(), r.describe());
+            List<ConsumerRecord<byte[], byte[]>> records = KafkaClients.readAll(kafka.bootstrapServers(), "adder.in", Duration.ofSeconds(30));
+            assertEquals(500, records.size());
+            HashSet<Integer> partitions = new HashSet<>();
+            for (ConsumerRecord<byte[], byte[]> rec : records) {
+                String key = new String(rec.key(), StandardCharsets.UTF_8);
+                assertEquals(expected.get(key), new String(rec.value(), StandardCharsets.UTF_8), key);
+                partitions.add(rec.partition());
+            }
+            assertEquals(3, partitions.size(), "the topic was created with the job's partition count");
+        }
+    }
+}

@@ -1,0 +1,184 @@
+package dev.unroll.stream;
+
+import dev.unroll.job.JobConfig;
+import dev.unroll.kafka.DeadLetterSerializer;
+import dev.unroll.kafka.EmbeddedKafka;
+import dev.unroll.kafka.KafkaClients;
+import dev.unroll.kafka.KafkaConnectors;
+import dev.unroll.kafka.ParameterRecords;
+import dev.unroll.model.Network;
+import org.apache.flink.api.common.JobStatus;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The live job on a real embedded KRaft broker and MiniCluster, fed while it runs: by a
+ * kafka-clients producer with good and malformed records, and by kcat, a real outside client.
+ */
+class LiveTrainingTest {
+    private static EmbeddedKafka broker;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void startBroker() {
+        broker = EmbeddedKafka.start();
+    }
+
+    @AfterAll
+    static void stopBroker() {
+        broker.close();
+    }
+
+    @Test
+    void versionsArriveInOrderAndBadRecordsAreDeadLettered() throws Exception {
+        JobConfig config = job("live", 8);
+        Network net = config.loadNetwork();
+        List<String> good = RandomSequences.jsonLines(net, 7, 40);
+        Map<String, String> bad = new HashMap<>();
+        bad.put("not json", "not valid JSON");
+        bad.put("{\"steps\": 3, \"targets\": [{\"t\": 9, \"units\": [0], \"values\": [1]}]}", "targets[0].t");
+        bad.put("{\"steps\": 2, \"targets\": [], \"extra\": 1}", "extra");
+        bad.put("", "empty record");
+        bad.put("{\"steps\": 2, \"targets\": [{\"t\": 1, \"units\": [99], \"values\": [1]}]}", "targets[0].units[0]");
+
+        Pipeline.Topics topics = Pipeline.Topics.of(config);
+        try (Pipeline pipeline = start(config, net)) {
+            Map<Long, String> deadOffsets = new HashMap<>();
+            try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(KafkaClients.producerProps(broker.bootstrapServers()))) {
+                List<String> badRecords = new ArrayList<>(bad.keySet());
+                for (int k = 0; k < good.size(); k++) {
+                    producer.send(new ProducerRecord<>(topics.sequences(), 0, null, utf8(good.get(k)))).get();
+                    if (k % 8 == 3 && !badRecords.isEmpty()) {
+                        String record = badRecords.remove(0);
+                        RecordMetadata at = producer.send(new ProducerRecord<>(topics.sequences(), 0, null, utf8(record))).get();
+                        deadOffsets.put(at.offset(), bad.get(record));
+                    }
+                }
+            }
+            ParameterVersion newest = awaitSequences(pipeline, 40);
+            assertEquals(5, newest.version);
+            assertEquals(JobStatus.RUNNING, pipeline.client().getJobStatus().get(10, TimeUnit.SECONDS),
+                    "bad records must not stop or restart the job");
+
+            List<ConsumerRecord<byte[], byte[]>> versions = KafkaClients.readAll(broker.bootstrapServers(),
+                    topics.parameters(), Duration.ofSeconds(30));
+            long expected = 1;
+            for (ConsumerRecord<byte[], byte[]> record : versions) {
+                ParameterVersion v = ParameterRecords.decode(record.value(), net, config.limits());
+                assertEquals(expected, v.version, "versions in order");
+                assertEquals(8 * expected, v.sequencesTrained, "cumulative count at version " + v.version);
+                assertEquals(8, v.batchSize);
+                assertFalse(v.last);
+                expected++;
+            }
+            assertEquals(6, expected, "versions 1..5 on the topic");
+
+            List<ConsumerRecord<byte[], byte[]>> dead = awaitRecords(topics.deadLetters(), bad.size());
+            assertEquals(bad.size(), dead.size());
+            for (ConsumerRecord<byte[], byte[]> d : dead) {
+                long offset = Long.parseLong(header(d, DeadLetterSerializer.SOURCE_OFFSET));
+                assertTrue(deadOffsets.containsKey(offset), "dead letter for offset " + offset);
+                assertEquals(topics.sequences(), header(d, DeadLetterSerializer.SOURCE_TOPIC));
+                assertEquals("0", header(d, DeadLetterSerializer.SOURCE_PARTITION));
+                String reason = header(d, DeadLetterSerializer.REASON);
+                assertTrue(reason.contains(deadOffsets.get(offset)), "reason '" + reason + "' names " + deadOffsets.get(offset));
+            }
+        }
+    }
+
+    @Test
+    void kcatFeedsTheLiveJob() throws Exception {
+        Assumptions.assumeTrue(kcatInstalled(),
+                "SKIPPED: kcat is not installed here (apt-get install kcat); .ci/run installs it");
+        JobConfig config = job("kcat", 5);
+        Network net = config.loadNetwork();
+        Path data = dir.resolve("data.jsonl");
+        Files.write(data, RandomSequences.jsonLines(net, 11, 15));
+        try (Pipeline pipeline = start(config, net)) {
+            Process kcat = new ProcessBuilder("kcat", "-b", broker.bootstrapServers(), "-P",
+                    "-t", config.get(JobConfig.SEQUENCES_TOPIC), "-l", data.toString())
+                    .redirectErrorStream(true).start();
+            assertTrue(kcat.waitFor(60, TimeUnit.SECONDS), "kcat finished");
+            assertEquals(0, kcat.exitValue(), new String(kcat.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+            ParameterVersion newest = awaitSequences(pipeline, 15);
+            assertEquals(3, newest.version);
+        }
+    }
+
+    private JobConfig job(String name, int batchSize) throws Exception {
+        Path example = Path.of("..", "shared", "examples", "training", "j3-tied-b16");
+        Files.copy(example.resolve("network.json"), dir.resolve("network.json"));
+        Path job = dir.resolve(name + ".yaml");
+        Files.writeString(job, "name: " + name + "\nnetwork: network.json\ntraining:\n  batchSize: " + batchSize
+                + "\n  learningRate: 0.1\nstream:\n  parallelism: 2\n");
+        return JobConfig.read(job);
+    }
+
+    private Pipeline start(JobConfig config, Network net) throws Exception {
+        KafkaConnectors kafka = new KafkaConnectors(broker.bootstrapServers(), config.kafka());
+        Pipeline.Options live = Pipeline.Options.live(config).checkpointingEvery(0);
+        return Pipeline.start(LocalFlink.create(2), TrainingSpec.of(config, net, 2), kafka, Pipeline.Topics.of(config),
+                2, live);
+    }
+
+    private static ParameterVersion awaitSequences(Pipeline pipeline, long count) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        ParameterVersion newest = null;
+        while ((newest == null || newest.sequencesTrained < count) && System.nanoTime() < deadline) {
+            newest = pipeline.follow(v -> { }, Duration.ofMillis(200));
+        }
+        assertNotNull(newest, "no parameter version arrived");
+        assertEquals(count, newest.sequencesTrained, "sequences trained");
+        return newest;
+    }
+
+    private static List<ConsumerRecord<byte[], byte[]>> awaitRecords(String topic, int count) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        List<ConsumerRecord<byte[], byte[]>> records = List.of();
+        while (records.size() < count && System.nanoTime() < deadline) {
+            records = KafkaClients.readAll(broker.bootstrapServers(), topic, Duration.ofSeconds(10));
+            Thread.sleep(200);
+        }
+        return records;
+    }
+
+    private static String header(ConsumerRecord<byte[], byte[]> record, String key) {
+        return new String(record.headers().lastHeader(key).value(), StandardCharsets.UTF_8);
+    }
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    static boolean kcatInstalled() {
+        try {
+            return new ProcessBuilder("kcat", "-V").start().waitFor(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            return false;
+        }
+    }
+}
