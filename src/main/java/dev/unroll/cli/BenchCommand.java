@@ -1,18 +1,15 @@
 package dev.unroll.cli;
 
-import dev.unroll.model.Activation;
+import dev.unroll.model.BatchBenchWorkload;
 import dev.unroll.model.BatchBptt;
 import dev.unroll.model.GradientSum;
 import dev.unroll.model.Gradients;
 import dev.unroll.model.Json;
-import dev.unroll.model.Loss;
 import dev.unroll.model.Network;
-import dev.unroll.model.Parameters;
 import dev.unroll.model.Sequence;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -50,8 +47,8 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--seed", description = "seed of the random network and sequences (default ${DEFAULT-VALUE})")
     long seed = 1;
 
-    @Option(names = "--baseline", negatable = true, description = "also time the plain single-threaded Bptt (default true)")
-    boolean baseline = true;
+    @Option(names = "--no-baseline", description = "skip timing the plain single-threaded Bptt (for very long sequences)")
+    boolean noBaseline;
 
     @Override
     public Integer call() {
@@ -59,11 +56,8 @@ final class BenchCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--units, --steps, --batch and --threads must be at least 1");
         }
         SplittableRandom rnd = new SplittableRandom(seed);
-        Network net = network(units, rnd);
-        List<Sequence> seqs = new ArrayList<>(batch);
-        for (int b = 0; b < batch; b++) {
-            seqs.add(sequence(net, steps, rnd, "bench-" + b));
-        }
+        Network net = BatchBenchWorkload.network(units, rnd);
+        List<Sequence> seqs = BatchBenchWorkload.batch(net, steps, batch, rnd);
 
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("units", units);
@@ -77,7 +71,7 @@ final class BenchCommand implements Callable<Integer> {
         out.put("gflops", round(flopsPerBatch * batched.batchesPerSecond() / 1e9));
         out.put("batchesTimed", batched.batches);
         out.put("secondsTimed", round(batched.seconds));
-        if (baseline) {
+        if (!noBaseline) {
             Timing plain = time(() -> GradientSum.of(net, seqs));
             out.put("baselineSequencesPerSecond", round(batch * plain.batchesPerSecond()));
             out.put("baselineGflops", round(flopsPerBatch * plain.batchesPerSecond() / 1e9));
@@ -88,46 +82,6 @@ final class BenchCommand implements Callable<Integer> {
         out.put("heapMaxMiB", Runtime.getRuntime().maxMemory() >> 20);
         System.out.println(Json.write(out));
         return 0;
-    }
-
-    /** Random weights of scale 1/sqrt(N): activities neither saturate nor vanish over many steps. */
-    static Network network(int n, SplittableRandom rnd) {
-        double[] weights = new double[n * n];
-        double scale = 1.0 / Math.sqrt(n);
-        for (int k = 0; k < weights.length; k++) {
-            weights[k] = scale * gaussian(rnd);
-        }
-        double[] biases = new double[n];
-        double[] initial = new double[n];
-        for (int u = 0; u < n; u++) {
-            biases[u] = 0.1 * gaussian(rnd);
-            initial[u] = 0.5;
-        }
-        int targetCount = Math.max(1, n / 4);
-        int[] outputs = new int[targetCount];
-        for (int k = 0; k < targetCount; k++) {
-            outputs[k] = n - targetCount + k;
-        }
-        return new Network(n, new int[] {0}, outputs, Activation.LOGISTIC, Loss.SQUARED, null, new int[0][],
-                new Parameters(n, weights, biases, initial));
-    }
-
-    /** One clamped input unit at every step, targets 0 or 1 on the output units at every step. */
-    static Sequence sequence(Network net, int steps, SplittableRandom rnd, String id) {
-        double[] inputs = new double[steps];
-        for (int t = 0; t < steps; t++) {
-            inputs[t] = rnd.nextDouble();
-        }
-        int[] outputs = net.outputUnits();
-        List<Sequence.Target> targets = new ArrayList<>(steps);
-        for (int t = 1; t <= steps; t++) {
-            double[] values = new double[outputs.length];
-            for (int k = 0; k < values.length; k++) {
-                values[k] = rnd.nextBoolean() ? 1.0 : 0.0;
-            }
-            targets.add(new Sequence.Target(t, outputs, values));
-        }
-        return new Sequence(id, steps, null, null, inputs, 1, targets);
     }
 
     private record Timing(long batches, double seconds, Gradients last) {
@@ -168,13 +122,6 @@ final class BenchCommand implements Callable<Integer> {
         }
         double lossDiff = Math.abs(a.loss - b.loss) / Math.max(Math.abs(a.loss), Double.MIN_NORMAL);
         return Math.max(scale == 0.0 ? diff : diff / scale, lossDiff);
-    }
-
-    private static double gaussian(SplittableRandom rnd) {
-        // Box-Muller: SplittableRandom has no nextGaussian on Java 17
-        double u = 1.0 - rnd.nextDouble();
-        double v = rnd.nextDouble();
-        return Math.sqrt(-2.0 * Math.log(u)) * Math.cos(2.0 * Math.PI * v);
     }
 
     private static double round(double x) {

@@ -53,8 +53,12 @@ final class InitCommand implements Callable<Integer> {
             System.err.println("unroll init: unknown " + (f == null ? "activation " + activation : "loss " + loss));
             return Main.BAD_INPUT;
         }
+        if (units < 1 || !(scale >= 0) || !Double.isFinite(scale) || !Double.isFinite(initialState)) {
+            System.err.println("unroll init: --units must be at least 1, --scale finite and not negative, --initial-state finite");
+            return Main.BAD_INPUT;
+        }
         for (int u : concat(inputs, outputs)) {
-            if (units < 1 || u < 0 || u >= units) {
+            if (u < 0 || u >= units) {
                 System.err.println("unroll init: unit " + u + " is outside 0.." + (units - 1));
                 return Main.BAD_INPUT;
             }

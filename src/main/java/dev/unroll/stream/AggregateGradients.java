@@ -97,6 +97,7 @@ public class AggregateGradients extends KeyedProcessFunction<Integer, ShardGradi
      * still publishes the next version number, because the BPTT instances wait for it.
      */
     private ParameterVersion apply(ParameterVersion now, CompleteBatch batch) throws Exception {
+        InjectedFault.maybeFail(spec.fault(), "aggregate", now.version);
         Gradients sum = batch.sum();
         ParameterVersion next;
         if (sum.count == 0 && batch.last()) {

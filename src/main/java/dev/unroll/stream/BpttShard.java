@@ -104,6 +104,7 @@ public class BpttShard extends KeyedBroadcastProcessFunction<Integer, Shard, Par
     }
 
     private ShardGradient compute(Shard shard, ParameterVersion version, Consumer<DeadLetter> deadLetters) {
+        InjectedFault.maybeFail(spec.fault(), "bptt", shard.batch);
         Network at = network.withParameters(version.parameters());
         List<Sequence> sequences = new ArrayList<>(shard.items.length);
         for (SequenceItem item : shard.items) {

@@ -19,13 +19,18 @@ import java.io.Serializable;
  * @param batchSize      sequences per update
  * @param shards         parallelism of the BPTT operator: each batch is cut into this many shards
  * @param sgd            the update rule
+ * @param fault          a failure to inject for recovery tests; null in normal operation
  */
 public record TrainingSpec(String job, String networkJson, Limits limits, int maxRecordBytes, int batchSize,
-                           int shards, Sgd.Settings sgd) implements Serializable {
+                           int shards, Sgd.Settings sgd, InjectedFault fault) implements Serializable {
 
     public static TrainingSpec of(JobConfig config, Network initial, int shards) {
         return new TrainingSpec(config.name(), NetworkJson.write(initial, null), config.limits(),
-                config.get(JobConfig.MAX_RECORD_BYTES), config.get(JobConfig.BATCH_SIZE), shards, config.sgdSettings());
+                config.get(JobConfig.MAX_RECORD_BYTES), config.get(JobConfig.BATCH_SIZE), shards, config.sgdSettings(), null);
+    }
+
+    public TrainingSpec withFault(InjectedFault newFault) {
+        return new TrainingSpec(job, networkJson, limits, maxRecordBytes, batchSize, shards, sgd, newFault);
     }
 
     public Network network() {

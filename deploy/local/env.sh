@@ -1,0 +1,109 @@
+# Shared settings of the local-cluster scripts; sourced, not run.
+#
+# Everything listens on 127.0.0.1 only. Override any of these in the environment:
+#   UNROLL_RUN_DIR             state, logs, pids and configuration (default deploy/local/.run)
+#   UNROLL_KAFKA_PORT          broker listener (default 19092; the embedded default broker uses 9092)
+#   UNROLL_KAFKA_CONTROLLER_PORT  KRaft controller listener (default 19093)
+#   UNROLL_FLINK_REST_PORT     JobManager REST API (default 18081)
+#   UNROLL_FLINK_RPC_PORT      JobManager RPC (default 16123)
+#   UNROLL_TASKMANAGERS        how many TaskManager JVMs (default 2)
+#   UNROLL_TM_SLOTS            slots per TaskManager (default 1: parallelism 2 needs both TaskManagers)
+#   UNROLL_JOB_JAR             the job jar to submit (default target/unroll-job.jar)
+#   JAVA_HOME                  the JDK to run (17 or later)
+
+LOCAL_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO_DIR=$(cd "$LOCAL_DIR/../.." && pwd)
+RUN_DIR=${UNROLL_RUN_DIR:-$LOCAL_DIR/.run}
+KAFKA_PORT=${UNROLL_KAFKA_PORT:-19092}
+KAFKA_CONTROLLER_PORT=${UNROLL_KAFKA_CONTROLLER_PORT:-19093}
+REST_PORT=${UNROLL_FLINK_REST_PORT:-18081}
+RPC_PORT=${UNROLL_FLINK_RPC_PORT:-16123}
+TASKMANAGERS=${UNROLL_TASKMANAGERS:-2}
+TM_SLOTS=${UNROLL_TM_SLOTS:-1}
+JOB_JAR=${UNROLL_JOB_JAR:-$REPO_DIR/target/unroll-job.jar}
+HOST=127.0.0.1
+BOOTSTRAP=$HOST:$KAFKA_PORT
+REST_URL=http://$HOST:$REST_PORT
+JAVA=${JAVA_HOME:+$JAVA_HOME/bin/}java
+
+# flink-dist's env.java.opts.all for Java 17: Flink and Kryo reach into these JDK internals
+JAVA_MODULE_FLAGS=(
+  --add-exports=java.base/sun.net.util=ALL-UNNAMED
+  --add-exports=java.rmi/sun.rmi.registry=ALL-UNNAMED
+  --add-exports=java.security.jgss/sun.security.krb5=ALL-UNNAMED
+  --add-opens=java.base/java.lang=ALL-UNNAMED
+  --add-opens=java.base/java.net=ALL-UNNAMED
+  --add-opens=java.base/java.io=ALL-UNNAMED
+  --add-opens=java.base/java.nio=ALL-UNNAMED
+  --add-opens=java.base/sun.nio.ch=ALL-UNNAMED
+  --add-opens=java.base/java.lang.reflect=ALL-UNNAMED
+  --add-opens=java.base/java.text=ALL-UNNAMED
+  --add-opens=java.base/java.time=ALL-UNNAMED
+  --add-opens=java.base/java.util=ALL-UNNAMED
+  --add-opens=java.base/java.util.concurrent=ALL-UNNAMED
+  --add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED
+  --add-opens=java.base/java.util.concurrent.locks=ALL-UNNAMED
+  --add-opens=java.base/sun.security.action=ALL-UNNAMED
+)
+
+# Every JVM started here carries this marker, so stop.sh only ever signals its own processes.
+RUN_MARKER="-Dunroll.local.run=$RUN_DIR"
+
+die() {
+  echo "error: $*" >&2
+  exit 1
+}
+
+# The classpath of a profile of deploy/local/pom.xml ("flink" or "kafka"), resolved by Maven once
+# and cached under the run dir until the pom changes.
+classpath() {
+  local profile=$1 dir=$RUN_DIR/classpath
+  local file=$dir/$profile.classpath stamp=$dir/$profile.pom.sha
+  local sum
+  sum=$(sha256sum "$LOCAL_DIR/pom.xml" | cut -d' ' -f1)
+  if [[ ! -s $file || ! -f $stamp || $(cat "$stamp") != "$sum" ]]; then
+    mkdir -p "$dir"
+    command -v mvn >/dev/null || die "mvn not found: Maven resolves the cluster's classpath"
+    mvn -q -B -f "$LOCAL_DIR/pom.xml" -P"$profile" dependency:build-classpath \
+      -Dmdep.outputFile="$file.tmp" >"$dir/$profile.mvn.log" 2>&1 \
+      || die "mvn could not resolve the $profile classpath; see $dir/$profile.mvn.log"
+    mv "$file.tmp" "$file"
+    echo "$sum" >"$stamp"
+  fi
+  cat "$file"
+}
+
+# The pid recorded for a process name, if that process is alive and one of ours.
+live_pid() {
+  local file=$RUN_DIR/pids/$1.pid pid
+  [[ -f $file ]] || return 1
+  pid=$(cat "$file")
+  [[ -n $pid && -r /proc/$pid/cmdline ]] || return 1
+  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$RUN_MARKER" || return 1
+  echo "$pid"
+}
+
+# Starts "$@" detached (own session, stdio to the log), recording its pid as NAME.
+launch() {
+  local name=$1
+  shift
+  mkdir -p "$RUN_DIR/pids" "$RUN_DIR/logs"
+  # the inner shell writes its own pid and execs, so the recorded pid is the JVM's
+  setsid bash -c 'echo $$ >"$0"; exec "$@"' "$RUN_DIR/pids/$name.pid" "$@" \
+    </dev/null >"$RUN_DIR/logs/$name.out" 2>&1 &
+  local k
+  for k in $(seq 50); do
+    [[ -s $RUN_DIR/pids/$name.pid ]] && return 0
+    sleep 0.1
+  done
+  die "$name did not start"
+}
+
+rest_get() {
+  curl -fsS --max-time 5 "$REST_URL$1"
+}
+
+require_cluster() {
+  [[ -f $RUN_DIR/cluster.env ]] && live_pid jobmanager >/dev/null && live_pid kafka >/dev/null \
+    || die "no local cluster is running (state in $RUN_DIR); start one with deploy/local/start.sh"
+}

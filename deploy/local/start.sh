@@ -1,0 +1,199 @@
+#!/usr/bin/env bash
+# Starts a real multi-process cluster on 127.0.0.1, each part its own JVM:
+#   a Kafka broker (single-node KRaft, kafka.Kafka),
+#   a Flink JobManager (StandaloneSessionClusterEntrypoint) and
+#   UNROLL_TASKMANAGERS (default 2) Flink TaskManagers (TaskManagerRunner).
+# Classpaths come from Maven (deploy/local/pom.xml); no flink-dist or Kafka tarball is needed.
+# Each start is a fresh cluster: the run dir's old state and logs are removed (its classpath cache stays).
+# Waits until the broker answers and every TaskManager has registered, then prints the addresses.
+# Ports and the run dir: see env.sh.
+set -euo pipefail
+. "$(dirname "$0")/env.sh"
+
+for name in kafka jobmanager $(seq -f 'taskmanager-%g' 1 "$TASKMANAGERS"); do
+  if pid=$(live_pid "$name"); then
+    die "$name is already running (pid $pid); stop the cluster first with deploy/local/stop.sh"
+  fi
+done
+for port in "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT" "$REST_PORT" "$RPC_PORT"; do
+  if (exec 3<>"/dev/tcp/$HOST/$port") 2>/dev/null; then
+    die "port $port on $HOST is taken; choose others (UNROLL_KAFKA_PORT, UNROLL_FLINK_REST_PORT, ...)"
+  fi
+done
+"$JAVA" -version >/dev/null 2>&1 || die "no java at '$JAVA' (set JAVA_HOME to a JDK 17)"
+
+started=$(date +%s)
+rm -rf "$RUN_DIR/conf" "$RUN_DIR/kafka" "$RUN_DIR/flink" "$RUN_DIR/logs" "$RUN_DIR/pids" "$RUN_DIR/jobs" \
+  "$RUN_DIR/cluster.env"
+mkdir -p "$RUN_DIR/conf" "$RUN_DIR/kafka/data" "$RUN_DIR/flink"/{checkpoints,savepoints,tmp,plugins} \
+  "$RUN_DIR/logs" "$RUN_DIR/pids" "$RUN_DIR/jobs"
+
+echo "resolving classpaths with Maven (cached in $RUN_DIR/classpath) ..."
+FLINK_CP=$(classpath flink)
+KAFKA_CP=$(classpath kafka)
+
+# ---- Kafka: format the storage, then run the broker ----
+cat >"$RUN_DIR/kafka/server.properties" <<EOF
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@$HOST:$KAFKA_CONTROLLER_PORT
+listeners=PLAINTEXT://$HOST:$KAFKA_PORT,CONTROLLER://$HOST:$KAFKA_CONTROLLER_PORT
+advertised.listeners=PLAINTEXT://$HOST:$KAFKA_PORT
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+log.dirs=$RUN_DIR/kafka/data
+# topics a client creates implicitly get the job's default partition count
+num.partitions=2
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=1
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+transaction.state.log.num.partitions=1
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+share.coordinator.state.topic.num.partitions=1
+group.initial.rebalance.delay.ms=0
+# parameter records of large networks: as the embedded broker (EmbeddedKafka.MAX_MESSAGE_BYTES)
+message.max.bytes=16777216
+replica.fetch.max.bytes=16777216
+EOF
+cat >"$RUN_DIR/conf/log4j-kafka.properties" <<EOF
+rootLogger.level = INFO
+rootLogger.appenderRef.file.ref = file
+appender.file.type = File
+appender.file.name = file
+appender.file.fileName = $RUN_DIR/logs/kafka.log
+appender.file.layout.type = PatternLayout
+appender.file.layout.pattern = %d{HH:mm:ss,SSS} %-5p %c{1} - %m%n
+logger.kafka.name = kafka
+logger.kafka.level = WARN
+logger.apache.name = org.apache.kafka
+logger.apache.level = WARN
+EOF
+KAFKA_JVM=("$JAVA" "$RUN_MARKER" -Xms256m -Xmx512m -Djava.net.preferIPv4Stack=true
+  -Dlog4j2.configurationFile="$RUN_DIR/conf/log4j-kafka.properties" -cp "$KAFKA_CP")
+cluster_id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
+"${KAFKA_JVM[@]}" kafka.tools.StorageTool format -t "$cluster_id" -c "$RUN_DIR/kafka/server.properties" \
+  >"$RUN_DIR/logs/kafka-format.out" 2>&1 || die "formatting Kafka storage failed: $RUN_DIR/logs/kafka-format.out"
+launch kafka "${KAFKA_JVM[@]}" kafka.Kafka "$RUN_DIR/kafka/server.properties"
+
+# ---- Flink: one configuration for the JobManager, the TaskManagers and the client ----
+cat >"$RUN_DIR/conf/config.yaml" <<EOF
+# Written by deploy/local/start.sh; Flink 2.x reads flat keys from config.yaml.
+jobmanager.rpc.address: $HOST
+jobmanager.rpc.port: $RPC_PORT
+jobmanager.bind-host: $HOST
+jobmanager.memory.process.size: 1024m
+taskmanager.host: $HOST
+taskmanager.bind-host: $HOST
+taskmanager.numberOfTaskSlots: $TM_SLOTS
+taskmanager.memory.process.size: 1280m
+taskmanager.memory.managed.size: 64m
+taskmanager.memory.network.min: 64m
+taskmanager.memory.network.max: 64m
+rest.address: $HOST
+rest.bind-address: $HOST
+rest.port: $REST_PORT
+parallelism.default: 1
+execution.checkpointing.dir: file://$RUN_DIR/flink/checkpoints
+execution.checkpointing.savepoint-dir: file://$RUN_DIR/flink/savepoints
+io.tmp.dirs: $RUN_DIR/flink/tmp
+web.tmpdir: $RUN_DIR/flink/tmp
+# a failing job gives up after a few tries instead of restarting forever
+restart-strategy.type: fixed-delay
+restart-strategy.fixed-delay.attempts: 3
+restart-strategy.fixed-delay.delay: 2 s
+env.java.opts.all: ${JAVA_MODULE_FLAGS[*]}
+EOF
+cat >"$RUN_DIR/conf/log4j.properties" <<'EOF'
+rootLogger.level = INFO
+rootLogger.appenderRef.file.ref = file
+appender.file.type = File
+appender.file.name = file
+appender.file.fileName = ${sys:log.file}
+appender.file.layout.type = PatternLayout
+appender.file.layout.pattern = %d{HH:mm:ss,SSS} %-5p %c{1} - %m%n
+logger.kafka.name = org.apache.kafka
+logger.kafka.level = WARN
+EOF
+cat >"$RUN_DIR/conf/log4j-cli.properties" <<'EOF'
+rootLogger.level = WARN
+rootLogger.appenderRef.stderr.ref = stderr
+appender.stderr.type = Console
+appender.stderr.name = stderr
+appender.stderr.target = SYSTEM_ERR
+appender.stderr.layout.type = PatternLayout
+appender.stderr.layout.pattern = %d{HH:mm:ss.SSS} %-5p %c{1} - %m%n
+logger.kafka.name = org.apache.kafka
+logger.kafka.level = ERROR
+EOF
+export FLINK_CONF_DIR=$RUN_DIR/conf FLINK_PLUGINS_DIR=$RUN_DIR/flink/plugins
+
+# BashJavaUtils turns the memory settings into JVM flags (line 1) and -D settings (line 2),
+# as flink-dist's jobmanager.sh and taskmanager.sh do.
+resource_params() {
+  local out
+  out=$("$JAVA" "${JAVA_MODULE_FLAGS[@]}" -cp "$FLINK_CP" -Dlog4j2.configurationFile="$RUN_DIR/conf/log4j-cli.properties" \
+    org.apache.flink.runtime.util.bash.BashJavaUtils "$1" --configDir "$RUN_DIR/conf" 2>&1) \
+    || die "BashJavaUtils $1 failed: $out"
+  grep -A2 '^BASH_JAVA_UTILS_EXEC_RESULT:' <<<"$out" | tail -n 2 | sed 's/^BASH_JAVA_UTILS_EXEC_RESULT://'
+}
+flink_jvm() { # NAME JVM-FLAGS: the command line of a Flink process, into the array "cmd"
+  local flags
+  read -r -a flags <<<"$2"
+  cmd=("$JAVA" "$RUN_MARKER" "${JAVA_MODULE_FLAGS[@]}" "${flags[@]}" -Dlog.file="$RUN_DIR/logs/$1.log"
+    -Dlog4j.configurationFile="$RUN_DIR/conf/log4j.properties" -cp "$FLINK_CP")
+}
+
+mapfile -t jm < <(resource_params GET_JM_RESOURCE_PARAMS)
+[[ ${#jm[@]} -eq 2 ]] || die "unexpected BashJavaUtils output for the JobManager: ${jm[*]}"
+read -r -a jm_settings <<<"${jm[1]}"
+flink_jvm jobmanager "${jm[0]}"
+launch jobmanager "${cmd[@]}" org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint \
+  --configDir "$RUN_DIR/conf" "${jm_settings[@]}"
+
+mapfile -t tm < <(resource_params GET_TM_RESOURCE_PARAMS)
+[[ ${#tm[@]} -eq 2 ]] || die "unexpected BashJavaUtils output for the TaskManagers: ${tm[*]}"
+read -r -a tm_settings <<<"${tm[1]}"
+for k in $(seq 1 "$TASKMANAGERS"); do
+  flink_jvm "taskmanager-$k" "${tm[0]}"
+  launch "taskmanager-$k" "${cmd[@]}" org.apache.flink.runtime.taskexecutor.TaskManagerRunner \
+    --configDir "$RUN_DIR/conf" "${tm_settings[@]}" -D "taskmanager.resource-id=taskmanager-$k"
+done
+
+# ---- wait: the broker's port, the REST API, every TaskManager registered ----
+deadline=$(($(date +%s) + ${UNROLL_START_TIMEOUT:-120}))
+check_alive() {
+  local name
+  for name in kafka jobmanager $(seq -f 'taskmanager-%g' 1 "$TASKMANAGERS"); do
+    live_pid "$name" >/dev/null || die "$name exited during start-up; see $RUN_DIR/logs/$name.out and $name.log"
+  done
+}
+until (exec 3<>"/dev/tcp/$HOST/$KAFKA_PORT") 2>/dev/null; do
+  check_alive
+  (($(date +%s) < deadline)) || die "the Kafka broker did not open $HOST:$KAFKA_PORT; see $RUN_DIR/logs/kafka.log"
+  sleep 0.5
+done
+registered=0
+until ((registered >= TASKMANAGERS)); do
+  check_alive
+  (($(date +%s) < deadline)) || die "$registered of $TASKMANAGERS TaskManagers registered; see $RUN_DIR/logs"
+  sleep 0.5
+  registered=$(rest_get /overview 2>/dev/null | grep -o '"taskmanagers":[0-9]*' | cut -d: -f2 || true)
+  registered=${registered:-0}
+done
+
+cat >"$RUN_DIR/cluster.env" <<EOF
+BOOTSTRAP=$BOOTSTRAP
+REST_URL=$REST_URL
+TASKMANAGERS=$TASKMANAGERS
+TM_SLOTS=$TM_SLOTS
+EOF
+echo "started in $(($(date +%s) - started)) s (run dir $RUN_DIR)"
+echo "kafka bootstrap: $BOOTSTRAP"
+echo "flink rest:      $REST_URL"
+echo "taskmanagers:    $registered x $TM_SLOTS slot(s)"
+for name in kafka jobmanager $(seq -f 'taskmanager-%g' 1 "$TASKMANAGERS"); do
+  echo "  $name pid $(live_pid "$name"), log $RUN_DIR/logs/$name.log"
+done

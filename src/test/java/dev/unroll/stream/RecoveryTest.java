@@ -1,0 +1,112 @@
+package dev.unroll.stream;
+
+import dev.unroll.job.JobConfig;
+import dev.unroll.kafka.EmbeddedKafka;
+import dev.unroll.kafka.FilePublisher;
+import dev.unroll.kafka.KafkaConnectors;
+import dev.unroll.model.Network;
+import dev.unroll.model.Parameters;
+import dev.unroll.model.Sequence;
+import dev.unroll.model.SequenceJson;
+import dev.unroll.model.Sgd;
+import dev.unroll.model.Trainer;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A task failing once in the middle of training, on a MiniCluster with checkpoints and a restart
+ * strategy, ends with the parameters of a run without failure, and every sequence counted once.
+ */
+class RecoveryTest {
+    private static final int SEQUENCES = 150;
+    private static EmbeddedKafka broker;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void startBroker() {
+        broker = EmbeddedKafka.start();
+    }
+
+    @AfterAll
+    static void stopBroker() {
+        broker.close();
+    }
+
+    @ParameterizedTest(name = "{0} fails at batch {1}, checkpoints every {2} ms")
+    @CsvSource({
+            "bptt, 3, 0",          // no checkpoint: the whole job starts again from version 0
+            "bptt, 14, 50",
+            "aggregate, 17, 50",
+    })
+    void aFailureMidTrainingChangesNothing(String operator, long batch, long checkpointMs) throws Exception {
+        String name = "recover-" + operator + "-" + batch + "-" + checkpointMs;
+        Path example = Path.of("..", "shared", "examples", "training", "j2-tanh-b7");
+        Files.copy(example.resolve("network.json"), dir.resolve("network.json"));
+        Path jobFile = dir.resolve(name + ".yaml");
+        Files.writeString(jobFile, "name: " + name + "\nnetwork: network.json\ntraining:\n  batchSize: 7\n"
+                + "  learningRate: 0.05\n  momentum: 0.5\n");
+        JobConfig config = JobConfig.read(jobFile);
+        Network net = config.loadNetwork();
+        List<String> lines = RandomSequences.jsonLines(net, 99, SEQUENCES);
+        Path data = dir.resolve("data.jsonl");
+        Files.write(data, lines);
+
+        Trainer reference = new Trainer(net, new Sgd(config.sgdSettings()), 7);
+        for (String line : lines) {
+            reference.add(SequenceJson.parse(line, "data", net, config.limits()));
+        }
+        Parameters expected = reference.finish().parameters();
+
+        KafkaConnectors kafka = new KafkaConnectors(broker.bootstrapServers(), config.kafka());
+        Pipeline.Topics topics = Pipeline.Topics.of(config);
+        broker.createTopic(topics.sequences(), 1);
+        FilePublisher.publishLines(kafka.producerProperties(), topics.sequences(), data);
+
+        Path marker = dir.resolve("failed-once");
+        TrainingSpec spec = TrainingSpec.of(config, net, 2)
+                .withFault(new InjectedFault(operator, batch, marker.toString()));
+        StreamExecutionEnvironment env = LocalFlink.create(2);
+        Configuration restart = new Configuration();
+        restart.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
+        restart.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 3);
+        restart.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(200));
+        env.configure(restart);
+
+        ParameterVersion last;
+        try (Pipeline pipeline = Pipeline.start(env, spec, kafka, topics, 1,
+                Pipeline.Options.replay(OffsetsInitializer.earliest(), config).checkpointingEvery(checkpointMs))) {
+            last = pipeline.awaitLast(v -> { }, Duration.ofSeconds(120));
+        }
+        assertTrue(Files.exists(marker), "the injected failure happened");
+        assertEquals(SEQUENCES, last.sequencesTrained, "every sequence counted once");
+        assertEquals(reference.version(), last.version, "versions");
+        assertClose(expected.weights, last.weights, "weights");
+        assertClose(expected.biases, last.biases, "biases");
+        assertClose(expected.initialState, last.initialState, "initialState");
+    }
+
+    static void assertClose(double[] expected, double[] got, String field) {
+        assertEquals(expected.length, got.length, field + " length");
+        for (int k = 0; k < expected.length; k++) {
+            assertTrue(Math.abs(got[k] - expected[k]) <= 1e-9 * Math.max(1, Math.abs(expected[k])),
+                    field + "[" + k + "]: " + got[k] + " but " + expected[k] + " without failure");
+        }
+    }
+}
