@@ -29,6 +29,11 @@ mkdir -p "$RUN_DIR/conf" "$RUN_DIR/kafka/data" "$RUN_DIR/flink"/{checkpoints,sav
   "$RUN_DIR/logs" "$RUN_DIR/pids" "$RUN_DIR/jobs"
 
 echo "resolving classpaths with Maven (cached in $RUN_DIR/classpath) ..."
+classpath flink >/dev/null &
+flink_resolved=$!
+classpath kafka >/dev/null &
+kafka_resolved=$!
+wait "$flink_resolved" && wait "$kafka_resolved" || die "resolving the classpaths failed"
 FLINK_CP=$(classpath flink)
 KAFKA_CP=$(classpath kafka)
 

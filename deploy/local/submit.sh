@@ -1,14 +1,20 @@
 #!/usr/bin/env bash
 # Submits a training job to the local cluster, detached:
-#   deploy/local/submit.sh JOB.yaml [PARALLELISM]
-# runs Flink's CliFrontend (`flink run -d [-p P] unroll-job.jar --job JOB.yaml
+#   deploy/local/submit.sh [--from-savepoint PATH] JOB.yaml [PARALLELISM]
+# runs Flink's CliFrontend (`flink run -d [-s PATH] [-p P] unroll-job.jar --job JOB.yaml
 # --bootstrap-servers 127.0.0.1:KAFKA_PORT [--parallelism P]`). Without PARALLELISM the job file's
-# stream.parallelism applies. The job file and its network are read here, on the client; the
+# stream.parallelism applies; --from-savepoint resumes from a savepoint (see savepoint.sh). The job file and its network are read here, on the client; the
 # job's topics are created if missing. Prints the job id (also kept in RUN_DIR/jobs/NAME.id).
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 
-(($# >= 1 && $# <= 2)) || die "usage: deploy/local/submit.sh JOB.yaml [PARALLELISM]"
+savepoint=
+if [[ ${1:-} == --from-savepoint ]]; then
+  (($# >= 2)) || die "--from-savepoint needs a path"
+  savepoint=$2
+  shift 2
+fi
+(($# >= 1 && $# <= 2)) || die "usage: deploy/local/submit.sh [--from-savepoint PATH] JOB.yaml [PARALLELISM]"
 job=$(realpath "$1") || die "no such job file: $1"
 [[ -f $job ]] || die "no such job file: $1"
 parallelism=${2:-}
@@ -17,6 +23,7 @@ parallelism=${2:-}
 require_cluster
 
 flink_args=(run -d)
+[[ -z $savepoint ]] || flink_args+=(-s "$savepoint")
 job_args=(--job "$job" --bootstrap-servers "$BOOTSTRAP")
 if [[ -n $parallelism ]]; then
   flink_args+=(-p "$parallelism")

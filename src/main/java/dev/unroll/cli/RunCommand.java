@@ -1,5 +1,6 @@
 package dev.unroll.cli;
 
+import dev.unroll.job.ClientSettings;
 import dev.unroll.job.JobConfig;
 import dev.unroll.kafka.EmbeddedKafka;
 import dev.unroll.kafka.KafkaConnectors;
@@ -9,6 +10,8 @@ import dev.unroll.stream.ParameterVersion;
 import dev.unroll.stream.Pipeline;
 import dev.unroll.stream.TrainingSpec;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.StateRecoveryOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -45,6 +48,12 @@ final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--out", description = "write the newest parameters here when the job stops")
     Path out;
+
+    @Option(names = "--savepoint-dir", description = "stop with a savepoint here (a path or URI) instead of cancelling")
+    String savepointDir;
+
+    @Option(names = "--resume-from", description = "resume from this savepoint: state, offsets and parameter version")
+    String resumeFrom;
 
     @Option(names = "--max-seconds", description = "stop after this many seconds")
     Long maxSeconds;
@@ -84,18 +93,27 @@ final class RunCommand implements Callable<Integer> {
             KafkaConnectors kafka = new KafkaConnectors(servers, config.kafka());
             Pipeline.Topics topics = Pipeline.Topics.of(config);
             Pipeline.Options options = new Pipeline.Options(start, null, config.get(JobConfig.CHECKPOINT_INTERVAL),
-                    config.get(JobConfig.BUFFER_TIMEOUT), null);
-            try (Pipeline pipeline = Pipeline.start(LocalFlink.create(p), spec, kafka, topics,
+                    config.get(JobConfig.BUFFER_TIMEOUT), resumeFrom);
+            Configuration flink = new Configuration();
+            if (resumeFrom != null) {
+                flink.set(StateRecoveryOptions.SAVEPOINT_PATH, resumeFrom);
+            }
+            try (Pipeline pipeline = Pipeline.start(LocalFlink.create(p, flink), spec, kafka, topics,
                     config.get(JobConfig.PARTITIONS), options)) {
                 announce(servers, broker != null, topics, config);
                 follow(pipeline, initial);
+                if (savepointDir != null) {
+                    String path = pipeline.stopWithSavepoint(savepointDir);
+                    System.err.println("run: stopped with a savepoint; resume with --resume-from " + path);
+                }
+                pipeline.follow(v -> { }, Duration.ofSeconds(1)); // versions published while stopping
                 ParameterVersion newest = pipeline.newest();
                 if (out != null) {
                     Network result = newest == null ? initial : initial.withParameters(newest.parameters());
                     long version = newest == null ? 0 : newest.version;
                     long trained = newest == null ? 0 : newest.sequencesTrained;
                     Outputs.writeNetwork(out, result, Outputs.provenance(config, "run", version, trained));
-                    System.err.println("run: wrote version " + version + " (" + trained + " sequences) to " + out);
+                    if (!quiet) System.err.println("run: wrote version " + version + " (" + trained + " sequences) to " + out);
                 }
             }
         } finally {
@@ -140,6 +158,9 @@ final class RunCommand implements Callable<Integer> {
         err.println("run: sequences in:     " + topics.sequences());
         err.println("run: parameters out:   " + topics.parameters());
         err.println("run: dead letters out: " + topics.deadLetters());
+        if (!config.kafka().isEmpty()) {
+            err.println("run: Kafka client settings: " + ClientSettings.describe(config.kafka()));
+        }
         err.println("run: feed it, for example:  kcat -b " + servers + " -P -t " + topics.sequences() + " -l FILE.jsonl   (-l: one record per line)");
         err.println("run: Ctrl-C stops it" + (out != null ? " and writes the newest parameters to " + out : ""));
     }

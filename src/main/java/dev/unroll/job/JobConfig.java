@@ -140,6 +140,7 @@ public final class JobConfig {
         if (values.get(DEAD_LETTER_TOPIC.path) == null) {
             values.put(DEAD_LETTER_TOPIC.path, "unroll." + name + ".dead-letters");
         }
+        kafka = ClientSettings.merge(source, kafka, System.getenv());
         return new JobConfig(file.toAbsolutePath().normalize(), values, task, kafka);
     }
 
@@ -176,7 +177,7 @@ public final class JobConfig {
             }
             props.put(e.getKey(), e.getValue().asText());
         }
-        return Collections.unmodifiableMap(props);
+        return props;
     }
 
     private static String checkTopic(String topic) {
@@ -218,8 +219,8 @@ public final class JobConfig {
         return task;
     }
 
-    /** Kafka client properties from the {@code kafka} section. */
+    /** Kafka client properties from the {@code kafka} section and the environment (see ClientSettings). */
     public Map<String, String> kafka() {
-        return kafka;
+        return Collections.unmodifiableMap(kafka);
     }
 }

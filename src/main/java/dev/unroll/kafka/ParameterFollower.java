@@ -19,6 +19,9 @@ import java.util.Properties;
  * the commands use it for progress and for the final parameters. Keeps no consumer group.
  */
 public final class ParameterFollower implements AutoCloseable {
+    /** Pass as {@code sinceMillis} to start from the topic's last record, whenever it was written. */
+    public static final long LAST_RECORD = -1;
+
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final String job;
     private final Network structure;
@@ -40,6 +43,11 @@ public final class ParameterFollower implements AutoCloseable {
         this.limits = limits;
         TopicPartition partition = new TopicPartition(topic, 0);
         consumer.assign(List.of(partition));
+        if (sinceMillis == LAST_RECORD) {
+            long end = consumer.endOffsets(List.of(partition)).get(partition);
+            consumer.seek(partition, Math.max(0, end - 1));
+            return;
+        }
         Map<TopicPartition, OffsetAndTimestamp> at = consumer.offsetsForTimes(Map.of(partition, sinceMillis));
         if (at.get(partition) != null) {
             consumer.seek(partition, at.get(partition).offset());

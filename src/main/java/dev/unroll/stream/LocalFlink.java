@@ -47,8 +47,14 @@ public final class LocalFlink {
 
     /** A local environment of the given default parallelism on a MiniCluster with at least two slots. */
     public static StreamExecutionEnvironment create(int parallelism) {
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(
-                parallelism, miniClusterConfig(Math.max(2, parallelism)));
+        return create(parallelism, new Configuration());
+    }
+
+    /** The same, with more settings (a savepoint to resume from, a restart strategy). */
+    public static StreamExecutionEnvironment create(int parallelism, Configuration extra) {
+        Configuration config = miniClusterConfig(Math.max(2, parallelism));
+        config.addAll(extra);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(parallelism, config);
         env.setBufferTimeout(BUFFER_TIMEOUT_MS);
         return env;
     }

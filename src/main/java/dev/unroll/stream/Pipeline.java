@@ -7,6 +7,7 @@ import dev.unroll.kafka.ParameterFollower;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 import java.time.Duration;
@@ -28,7 +29,7 @@ public final class Pipeline implements AutoCloseable {
 
     /** How to run: which sequences to read and whether to stop at the end of them. */
     public record Options(OffsetsInitializer from, OffsetsInitializer boundedAt, long checkpointIntervalMs,
-                          long bufferTimeoutMs, String savepointPath) {
+                          long bufferTimeoutMs, String resumeFrom) {
         public static Options replay(OffsetsInitializer from, JobConfig config) {
             return new Options(from, OffsetsInitializer.latest(), 0, config.get(JobConfig.BUFFER_TIMEOUT), null);
         }
@@ -39,7 +40,12 @@ public final class Pipeline implements AutoCloseable {
         }
 
         public Options checkpointingEvery(long ms) {
-            return new Options(from, boundedAt, ms, bufferTimeoutMs, savepointPath);
+            return new Options(from, boundedAt, ms, bufferTimeoutMs, resumeFrom);
+        }
+
+        /** Resume from a savepoint (or retained checkpoint): state, offsets and the parameter version. */
+        public Options resumingFrom(String savepoint) {
+            return new Options(from, boundedAt, checkpointIntervalMs, bufferTimeoutMs, savepoint);
         }
     }
 
@@ -57,8 +63,9 @@ public final class Pipeline implements AutoCloseable {
                                  Topics topics, int partitions, Options options) throws Exception {
         ensureTopics(kafka, topics, partitions);
         long since = System.currentTimeMillis();
+        // a resumed job's newest version was published before it stopped: follow from the topic's last record
         ParameterFollower follower = new ParameterFollower(kafka.consumerProperties(), topics.parameters(), spec.job(),
-                spec.network(), spec.limits(), since);
+                spec.network(), spec.limits(), options.resumeFrom() != null ? ParameterFollower.LAST_RECORD : since);
         try {
             define(env, spec, kafka, topics, options, since);
             return new Pipeline(env.executeAsync("unroll " + spec.job()), follower);
@@ -151,16 +158,29 @@ public final class Pipeline implements AutoCloseable {
         }
     }
 
+    /** Stops the job with a savepoint in {@code directory} and returns the savepoint's path. */
+    public String stopWithSavepoint(String directory) throws Exception {
+        return client.stopWithSavepoint(false, directory, SavepointFormatType.CANONICAL).get(120, TimeUnit.SECONDS);
+    }
+
     /** Cancels the job if it still runs and stops following. */
     @Override
     public void close() throws Exception {
         try {
-            JobStatus status = client.getJobStatus().get(10, TimeUnit.SECONDS);
-            if (!status.isGloballyTerminalState()) {
+            if (isRunning()) {
                 client.cancel().get(30, TimeUnit.SECONDS);
             }
         } finally {
             follower.close();
+        }
+    }
+
+    /** False once the job has ended (a local MiniCluster shuts down with its job and stops answering). */
+    private boolean isRunning() {
+        try {
+            return !client.getJobStatus().get(10, TimeUnit.SECONDS).isGloballyTerminalState();
+        } catch (Exception e) {
+            return false;
         }
     }
 }

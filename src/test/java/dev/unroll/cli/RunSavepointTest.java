@@ -1,0 +1,80 @@
+package dev.unroll.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.unroll.kafka.EmbeddedKafka;
+import dev.unroll.kafka.FilePublisher;
+import dev.unroll.kafka.KafkaClients;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code run} stopped with a savepoint part-way and resumed from it ends with the parameters of
+ * an uninterrupted run (the offline trainer over the same records), each sequence counted once.
+ */
+class RunSavepointTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void stopAndResumeGivesTheUninterruptedParameters() throws Exception {
+        Path example = Path.of("..", "shared", "examples", "training", "j2-tanh-b7");
+        Files.copy(example.resolve("network.json"), dir.resolve("network.json"));
+        Path job = dir.resolve("resume.yaml");
+        Files.writeString(job, "name: resume\nnetwork: network.json\ntraining:\n  batchSize: 6\n  learningRate: 0.05\n"
+                + "  momentum: 0.5\nstream:\n  checkpointIntervalMs: 200\ntopics:\n  partitions: 1\n");
+        List<String> lines = Files.readAllLines(example.resolve("data.jsonl"));
+        List<String> data = Stream.concat(lines.stream(), lines.stream()).toList(); // 60 sequences, 10 batches
+        Files.write(dir.resolve("data.jsonl"), data);
+        assertEquals(0, Main.run("train", "--job", job.toString(), "--data", dir.resolve("data.jsonl").toString(),
+                "--out", dir.resolve("uninterrupted.json").toString(), "--quiet"));
+
+        try (EmbeddedKafka broker = EmbeddedKafka.start()) {
+            String servers = broker.bootstrapServers();
+            broker.createTopic("unroll.resume.sequences", 1);
+            FilePublisher.publishLines(KafkaClients.producerProps(servers), "unroll.resume.sequences", dir.resolve("data.jsonl"));
+            Path savepoints = dir.resolve("savepoints");
+            assertEquals(0, Main.run("run", "--job", job.toString(), "--bootstrap-servers", servers, "--quiet",
+                    "--max-sequences", "24", "--savepoint-dir", savepoints.toUri().toString(),
+                    "--out", dir.resolve("first.json").toString()));
+            JsonNode first = new ObjectMapper().readTree(dir.resolve("first.json").toFile());
+            long trainedBeforeStop = first.at("/provenance/sequencesTrained").asLong();
+            assertTrue(trainedBeforeStop >= 24 && trainedBeforeStop < 60, "stopped part-way: " + trainedBeforeStop);
+
+            Path savepoint;
+            try (Stream<Path> found = Files.list(savepoints)) {
+                savepoint = found.filter(p -> p.getFileName().toString().startsWith("savepoint-")).findFirst().orElseThrow();
+            }
+            assertEquals(0, Main.run("run", "--job", job.toString(), "--bootstrap-servers", servers, "--quiet",
+                    "--max-sequences", "60", "--resume-from", savepoint.toUri().toString(),
+                    "--out", dir.resolve("resumed.json").toString()));
+        }
+        JsonNode expected = new ObjectMapper().readTree(dir.resolve("uninterrupted.json").toFile());
+        JsonNode resumed = new ObjectMapper().readTree(dir.resolve("resumed.json").toFile());
+        assertEquals(60, resumed.at("/provenance/sequencesTrained").asLong(), "each sequence once");
+        assertEquals(10, resumed.at("/provenance/version").asLong());
+        for (String field : new String[] {"weights", "biases", "initialState"}) {
+            double[] e = flat(expected.get(field));
+            double[] g = flat(resumed.get(field));
+            for (int k = 0; k < e.length; k++) {
+                assertTrue(Math.abs(g[k] - e[k]) <= 1e-9 * Math.max(1, Math.abs(e[k])),
+                        field + "[" + k + "]: resumed " + g[k] + ", uninterrupted " + e[k]);
+            }
+        }
+    }
+
+    private static double[] flat(JsonNode node) {
+        return Stream.of(node).flatMap(n -> n.isArray() && n.get(0).isArray()
+                ? Stream.iterate(0, i -> i < n.size(), i -> i + 1).map(n::get) : Stream.of(n))
+                .flatMapToDouble(row -> Stream.iterate(0, i -> i < row.size(), i -> i + 1).mapToDouble(i -> row.get(i).doubleValue()))
+                .toArray();
+    }
+}
