@@ -113,7 +113,9 @@ final class RunCommand implements Callable<Integer> {
                     long version = newest == null ? 0 : newest.version;
                     long trained = newest == null ? 0 : newest.sequencesTrained;
                     Outputs.writeNetwork(out, result, Outputs.provenance(config, "run", version, trained));
-                    if (!quiet) System.err.println("run: wrote version " + version + " (" + trained + " sequences) to " + out);
+                    if (!quiet) {
+                        System.err.println("run: wrote version " + version + " (" + trained + " sequences) to " + out);
+                    }
                 }
             }
         } finally {
