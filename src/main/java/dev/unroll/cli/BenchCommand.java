@@ -10,6 +10,7 @@ import dev.unroll.model.Sequence;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.lang.management.ManagementFactory;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -71,10 +72,14 @@ final class BenchCommand implements Callable<Integer> {
         out.put("gflops", round(flopsPerBatch * batched.batchesPerSecond() / 1e9));
         out.put("batchesTimed", batched.batches);
         out.put("secondsTimed", round(batched.seconds));
+        // on a shared machine wall time understates the code; CPU time of the process does not
+        out.put("cpuSecondsTimed", round(batched.cpuSeconds));
+        out.put("sequencesPerCpuSecond", round(batch * batched.batchesPerCpuSecond()));
         if (!noBaseline) {
             Timing plain = time(() -> GradientSum.of(net, seqs));
             out.put("baselineSequencesPerSecond", round(batch * plain.batchesPerSecond()));
             out.put("baselineGflops", round(flopsPerBatch * plain.batchesPerSecond() / 1e9));
+            out.put("baselineSequencesPerCpuSecond", round(batch * plain.batchesPerCpuSecond()));
             out.put("speedup", round(batched.batchesPerSecond() / plain.batchesPerSecond()));
             out.put("maxRelativeDifference", maxRelativeDifference(plain.last, batched.last));
         }
@@ -84,9 +89,14 @@ final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    private record Timing(long batches, double seconds, Gradients last) {
+    /** Whole batches timed: wall seconds, and CPU seconds of the whole process over the same time. */
+    private record Timing(long batches, double seconds, double cpuSeconds, Gradients last) {
         double batchesPerSecond() {
             return batches / seconds;
+        }
+
+        double batchesPerCpuSecond() {
+            return batches / cpuSeconds;
         }
     }
 
@@ -98,6 +108,7 @@ final class BenchCommand implements Callable<Integer> {
             last = run.get();
         }
         long batches = 0;
+        long cpuStart = processCpuNanos();
         start = System.nanoTime();
         long elapsed;
         do {
@@ -105,7 +116,15 @@ final class BenchCommand implements Callable<Integer> {
             batches++;
             elapsed = System.nanoTime() - start;
         } while (elapsed < seconds * 1e9);
-        return new Timing(batches, elapsed / 1e9, last);
+        return new Timing(batches, elapsed / 1e9, (processCpuNanos() - cpuStart) / 1e9, last);
+    }
+
+    /** CPU time of this JVM, all threads; -1 where the platform does not say. */
+    private static long processCpuNanos() {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            return os.getProcessCpuTime();
+        }
+        return -1;
     }
 
     /** The largest difference between the two sums, relative to the largest gradient entry. */

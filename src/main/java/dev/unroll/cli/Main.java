@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 /** The {@code unroll} command line: one subcommand per verb of spec/cli.md, plus a few more. */
 @Command(name = "unroll", mixinStandardHelpOptions = true, version = "unroll 0.1.0",
         description = "Backpropagation through time on sequences streaming through Kafka, with Flink.",
-        subcommands = {GradientCommand.class, TrainCommand.class, ReplayCommand.class, RunCommand.class, KeysCommand.class,
+        subcommands = {GradientCommand.class, TrainCommand.class, ReplayCommand.class, RunCommand.class, LoadCommand.class, KeysCommand.class,
                 ProduceCommand.class, EvaluateCommand.class, InitCommand.class, BenchCommand.class})
 public final class Main implements Runnable {
     /** Exit code for bad input: a file, record or job that breaks the contract. */
