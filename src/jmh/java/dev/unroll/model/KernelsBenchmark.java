@@ -59,9 +59,7 @@ public class KernelsBenchmark {
 
     @Benchmark
     public double[][] rowsTimesMatrix() {
-        for (int b = 0; b < rows; b++) {
-            Kernels.addRowTimesMatrix(out[b], states[b], matrix, units);
-        }
+        Kernels.addRowsTimesMatrix(out, states, matrix, rows, units);
         return out;
     }
 

@@ -4,6 +4,7 @@ import dev.unroll.job.JobConfig;
 import dev.unroll.kafka.EmbeddedKafka;
 import dev.unroll.kafka.FilePublisher;
 import dev.unroll.kafka.KafkaConnectors;
+import dev.unroll.model.ModelException;
 import dev.unroll.model.Network;
 import dev.unroll.stream.LocalFlink;
 import dev.unroll.stream.ParameterVersion;
@@ -71,7 +72,7 @@ final class ReplayCommand implements Callable<Integer> {
         TrainingSpec spec = TrainingSpec.of(config, initial, p);
         if (input.data != null) {
             if (!Files.isReadable(input.data)) {
-                throw new dev.unroll.model.ModelException(input.data.toString(), "", "no such file");
+                throw new ModelException(input.data.toString(), "", "no such file");
             }
             try (EmbeddedKafka broker = EmbeddedKafka.start()) {
                 KafkaConnectors kafka = new KafkaConnectors(broker.bootstrapServers(), config.kafka());

@@ -249,11 +249,15 @@ public final class BatchBptt {
             h[b] = new double[n];
             Bptt.setInitialState(net, seqs[b], h[b]);
         }
+        double[][] prev = new double[batch][];
         for (int t = 1; t <= steps; t++) {
             for (int b = 0; b < batch; b++) {
+                System.arraycopy(m.biases, 0, a[b], 0, n);
+                prev[b] = h[(t - 1) * batch + b];
+            }
+            Kernels.addRowsTimesMatrix(a, prev, m.wt, batch, n);
+            for (int b = 0; b < batch; b++) {
                 double[] ab = a[b];
-                System.arraycopy(m.biases, 0, ab, 0, n);
-                Kernels.addRowTimesMatrix(ab, h[(t - 1) * batch + b], m.wt, n);
                 double[] hb = new double[n];
                 activate(m.f, ab, hb, n);
                 boolean clamped = t < steps && seqs[b].hasInputs();
@@ -308,8 +312,8 @@ public final class BatchBptt {
             Kernels.addOuterProducts(gw, delta, h, (t - 1) * batch, batch, n);
             for (int b = 0; b < batch; b++) {
                 java.util.Arrays.fill(dhPrev[b], 0.0);
-                Kernels.addRowTimesMatrix(dhPrev[b], delta[b], m.w, n);
             }
+            Kernels.addRowsTimesMatrix(dhPrev, delta, m.w, batch, n);
             double[][] swap = dh;
             dh = dhPrev;
             dhPrev = swap;

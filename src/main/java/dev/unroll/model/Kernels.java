@@ -33,24 +33,36 @@ final class Kernels {
     }
 
     /**
-     * The row vector times a matrix: c[j] += sum_k x[k] m[k][j], for j < n and k < n. With
-     * m = W^T this is the forward net input of one sequence; with m = W it carries delta back
-     * to the previous step's states.
+     * Rows times a matrix: c[b][j] += sum_k x[b][k] m[k][j], for b < rows and j, k < n. With
+     * m = W^T this is the forward net input of a chunk of sequences; with m = W it carries the
+     * deltas back to the previous step's states. The loop over rows sits inside the loop over
+     * blocks of four rows of m, so each block (4 N numbers) is read from L2 once per call and
+     * then stays in L1 while every row of c uses it.
      */
-    static void addRowTimesMatrix(double[] c, double[] x, double[][] m, int n) {
+    static void addRowsTimesMatrix(double[][] c, double[][] x, double[][] m, int rows, int n) {
         int k = 0;
         for (; k + 3 < n; k += 4) {
-            double x0 = x[k];
-            double x1 = x[k + 1];
-            double x2 = x[k + 2];
-            double x3 = x[k + 3];
-            if (x0 != 0.0 || x1 != 0.0 || x2 != 0.0 || x3 != 0.0) {
-                addScaled4(c, x0, m[k], x1, m[k + 1], x2, m[k + 2], x3, m[k + 3], n);
+            double[] m0 = m[k];
+            double[] m1 = m[k + 1];
+            double[] m2 = m[k + 2];
+            double[] m3 = m[k + 3];
+            for (int b = 0; b < rows; b++) {
+                double[] xb = x[b];
+                double x0 = xb[k];
+                double x1 = xb[k + 1];
+                double x2 = xb[k + 2];
+                double x3 = xb[k + 3];
+                if (x0 != 0.0 || x1 != 0.0 || x2 != 0.0 || x3 != 0.0) {
+                    addScaled4(c[b], x0, m0, x1, m1, x2, m2, x3, m3, n);
+                }
             }
         }
         for (; k < n; k++) {
-            if (x[k] != 0.0) {
-                addScaled(c, x[k], m[k], n);
+            for (int b = 0; b < rows; b++) {
+                double xk = x[b][k];
+                if (xk != 0.0) {
+                    addScaled(c[b], xk, m[k], n);
+                }
             }
         }
     }

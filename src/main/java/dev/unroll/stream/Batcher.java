@@ -40,9 +40,13 @@ public class Batcher extends KeyedProcessFunction<Integer, SequenceItem, Shard> 
     public void processElement(SequenceItem item, Context ctx, Collector<Shard> out) throws Exception {
         Integer count = pendingCount.value();
         if (count == null) {
-            // first record: ask to be called at the end of a bounded input
+            // the input has begun: ask to be called at the end of a bounded input
             ctx.timerService().registerEventTimeTimer(Long.MAX_VALUE);
             count = 0;
+        }
+        if (item.isStartMarker()) {
+            pendingCount.update(count);
+            return;
         }
         pending.add(item);
         count++;

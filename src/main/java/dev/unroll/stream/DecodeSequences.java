@@ -29,6 +29,7 @@ public class DecodeSequences extends ProcessFunction<RawRecord, SequenceItem> {
     private transient Network network;
     private transient Counter accepted;
     private transient Counter rejected;
+    private transient boolean started;
 
     public DecodeSequences(TrainingSpec spec) {
         this.spec = spec;
@@ -43,6 +44,11 @@ public class DecodeSequences extends ProcessFunction<RawRecord, SequenceItem> {
 
     @Override
     public void processElement(RawRecord record, Context ctx, Collector<SequenceItem> out) {
+        if (!started) {
+            // tells the batcher the input has begun, so it can close a bounded input even if no record is valid
+            started = true;
+            out.collect(SequenceItem.startMarker(record));
+        }
         String problem;
         try {
             problem = check(record);

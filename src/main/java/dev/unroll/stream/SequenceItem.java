@@ -16,4 +16,13 @@ public class SequenceItem {
         this.offset = from.offset;
         this.sequence = sequence;
     }
+
+    /** An item without a sequence, sent once when the input begins. */
+    static SequenceItem startMarker(RawRecord first) {
+        return new SequenceItem(first, null);
+    }
+
+    boolean isStartMarker() {
+        return sequence == null;
+    }
 }
