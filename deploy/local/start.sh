@@ -21,6 +21,7 @@ for port in "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT" "$REST_PORT" "$RPC_PORT"; do
   fi
 done
 "$JAVA" -version >/dev/null 2>&1 || die "no java at '$JAVA' (set JAVA_HOME to a JDK 17)"
+command -v curl >/dev/null || die "curl is needed to talk to Flink's REST API (apt-get install -y curl)"
 
 started=$(date +%s)
 rm -rf "$RUN_DIR/conf" "$RUN_DIR/kafka" "$RUN_DIR/flink" "$RUN_DIR/logs" "$RUN_DIR/pids" "$RUN_DIR/jobs" \

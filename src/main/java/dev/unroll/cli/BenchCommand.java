@@ -42,7 +42,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--seconds", description = "seconds to time each variant (default ${DEFAULT-VALUE}); at least one batch runs")
     double seconds = 5.0;
 
-    @Option(names = "--warmup", description = "seconds of warm-up before each timing (default ${DEFAULT-VALUE}); 0 for none")
+    @Option(names = "--warmup", description = "seconds of warm-up before each timing, wall and CPU time both (default ${DEFAULT-VALUE}); 0 for none")
     double warmup = 2.0;
 
     @Option(names = "--seed", description = "seed of the random network and sequences (default ${DEFAULT-VALUE})")
@@ -72,14 +72,16 @@ final class BenchCommand implements Callable<Integer> {
         out.put("gflops", round(flopsPerBatch * batched.batchesPerSecond() / 1e9));
         out.put("batchesTimed", batched.batches);
         out.put("secondsTimed", round(batched.seconds));
-        // on a shared machine wall time understates the code; CPU time of the process does not
+        // on a shared machine the average understates the code: also the process's CPU time and the fastest batch
         out.put("cpuSecondsTimed", round(batched.cpuSeconds));
+        out.put("fastestBatchSequencesPerSecond", round(batch / batched.fastestBatchSeconds));
         out.put("sequencesPerCpuSecond", round(batch * batched.batchesPerCpuSecond()));
         if (!noBaseline) {
             Timing plain = time(() -> GradientSum.of(net, seqs));
             out.put("baselineSequencesPerSecond", round(batch * plain.batchesPerSecond()));
             out.put("baselineGflops", round(flopsPerBatch * plain.batchesPerSecond() / 1e9));
             out.put("baselineSequencesPerCpuSecond", round(batch * plain.batchesPerCpuSecond()));
+            out.put("baselineFastestBatchSequencesPerSecond", round(batch / plain.fastestBatchSeconds));
             out.put("speedup", round(batched.batchesPerSecond() / plain.batchesPerSecond()));
             out.put("maxRelativeDifference", maxRelativeDifference(plain.last, batched.last));
         }
@@ -90,7 +92,7 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     /** Whole batches timed: wall seconds, and CPU seconds of the whole process over the same time. */
-    private record Timing(long batches, double seconds, double cpuSeconds, Gradients last) {
+    private record Timing(long batches, double seconds, double cpuSeconds, double fastestBatchSeconds, Gradients last) {
         double batchesPerSecond() {
             return batches / seconds;
         }
@@ -102,21 +104,28 @@ final class BenchCommand implements Callable<Integer> {
 
     /** Warms up, then runs whole batches until the time is up (at least one). */
     private Timing time(Supplier<Gradients> run) {
+        // warm-up is counted in CPU time: on a busy machine a few wall seconds may not be enough
+        // for the JIT to compile the kernels, and then the timing would measure the interpreter
         Gradients last = null;
+        long cpuWarmupStart = processCpuNanos();
         long start = System.nanoTime();
-        while (System.nanoTime() - start < warmup * 1e9) {
+        while (System.nanoTime() - start < warmup * 1e9 || processCpuNanos() - cpuWarmupStart < warmup * 1e9) {
             last = run.get();
         }
         long batches = 0;
         long cpuStart = processCpuNanos();
         start = System.nanoTime();
         long elapsed;
+        long fastest = Long.MAX_VALUE;
         do {
+            long batchStart = System.nanoTime();
             last = run.get();
             batches++;
-            elapsed = System.nanoTime() - start;
+            long now = System.nanoTime();
+            fastest = Math.min(fastest, now - batchStart);
+            elapsed = now - start;
         } while (elapsed < seconds * 1e9);
-        return new Timing(batches, elapsed / 1e9, (processCpuNanos() - cpuStart) / 1e9, last);
+        return new Timing(batches, elapsed / 1e9, (processCpuNanos() - cpuStart) / 1e9, fastest / 1e9, last);
     }
 
     /** CPU time of this JVM, all threads; -1 where the platform does not say. */

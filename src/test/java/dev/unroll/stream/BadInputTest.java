@@ -2,7 +2,6 @@ package dev.unroll.stream;
 
 import dev.unroll.job.JobConfig;
 import dev.unroll.kafka.DeadLetterSerializer;
-import dev.unroll.kafka.EmbeddedKafka;
 import dev.unroll.kafka.KafkaClients;
 import dev.unroll.kafka.KafkaConnectors;
 import dev.unroll.model.Network;
@@ -10,10 +9,7 @@ import org.apache.flink.api.common.JobStatus;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -35,21 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * coordinates and a reason, the job never restarts, and the counts add up:
  * records in = sequences trained + records dead-lettered.
  */
-class BadInputTest {
-    private static EmbeddedKafka broker;
-
-    @TempDir
-    Path dir;
-
-    @BeforeAll
-    static void startBroker() {
-        broker = EmbeddedKafka.start();
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        broker.close();
-    }
+class BadInputTest extends BrokerTestBase {
 
     /** Kind of malformation -> the record. The job's network has 5 units and 4 input units. */
     static Map<String, byte[]> corpus() {
@@ -97,11 +79,8 @@ class BadInputTest {
 
     @Test
     void everyPoisonRecordIsDeadLetteredAndTheCountsAddUp() throws Exception {
-        Files.copy(Path.of("..", "shared", "examples", "training", "j3-tied-b16", "network.json"), dir.resolve("network.json"));
-        Path jobFile = dir.resolve("poison.yaml");
-        Files.writeString(jobFile, "name: poison\nnetwork: network.json\ntraining:\n  batchSize: 5\n"
+        JobConfig config = job("poison", "j3-tied-b16", "training:\n  batchSize: 5\n"
                 + "limits:\n  maxSteps: 1000\n  maxRecordBytes: 4096\nstream:\n  parallelism: 2\n");
-        JobConfig config = JobConfig.read(jobFile);
         Network net = config.loadNetwork();
         Map<String, byte[]> corpus = corpus();
         assertTrue(corpus.size() >= 25, "at least 25 kinds");

@@ -2,7 +2,6 @@ package dev.unroll.stream;
 
 import dev.unroll.job.JobConfig;
 import dev.unroll.kafka.DeadLetterSerializer;
-import dev.unroll.kafka.EmbeddedKafka;
 import dev.unroll.kafka.KafkaClients;
 import dev.unroll.kafka.KafkaConnectors;
 import dev.unroll.kafka.ParameterRecords;
@@ -12,11 +11,8 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -37,21 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The live job on a real embedded KRaft broker and MiniCluster, fed while it runs: by a
  * kafka-clients producer with good and malformed records, and by kcat, a real outside client.
  */
-class LiveTrainingTest {
-    private static EmbeddedKafka broker;
-
-    @TempDir
-    Path dir;
-
-    @BeforeAll
-    static void startBroker() {
-        broker = EmbeddedKafka.start();
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        broker.close();
-    }
+class LiveTrainingTest extends BrokerTestBase {
 
     @Test
     void versionsArriveInOrderAndBadRecordsAreDeadLettered() throws Exception {
@@ -130,12 +112,8 @@ class LiveTrainingTest {
     }
 
     private JobConfig job(String name, int batchSize) throws Exception {
-        Path example = Path.of("..", "shared", "examples", "training", "j3-tied-b16");
-        Files.copy(example.resolve("network.json"), dir.resolve("network.json"));
-        Path job = dir.resolve(name + ".yaml");
-        Files.writeString(job, "name: " + name + "\nnetwork: network.json\ntraining:\n  batchSize: " + batchSize
+        return job(name, "j3-tied-b16", "training:\n  batchSize: " + batchSize
                 + "\n  learningRate: 0.1\nstream:\n  parallelism: 2\n");
-        return JobConfig.read(job);
     }
 
     private Pipeline start(JobConfig config, Network net) throws Exception {

@@ -1,7 +1,6 @@
 package dev.unroll.stream;
 
 import dev.unroll.job.JobConfig;
-import dev.unroll.kafka.EmbeddedKafka;
 import dev.unroll.kafka.FilePublisher;
 import dev.unroll.kafka.KafkaConnectors;
 import dev.unroll.model.Network;
@@ -14,9 +13,6 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -32,22 +28,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * A task failing once in the middle of training, on a MiniCluster with checkpoints and a restart
  * strategy, ends with the parameters of a run without failure, and every sequence counted once.
  */
-class RecoveryTest {
+class RecoveryTest extends BrokerTestBase {
     private static final int SEQUENCES = 150;
-    private static EmbeddedKafka broker;
-
-    @TempDir
-    Path dir;
-
-    @BeforeAll
-    static void startBroker() {
-        broker = EmbeddedKafka.start();
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        broker.close();
-    }
 
     @ParameterizedTest(name = "{0} fails at batch {1}, checkpoints every {2} ms")
     @CsvSource({
@@ -57,12 +39,7 @@ class RecoveryTest {
     })
     void aFailureMidTrainingChangesNothing(String operator, long batch, long checkpointMs) throws Exception {
         String name = "recover-" + operator + "-" + batch + "-" + checkpointMs;
-        Path example = Path.of("..", "shared", "examples", "training", "j2-tanh-b7");
-        Files.copy(example.resolve("network.json"), dir.resolve("network.json"));
-        Path jobFile = dir.resolve(name + ".yaml");
-        Files.writeString(jobFile, "name: " + name + "\nnetwork: network.json\ntraining:\n  batchSize: 7\n"
-                + "  learningRate: 0.05\n  momentum: 0.5\n");
-        JobConfig config = JobConfig.read(jobFile);
+        JobConfig config = job(name, "j2-tanh-b7", "training:\n  batchSize: 7\n  learningRate: 0.05\n  momentum: 0.5\n");
         Network net = config.loadNetwork();
         List<String> lines = RandomSequences.jsonLines(net, 99, SEQUENCES);
         Path data = dir.resolve("data.jsonl");
