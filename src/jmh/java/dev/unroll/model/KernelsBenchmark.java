@@ -34,6 +34,7 @@ public class KernelsBenchmark {
     int rows;
 
     double[][] states;
+    double[] flatStates;
     double[][] matrix;
     double[][] out;
     double[][] weightSums;
@@ -42,6 +43,10 @@ public class KernelsBenchmark {
     public void setUp() {
         SplittableRandom rnd = new SplittableRandom(1);
         states = random(rows, units, rnd);
+        flatStates = new double[rows * units];
+        for (int b = 0; b < rows; b++) {
+            System.arraycopy(states[b], 0, flatStates, b * units, units);
+        }
         matrix = random(units, units, rnd);
         out = new double[rows][units];
         weightSums = new double[units][units];
@@ -59,13 +64,13 @@ public class KernelsBenchmark {
 
     @Benchmark
     public double[][] rowsTimesMatrix() {
-        Kernels.addRowsTimesMatrix(out, states, matrix, rows, units);
+        Kernels.addRowsTimesMatrix(out, flatStates, 0, matrix, rows, units);
         return out;
     }
 
     @Benchmark
     public double[][] outerProducts() {
-        Kernels.addOuterProducts(weightSums, states, states, 0, rows, units);
+        Kernels.addOuterProducts(weightSums, flatStates, states, rows, units);
         return weightSums;
     }
 }

@@ -26,8 +26,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * that is still about twice as fast as {@link Bptt} (its products vectorise) and needs less
  * memory for very long sequences (no per-term target index).
  *
- * <p>Layout: a group's states at step t are B rows of N (batch x units), one {@code double[]}
- * per sequence and step, so the inner loops run over the N units, long enough to vectorise.
+ * <p>Layout: a chunk's states at step t are B rows of N (batch x units), so the inner loops of
+ * the products run over the N units, long enough to vectorise.
  *
  * <p>Work is cut into <em>chunks</em> of at most {@value #CHUNK} sequences of one length; the
  * cut depends only on the list (sequences grouped by length in order of first appearance,
@@ -35,8 +35,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * takes it, and the chunk sums are added in chunk order, so the result is bit-for-bit the
  * same for any number of threads and any timing.
  *
- * <p>Memory: a chunk keeps its stack of activities, (T+1) x B rows of N, plus O(T) to find
- * its targets by step; one sequence costs about 8 N T bytes.
+ * <p>Memory: a chunk keeps its stack of activities, (T+1) x B x N numbers in blocks of 8 MB,
+ * plus O(T) to find its targets by step; one sequence costs about 8 N T bytes.
  */
 public final class BatchBptt {
     /** Sequences per unit of work: small enough to share a batch of 16 between two cores. */
@@ -79,7 +79,13 @@ public final class BatchBptt {
     }
 
     static Gradients sum(Network net, List<Sequence> seqs, int threads, Executor helpers, int chunkSize) {
-        Model model = new Model(net);
+        return sum(net, seqs, threads, helpers, chunkSize, Stack.BLOCK);
+    }
+
+    /** With the chunk size and the stack's block size (numbers per block) chosen, for tests. */
+    static Gradients sum(Network net, List<Sequence> seqs, int threads, Executor helpers, int chunkSize,
+                         int blockNumbers) {
+        Model model = new Model(net, blockNumbers);
         List<List<Sequence>> chunks = chunks(seqs, chunkSize);
         OrderedSum total = new OrderedSum(new Gradients(net.units()), chunks.size());
         AtomicInteger next = new AtomicInteger();
@@ -183,9 +189,12 @@ public final class BatchBptt {
         final double[][] w;
         /** wt[i][j] = w[j][i] */
         final double[][] wt;
+        /** numbers per block of the stack */
+        final int blockNumbers;
 
-        Model(Network net) {
+        Model(Network net, int blockNumbers) {
             this.net = net;
+            this.blockNumbers = blockNumbers;
             this.n = net.units();
             this.f = net.activation();
             this.crossEntropy = net.loss() == Loss.CROSS_ENTROPY;
@@ -227,6 +236,41 @@ public final class BatchBptt {
     }
 
     /**
+     * The stack of activities of a chunk: h_t of sequence b is N numbers of {@link #block(int)}
+     * from {@link #offset(int, int)}, the B sequences of one step side by side. Blocks of at
+     * most {@value #BLOCK} numbers rather than a row object per step: a long sequence's stack is
+     * then a few large arrays that the garbage collector allocates outside the young generation
+     * and never copies, so the time stays linear in T.
+     */
+    private static final class Stack {
+        static final int BLOCK = 1 << 20;
+        final int batch;
+        final int n;
+        final int stepsPerBlock;
+        final double[][] blocks;
+
+        Stack(int steps, int batch, int n, int blockNumbers) {
+            this.batch = batch;
+            this.n = n;
+            this.stepsPerBlock = Math.max(1, blockNumbers / (batch * n));
+            int count = steps / stepsPerBlock + 1;
+            blocks = new double[count][];
+            for (int k = 0; k < count; k++) {
+                int stepsHere = Math.min(stepsPerBlock, steps + 1 - k * stepsPerBlock);
+                blocks[k] = new double[stepsHere * batch * n];
+            }
+        }
+
+        double[] block(int t) {
+            return blocks[t / stepsPerBlock];
+        }
+
+        int offset(int t, int b) {
+            return ((t % stepsPerBlock) * batch + b) * n;
+        }
+    }
+
+    /**
      * Full BPTT for one chunk of B sequences of equal length T; returns the unconstrained sum
      * of their per-copy derivatives, losses and count.
      */
@@ -241,33 +285,30 @@ public final class BatchBptt {
             targets[b] = new StepTargets(seqs[b]);
         }
 
-        // forward: the stack of activities h[t * B + b] = h_t of sequence b
-        double[][] h = new double[(steps + 1) * batch][];
+        // forward: build the stack of activities h_0 .. h_T
+        Stack h = new Stack(steps, batch, n, m.blockNumbers);
         double[][] a = new double[batch][n];
         double[] losses = new double[batch];
         for (int b = 0; b < batch; b++) {
-            h[b] = new double[n];
-            Bptt.setInitialState(net, seqs[b], h[b]);
+            Bptt.setInitialState(net, seqs[b], a[b]);
+            System.arraycopy(a[b], 0, h.block(0), h.offset(0, b), n);
         }
-        double[][] prev = new double[batch][];
         for (int t = 1; t <= steps; t++) {
             for (int b = 0; b < batch; b++) {
                 System.arraycopy(m.biases, 0, a[b], 0, n);
-                prev[b] = h[(t - 1) * batch + b];
             }
-            Kernels.addRowsTimesMatrix(a, prev, m.wt, batch, n);
+            Kernels.addRowsTimesMatrix(a, h.block(t - 1), h.offset(t - 1, 0), m.wt, batch, n);
+            double[] ht = h.block(t);
             for (int b = 0; b < batch; b++) {
-                double[] ab = a[b];
-                double[] hb = new double[n];
-                activate(m.f, ab, hb, n);
+                int at = h.offset(t, b);
+                activate(m.f, a[b], ht, at, n);
                 boolean clamped = t < steps && seqs[b].hasInputs();
                 if (clamped) {
                     for (int k = 0; k < net.inputCount(); k++) {
-                        hb[net.inputUnit(k)] = seqs[b].input(t, k);
+                        ht[at + net.inputUnit(k)] = seqs[b].input(t, k);
                     }
                 }
-                h[t * batch + b] = hb;
-                losses[b] = addLoss(losses[b], m, targets[b], t, ab, hb, clamped);
+                losses[b] = addLoss(losses[b], m, targets[b], t, a[b], ht, at, clamped);
             }
         }
 
@@ -278,10 +319,12 @@ public final class BatchBptt {
         double[][] dh = new double[batch][n];
         double[][] dhPrev = new double[batch][n];
         double[][] direct = new double[batch][n];
-        double[][] delta = new double[batch][n];
+        double[] delta = new double[batch * n];
+        double[][] hPrev = new double[batch][n];
         for (int t = steps; t >= 1; t--) {
+            double[] ht = h.block(t);
             for (int b = 0; b < batch; b++) {
-                double[] hb = h[t * batch + b];
+                int at = h.offset(t, b);
                 StepTargets tb = targets[b];
                 for (int e = tb.start[t]; e < tb.start[t + 1]; e++) {
                     Sequence.Target target = tb.entries[e];
@@ -289,7 +332,7 @@ public final class BatchBptt {
                     double[] values = target.values();
                     for (int k = 0; k < units.length; k++) {
                         int u = units[k];
-                        double err = hb[u] - values[k];
+                        double err = ht[at + u] - values[k];
                         if (m.crossEntropy) {
                             direct[b][u] += err;   // dE/da of softplus cross-entropy: h - d
                         } else {
@@ -297,23 +340,24 @@ public final class BatchBptt {
                         }
                     }
                 }
-                double[] db = delta[b];
-                slopeTimes(m.f, dh[b], hb, direct[b], db, n);
-                java.util.Arrays.fill(direct[b], 0.0);
+                slopeTimes(m.f, dh[b], ht, at, direct[b], delta, b * n, n);
+                if (m.crossEntropy) {
+                    java.util.Arrays.fill(direct[b], 0.0);
+                }
                 if (t < steps && seqs[b].hasInputs()) {
                     for (int k = 0; k < net.inputCount(); k++) {
-                        db[net.inputUnit(k)] = 0.0;
+                        delta[b * n + net.inputUnit(k)] = 0.0;
                     }
                 }
                 for (int j = 0; j < n; j++) {
-                    gb[j] += db[j];
+                    gb[j] += delta[b * n + j];
                 }
-            }
-            Kernels.addOuterProducts(gw, delta, h, (t - 1) * batch, batch, n);
-            for (int b = 0; b < batch; b++) {
+                // the products want rows of their own (see Kernels): copy h_{t-1} out of its block
+                System.arraycopy(h.block(t - 1), h.offset(t - 1, b), hPrev[b], 0, n);
                 java.util.Arrays.fill(dhPrev[b], 0.0);
             }
-            Kernels.addRowsTimesMatrix(dhPrev, delta, m.w, batch, n);
+            Kernels.addOuterProducts(gw, delta, hPrev, batch, n);
+            Kernels.addRowsTimesMatrix(dhPrev, delta, 0, m.w, batch, n);
             double[][] swap = dh;
             dh = dhPrev;
             dhPrev = swap;
@@ -336,47 +380,48 @@ public final class BatchBptt {
      * more than the exponential. The two forms agree to an ulp or two; below a = -709, e^-a
      * overflows and h is 0 where the two-branch form gives e^a < 1e-308.
      */
-    private static void activate(Activation f, double[] a, double[] h, int n) {
+    private static void activate(Activation f, double[] a, double[] h, int at, int n) {
         switch (f) {
             case LOGISTIC:
                 for (int j = 0; j < n; j++) {
-                    h[j] = 1.0 / (1.0 + Math.exp(-a[j]));
+                    h[at + j] = 1.0 / (1.0 + Math.exp(-a[j]));
                 }
                 break;
             case TANH:
                 for (int j = 0; j < n; j++) {
-                    h[j] = Activation.TANH.apply(a[j]);
+                    h[at + j] = Activation.TANH.apply(a[j]);
                 }
                 break;
             default:
                 for (int j = 0; j < n; j++) {
-                    h[j] = f.apply(a[j]);
+                    h[at + j] = f.apply(a[j]);
                 }
         }
     }
 
     /** delta = dh * f'(h) + direct, as in {@link Bptt}'s backward pass. */
-    private static void slopeTimes(Activation f, double[] dh, double[] h, double[] direct, double[] delta, int n) {
+    private static void slopeTimes(Activation f, double[] dh, double[] h, int at, double[] direct, double[] delta,
+                                   int to, int n) {
         switch (f) {
             case LOGISTIC:
                 for (int j = 0; j < n; j++) {
-                    delta[j] = dh[j] * Activation.LOGISTIC.slope(h[j]) + direct[j];
+                    delta[to + j] = dh[j] * Activation.LOGISTIC.slope(h[at + j]) + direct[j];
                 }
                 break;
             case TANH:
                 for (int j = 0; j < n; j++) {
-                    delta[j] = dh[j] * Activation.TANH.slope(h[j]) + direct[j];
+                    delta[to + j] = dh[j] * Activation.TANH.slope(h[at + j]) + direct[j];
                 }
                 break;
             default:
                 for (int j = 0; j < n; j++) {
-                    delta[j] = dh[j] * f.slope(h[j]) + direct[j];
+                    delta[to + j] = dh[j] * f.slope(h[at + j]) + direct[j];
                 }
         }
     }
 
     /** Adds the loss terms of step t of one sequence to {@code loss}, in the order {@link Bptt#forward} adds them. */
-    private static double addLoss(double loss, Model m, StepTargets targets, int t, double[] a, double[] h,
+    private static double addLoss(double loss, Model m, StepTargets targets, int t, double[] a, double[] h, int at,
                                   boolean clamped) {
         for (int e = targets.start[t]; e < targets.start[t + 1]; e++) {
             Sequence.Target target = targets.entries[e];
@@ -385,7 +430,7 @@ public final class BatchBptt {
             for (int k = 0; k < units.length; k++) {
                 int u = units[k];
                 double d = values[k];
-                double hu = h[u];
+                double hu = h[at + u];
                 boolean fromData = clamped && m.net.isInputUnit(u);
                 if (!m.crossEntropy) {
                     loss += 0.5 * (hu - d) * (hu - d);

@@ -33,13 +33,14 @@ final class Kernels {
     }
 
     /**
-     * Rows times a matrix: c[b][j] += sum_k x[b][k] m[k][j], for b < rows and j, k < n. With
-     * m = W^T this is the forward net input of a chunk of sequences; with m = W it carries the
-     * deltas back to the previous step's states. The loop over rows sits inside the loop over
-     * blocks of four rows of m, so each block (4 N numbers) is read from L2 once per call and
-     * then stays in L1 while every row of c uses it.
+     * Rows times a matrix: c[b][j] += sum_k x[from + b n + k] m[k][j], for b < rows and j, k < n.
+     * With x = the states of step t-1 and m = W^T this is the forward net input of a chunk of
+     * sequences; with x = the deltas and m = W it carries them back to the previous step. (x
+     * only supplies scalar factors, so it may be one flat array.) The loop over rows sits inside
+     * the loop over blocks of four rows of m, so each block (4 N numbers) is read from L2 once
+     * per call and then stays in L1 while every row of c uses it.
      */
-    static void addRowsTimesMatrix(double[][] c, double[][] x, double[][] m, int rows, int n) {
+    static void addRowsTimesMatrix(double[][] c, double[] x, int from, double[][] m, int rows, int n) {
         int k = 0;
         for (; k + 3 < n; k += 4) {
             double[] m0 = m[k];
@@ -47,11 +48,11 @@ final class Kernels {
             double[] m2 = m[k + 2];
             double[] m3 = m[k + 3];
             for (int b = 0; b < rows; b++) {
-                double[] xb = x[b];
-                double x0 = xb[k];
-                double x1 = xb[k + 1];
-                double x2 = xb[k + 2];
-                double x3 = xb[k + 3];
+                int xb = from + b * n + k;
+                double x0 = x[xb];
+                double x1 = x[xb + 1];
+                double x2 = x[xb + 2];
+                double x3 = x[xb + 3];
                 if (x0 != 0.0 || x1 != 0.0 || x2 != 0.0 || x3 != 0.0) {
                     addScaled4(c[b], x0, m0, x1, m1, x2, m2, x3, m3, n);
                 }
@@ -59,7 +60,7 @@ final class Kernels {
         }
         for (; k < n; k++) {
             for (int b = 0; b < rows; b++) {
-                double xk = x[b][k];
+                double xk = x[from + b * n + k];
                 if (xk != 0.0) {
                     addScaled(c[b], xk, m[k], n);
                 }
@@ -68,27 +69,28 @@ final class Kernels {
     }
 
     /**
-     * Sum of outer products: c[j][i] += sum_b x[b][j] y[from + b][i], for b < rows and i, j < n.
-     * With x = the batch's deltas at step t and y = its states at t-1, this adds every
-     * sequence's weight derivatives of that step.
+     * Sum of outer products: c[j][i] += sum_b x[b n + j] y[b][i], for b < rows and i, j < n.
+     * With x = the chunk's deltas at step t and y = its states at t-1, this adds every
+     * sequence's weight derivatives of that step. Row j of c stays in L1 while all B rows of y
+     * are added to it.
      */
-    static void addOuterProducts(double[][] c, double[][] x, double[][] y, int from, int rows, int n) {
+    static void addOuterProducts(double[][] c, double[] x, double[][] y, int rows, int n) {
         for (int j = 0; j < n; j++) {
             double[] cj = c[j];
             int b = 0;
             for (; b + 3 < rows; b += 4) {
-                double x0 = x[b][j];
-                double x1 = x[b + 1][j];
-                double x2 = x[b + 2][j];
-                double x3 = x[b + 3][j];
+                double x0 = x[b * n + j];
+                double x1 = x[(b + 1) * n + j];
+                double x2 = x[(b + 2) * n + j];
+                double x3 = x[(b + 3) * n + j];
                 if (x0 != 0.0 || x1 != 0.0 || x2 != 0.0 || x3 != 0.0) {
-                    addScaled4(cj, x0, y[from + b], x1, y[from + b + 1], x2, y[from + b + 2], x3, y[from + b + 3], n);
+                    addScaled4(cj, x0, y[b], x1, y[b + 1], x2, y[b + 2], x3, y[b + 3], n);
                 }
             }
             for (; b < rows; b++) {
-                double xb = x[b][j];
+                double xb = x[b * n + j];
                 if (xb != 0.0) {
-                    addScaled(cj, xb, y[from + b], n);
+                    addScaled(cj, xb, y[b], n);
                 }
             }
         }

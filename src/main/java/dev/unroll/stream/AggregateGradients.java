@@ -54,7 +54,7 @@ public class AggregateGradients extends KeyedProcessFunction<Integer, ShardGradi
             duplicates.inc();
             return;
         }
-        waiting.put(g.batch * spec.shards() + g.shard, g);
+        waiting.put(slot(g.batch, g.shard), g);
         CompleteBatch batch;
         while (!now.last && (batch = completeBatch(now.version)) != null) {
             now = apply(now, batch);
@@ -71,24 +71,36 @@ public class AggregateGradients extends KeyedProcessFunction<Integer, ShardGradi
         return now != null ? now : new ParameterVersion(spec.job(), 0, spec.network().parameters());
     }
 
-    /** The shard sums of the batch added in shard order, or null while any shard is missing. */
+    /**
+     * The shard sums of the batch added in shard order, or null while any shard is missing. The
+     * number of shards is the one the batch was cut into, which a job resumed at another
+     * parallelism still finds on the shard sums taken before it stopped.
+     */
     private CompleteBatch completeBatch(long batch) throws Exception {
-        long base = batch * spec.shards();
-        for (int s = 0; s < spec.shards(); s++) {
-            if (!waiting.contains(base + s)) {
+        ShardGradient first = waiting.get(slot(batch, 0));
+        if (first == null) {
+            return null;
+        }
+        for (int s = 1; s < first.shards; s++) {
+            if (!waiting.contains(slot(batch, s))) {
                 return null;
             }
         }
         Gradients sum = null;
         boolean last = false;
-        for (int s = 0; s < spec.shards(); s++) {
-            ShardGradient part = waiting.get(base + s);
+        for (int s = 0; s < first.shards; s++) {
+            ShardGradient part = waiting.get(slot(batch, s));
             stalenessGauge = batch - part.version;
             last |= part.last;
             sum = sum == null ? part.gradients() : sum.add(part.gradients());
-            waiting.remove(base + s);
+            waiting.remove(slot(batch, s));
         }
         return new CompleteBatch(sum, last);
+    }
+
+    /** Where shard {@code shard} of {@code batch} waits: independent of the current parallelism. */
+    private static long slot(long batch, int shard) {
+        return batch * ShardKeys.MAX_PARALLELISM + shard;
     }
 
     /**

@@ -5,7 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.unroll.kafka.EmbeddedKafka;
 import dev.unroll.kafka.FilePublisher;
 import dev.unroll.kafka.KafkaClients;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
@@ -18,14 +19,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * {@code run} stopped with a savepoint part-way and resumed from it ends with the parameters of
- * an uninterrupted run (the offline trainer over the same records), each sequence counted once.
+ * an uninterrupted run (the offline trainer over the same records), each sequence counted once,
+ * also when it resumes at another parallelism.
  */
 class RunSavepointTest {
     @TempDir
     Path dir;
 
-    @Test
-    void stopAndResumeGivesTheUninterruptedParameters() throws Exception {
+    @ParameterizedTest(name = "parallelism {0}, resumed at {1}")
+    @CsvSource({"2, 2", "2, 1"})
+    void stopAndResumeGivesTheUninterruptedParameters(int before, int after) throws Exception {
         Path example = Path.of("..", "shared", "examples", "training", "j2-tanh-b7");
         Files.copy(example.resolve("network.json"), dir.resolve("network.json"));
         Path job = dir.resolve("resume.yaml");
@@ -43,7 +46,7 @@ class RunSavepointTest {
             FilePublisher.publishLines(KafkaClients.producerProps(servers), "unroll.resume.sequences", dir.resolve("data.jsonl"));
             Path savepoints = dir.resolve("savepoints");
             assertEquals(0, Main.run("run", "--job", job.toString(), "--bootstrap-servers", servers, "--quiet",
-                    "--max-sequences", "24", "--savepoint-dir", savepoints.toUri().toString(),
+                    "--max-sequences", "24", "--parallelism", Integer.toString(before), "--savepoint-dir", savepoints.toUri().toString(),
                     "--out", dir.resolve("first.json").toString()));
             JsonNode first = new ObjectMapper().readTree(dir.resolve("first.json").toFile());
             long trainedBeforeStop = first.at("/provenance/sequencesTrained").asLong();
@@ -54,7 +57,7 @@ class RunSavepointTest {
                 savepoint = found.filter(p -> p.getFileName().toString().startsWith("savepoint-")).findFirst().orElseThrow();
             }
             assertEquals(0, Main.run("run", "--job", job.toString(), "--bootstrap-servers", servers, "--quiet",
-                    "--max-sequences", "60", "--resume-from", savepoint.toUri().toString(),
+                    "--max-sequences", "60", "--parallelism", Integer.toString(after), "--resume-from", savepoint.toUri().toString(),
                     "--out", dir.resolve("resumed.json").toString()));
         }
         JsonNode expected = new ObjectMapper().readTree(dir.resolve("uninterrupted.json").toFile());

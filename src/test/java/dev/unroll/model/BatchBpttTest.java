@@ -295,6 +295,18 @@ class BatchBpttTest {
         }
     }
 
+    /** The stack in many small blocks (down to one step per block) gives the same sums. */
+    @Test
+    void aStackInManyBlocksGivesTheSameSum() {
+        for (Batch b : batches().subList(0, 60)) {
+            Gradients expected = GradientSum.of(b.net(), b.seqs());
+            for (int block : new int[] {1, 13, 100}) {
+                assertClose(expected, BatchBptt.sum(b.net(), b.seqs(), 1, Runnable::run, 3, block), TOLERANCE,
+                        b + " blocks of " + block + " numbers");
+            }
+        }
+    }
+
     /** Every generated single-sequence case of the other model tests, as a batch of one and of copies. */
     @Test
     void equalsTheReferenceOnSingleSequencesAndCopies() {
