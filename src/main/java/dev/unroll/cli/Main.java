@@ -6,10 +6,11 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The {@code unroll} command line: one subcommand per verb of spec/cli.md, plus a few more. */
-@Command(name = "unroll", mixinStandardHelpOptions = true, version = "unroll 0.1.0",
+@Command(name = "unroll", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT, version = "unroll 0.1.0",
         description = "Backpropagation through time on sequences streaming through Kafka, with Flink.",
         subcommands = {GradientCommand.class, TrainCommand.class, ReplayCommand.class, RunCommand.class, LoadCommand.class, KeysCommand.class,
-                ProduceCommand.class, EvaluateCommand.class, InitCommand.class, BenchCommand.class})
+                ProduceCommand.class, EvaluateCommand.class, InitCommand.class, BenchCommand.class,
+                DemoCommand.class, PlotCommand.class})
 public final class Main implements Runnable {
     /** Exit code for bad input: a file, record or job that breaks the contract. */
     public static final int BAD_INPUT = 2;

@@ -238,9 +238,9 @@ public final class BatchBptt {
     /**
      * The stack of activities of a chunk: h_t of sequence b is N numbers of {@link #block(int)}
      * from {@link #offset(int, int)}, the B sequences of one step side by side. Blocks of at
-     * most {@value #BLOCK} numbers rather than a row object per step: a long sequence's stack is
-     * then a few large arrays that the garbage collector allocates outside the young generation
-     * and never copies, so the time stays linear in T.
+     * most {@value #BLOCK} numbers (8 MB) rather than a row object per step: a long sequence's
+     * stack is then a few large arrays, which G1 places straight in the old generation and never
+     * copies, where a million small rows would be copied by every young collection.
      */
     private static final class Stack {
         static final int BLOCK = 1 << 20;
