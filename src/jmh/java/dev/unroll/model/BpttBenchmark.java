@@ -66,6 +66,6 @@ public class BpttBenchmark {
 
     @Benchmark
     public Gradients plainBptt() {
-        return GradientSum.of(net, seqs);
+        return GradientSum.plain(net, seqs);
     }
 }

@@ -77,7 +77,7 @@ final class BenchCommand implements Callable<Integer> {
         out.put("fastestBatchSequencesPerSecond", round(batch / batched.fastestBatchSeconds));
         out.put("sequencesPerCpuSecond", round(batch * batched.batchesPerCpuSecond()));
         if (!noBaseline) {
-            Timing plain = time(() -> GradientSum.of(net, seqs));
+            Timing plain = time(() -> GradientSum.plain(net, seqs));
             out.put("baselineSequencesPerSecond", round(batch * plain.batchesPerSecond()));
             out.put("baselineGflops", round(flopsPerBatch * plain.batchesPerSecond() / 1e9));
             out.put("baselineSequencesPerCpuSecond", round(batch * plain.batchesPerCpuSecond()));
@@ -109,7 +109,8 @@ final class BenchCommand implements Callable<Integer> {
         Gradients last = null;
         long cpuWarmupStart = processCpuNanos();
         long start = System.nanoTime();
-        while (System.nanoTime() - start < warmup * 1e9 || processCpuNanos() - cpuWarmupStart < warmup * 1e9) {
+        while (System.nanoTime() - start < warmup * 1e9
+                || (cpuWarmupStart >= 0 && processCpuNanos() - cpuWarmupStart < warmup * 1e9)) {
             last = run.get();
         }
         long batches = 0;

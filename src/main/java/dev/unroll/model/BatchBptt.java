@@ -18,7 +18,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@link Bptt} for many sequences at once: the same forward and backward passes, run in step
  * for a group of sequences of equal length, so that each step's matrix-vector products become
  * matrix-matrix products ({@link Kernels}). {@link #sum} is a drop-in for
- * {@link GradientSum#of}: the same masked and tied gradient sum, loss and count, equal to it up
+ * {@link GradientSum#plain}: the same masked and tied gradient sum, loss and count, equal to it up
  * to rounding (additions in another order, the logistic in its branch-free form): about 1e-15
  * relative to the largest derivative.
  *

@@ -11,8 +11,16 @@ public final class GradientSum {
     private GradientSum() {
     }
 
-    /** Sums every sequence's full-BPTT gradient in the order given, then masks and ties the sum. */
-    public static Gradients of(Network net, Iterable<Sequence> sequences) {
+    /**
+     * The masked and tied gradient sum of the sequences, on the calling thread, by the batched
+     * equivalent of {@link Bptt} ({@link BatchBptt}: equal to {@link #plain} up to rounding).
+     */
+    public static Gradients of(Network net, List<Sequence> sequences) {
+        return BatchBptt.sum(net, sequences);
+    }
+
+    /** The reference: every sequence's {@link Bptt} gradient added in the order given, then masked and tied. */
+    public static Gradients plain(Network net, Iterable<Sequence> sequences) {
         Gradients sum = new Gradients(net.units());
         for (Sequence seq : sequences) {
             Bptt.accumulate(net, seq, sum);

@@ -278,7 +278,7 @@ class BatchBpttTest {
     @Test
     void equalsThePlainSumOnRandomBatches() {
         for (Batch b : batches()) {
-            Gradients expected = GradientSum.of(b.net(), b.seqs());
+            Gradients expected = GradientSum.plain(b.net(), b.seqs());
             assertClose(expected, BatchBptt.sum(b.net(), b.seqs()), TOLERANCE, b + " single-threaded");
             assertClose(expected, BatchBptt.sum(b.net(), b.seqs(), 3), TOLERANCE, b + " three threads");
         }
@@ -287,7 +287,7 @@ class BatchBpttTest {
     @Test
     void anyChunkSizeGivesTheSameSum() {
         for (Batch b : batches().subList(0, 60)) {
-            Gradients expected = GradientSum.of(b.net(), b.seqs());
+            Gradients expected = GradientSum.plain(b.net(), b.seqs());
             for (int chunk : new int[] {1, 2, 3, 5, 64}) {
                 assertClose(expected, BatchBptt.sum(b.net(), b.seqs(), 2, Runnable::run, chunk), TOLERANCE,
                         b + " chunks of " + chunk);
@@ -299,7 +299,7 @@ class BatchBpttTest {
     @Test
     void aStackInManyBlocksGivesTheSameSum() {
         for (Batch b : batches().subList(0, 60)) {
-            Gradients expected = GradientSum.of(b.net(), b.seqs());
+            Gradients expected = GradientSum.plain(b.net(), b.seqs());
             for (int block : new int[] {1, 13, 100}) {
                 assertClose(expected, BatchBptt.sum(b.net(), b.seqs(), 1, Runnable::run, 3, block), TOLERANCE,
                         b + " blocks of " + block + " numbers");
@@ -361,7 +361,7 @@ class BatchBpttTest {
         for (int s = 0; s < 29; s++) {
             seqs.add(sequence(net, s % 3 == 0 ? 70 : 100, rnd, ignored, "s" + s));
         }
-        Gradients expected = GradientSum.of(net, seqs);
+        Gradients expected = GradientSum.plain(net, seqs);
         assertClose(expected, BatchBptt.sum(net, seqs), TOLERANCE, "N=37 single-threaded");
         assertIdentical(BatchBptt.sum(net, seqs), BatchBptt.sum(net, seqs, 2), "N=37 two threads");
     }
