@@ -1,7 +1,10 @@
 package dev.unroll.kafka;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.unroll.model.Json;
 import dev.unroll.model.Limits;
 import dev.unroll.model.Network;
 import dev.unroll.model.NetworkJson;
@@ -17,7 +20,7 @@ import java.time.Instant;
  *  "last": false, "publishedAt": "2026-...Z", "network": { network.json format }}</pre>
  */
 public final class ParameterRecords {
-    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final ObjectMapper MAPPER = JsonMapper.builder().enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER).build();
 
     private ParameterRecords() {
     }
@@ -28,7 +31,7 @@ public final class ParameterRecords {
                 .append(",\"version\":").append(v.version)
                 .append(",\"sequencesTrained\":").append(v.sequencesTrained)
                 .append(",\"batchSize\":").append(v.batchSize)
-                .append(",\"batchLoss\":").append(Double.isFinite(v.batchLoss) ? Double.toString(v.batchLoss) : "null")
+                .append(",\"batchLoss\":").append(Double.isFinite(v.batchLoss) ? Json.number(v.batchLoss) : "null")
                 .append(",\"last\":").append(v.last)
                 .append(",\"publishedAt\":").append(quote(Instant.ofEpochMilli(v.publishedAt).toString()))
                 .append(",\"network\":").append(NetworkJson.write(structure.withParameters(v.parameters()), null).strip())
@@ -51,7 +54,7 @@ public final class ParameterRecords {
         if (root == null || !root.isObject() || !root.path("network").isObject() || !root.path("version").isIntegralNumber()) {
             throw new IllegalArgumentException("not a parameter record");
         }
-        Network net = NetworkJson.parse(root.get("network").toString(), "parameter record", limits);
+        Network net = NetworkJson.fromTree(root.get("network"), "parameter record", limits);
         if (!net.sameStructure(structure)) {
             throw new IllegalArgumentException("network structure differs from the job's");
         }

@@ -1,22 +1,31 @@
 package dev.unroll.model;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.io.NumberOutput;
 
 /** Small JSON writing helpers shared by the model's formats. */
 public final class Json {
     private Json() {
     }
 
-    /** Appends {@code [v0,v1,...]}; Double.toString round-trips every float64 exactly. */
+    /** Appends {@code [v0,v1,...]}. */
     static void appendNumbers(StringBuilder s, double[] values, int from, int length) {
         s.append('[');
         for (int k = 0; k < length; k++) {
             if (k > 0) {
                 s.append(',');
             }
-            s.append(values[from + k]);
+            s.append(number(values[from + k]));
         }
         s.append(']');
+    }
+
+    /**
+     * The shortest decimal that reads back as exactly {@code v} (Schubfach, as Java 19's
+     * Double.toString; Java 17's is several times slower, and parameter records carry N^2 numbers).
+     */
+    public static String number(double v) {
+        return NumberOutput.toString(v, true);
     }
 
     /** Compact JSON of plain values (maps, lists, strings, numbers). */
@@ -32,7 +41,7 @@ public final class Json {
     public static String gradients(Gradients g) {
         int n = g.units;
         StringBuilder s = new StringBuilder(64 + n * n * 24);
-        s.append("{\"loss\":").append(g.loss).append(",\"weights\":[");
+        s.append("{\"loss\":").append(number(g.loss)).append(",\"weights\":[");
         for (int j = 0; j < n; j++) {
             if (j > 0) {
                 s.append(',');

@@ -2,6 +2,7 @@ package dev.unroll.model;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -16,9 +17,13 @@ import java.util.Set;
  * source, the field path (for example {@code targets[2].t}) and the reason.
  */
 final class JsonReader {
-    /** Accepts NaN and Infinity tokens so that they are reported as non-finite, not as syntax errors. */
+    /**
+     * Accepts NaN and Infinity tokens so that they are reported as non-finite, not as syntax
+     * errors. The fast number parser is exact (correctly rounded), only faster than the JDK's.
+     */
     static final ObjectMapper MAPPER = JsonMapper.builder()
             .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+            .enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
             .build();

@@ -23,8 +23,12 @@ public final class NetworkJson {
     }
 
     public static Network parse(String text, String source, Limits limits) {
+        return fromTree(new JsonReader(source).parse(text), source, limits);
+    }
+
+    /** The same checks on an already parsed document (a parameter record's "network", for example). */
+    public static Network fromTree(JsonNode root, String source, Limits limits) {
         JsonReader r = new JsonReader(source);
-        JsonNode root = r.parse(text);
         r.requireObject(root, "");
         r.rejectUnknown(root, "", FIELDS);
 

@@ -114,8 +114,8 @@ public class AggregateGradients extends KeyedProcessFunction<Integer, ShardGradi
         ParameterVersion next;
         if (sum.count == 0 && batch.last()) {
             next = copyOf(now, now.version, now.parameters());
-            next.batchSize = 0;
-            next.batchLoss = Double.NaN;
+            next.batchSize = now.batchSize;
+            next.batchLoss = now.batchLoss;
         } else if (sum.count == 0) {
             next = copyOf(now, now.version + 1, now.parameters());
             next.batchSize = 0;
