@@ -48,7 +48,7 @@ final class ReplayCommand implements Callable<Integer> {
         @Option(names = "--topic", required = true, description = "the topic to replay, from its beginning to its end at start time")
         String topic;
 
-        @Option(names = "--from-offsets", split = ",", description = "PARTITION:OFFSET starting points (default: the beginning)")
+        @Option(names = "--from-offsets", split = ",", description = "PARTITION=OFFSET starting points, comma-separated (default: the beginning)")
         Map<Integer, Long> fromOffsets = new HashMap<>();
     }
 

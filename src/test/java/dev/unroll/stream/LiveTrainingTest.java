@@ -111,6 +111,31 @@ class LiveTrainingTest extends BrokerTestBase {
         }
     }
 
+    @Test
+    void replayOfWhatATopicHoldsMatchesTrain() throws Exception {
+        JobConfig config = job("topic-replay", 4);
+        Network net = config.loadNetwork();
+        List<String> lines = RandomSequences.jsonLines(net, 17, 14);
+        String topic = "recorded.sequences";
+        broker.createTopic(topic, 1);
+        Path all = dir.resolve("all.jsonl");
+        Files.write(all, lines);
+        dev.unroll.kafka.FilePublisher.publishLines(KafkaClients.producerProps(broker.bootstrapServers()), topic, all);
+        Files.write(dir.resolve("tail.jsonl"), lines.subList(5, lines.size()));
+
+        String job = config.file().toString();
+        assertEquals(0, dev.unroll.cli.Main.run("train", "--job", job, "--data", dir.resolve("tail.jsonl").toString(),
+                "--out", dir.resolve("train.json").toString(), "--quiet"));
+        assertEquals(0, dev.unroll.cli.Main.run("replay", "--job", job, "--bootstrap-servers", broker.bootstrapServers(),
+                "--topic", topic, "--from-offsets", "0=5", "--parallelism", "2", "--out", dir.resolve("replay.json").toString(),
+                "--quiet"));
+        Network trained = dev.unroll.model.NetworkJson.read(dir.resolve("train.json"), config.limits());
+        Network replayed = dev.unroll.model.NetworkJson.read(dir.resolve("replay.json"), config.limits());
+        RecoveryTest.assertClose(trained.parameters().weights, replayed.parameters().weights, "weights");
+        RecoveryTest.assertClose(trained.parameters().biases, replayed.parameters().biases, "biases");
+        RecoveryTest.assertClose(trained.parameters().initialState, replayed.parameters().initialState, "initialState");
+    }
+
     private JobConfig job(String name, int batchSize) throws Exception {
         return job(name, "j3-tied-b16", "training:\n  batchSize: " + batchSize
                 + "\n  learningRate: 0.1\nstream:\n  parallelism: 2\n");
