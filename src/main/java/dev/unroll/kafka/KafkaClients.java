@@ -66,7 +66,22 @@ public final class KafkaClients {
      * @throws TimeoutException if the end offsets are not reached within {@code timeout}
      */
     public static List<ConsumerRecord<byte[], byte[]>> readAll(String bootstrap, String topic, Duration timeout) {
-        Properties props = groupLessConsumerProps(bootstrap);
+        return readAll(groupLessConsumerProps(bootstrap), topic, timeout, false);
+    }
+
+    /**
+     * The same with a job's client properties (bootstrap servers, security settings).
+     *
+     * @param requireTopic whether an absent topic is an error (IllegalStateException) rather than empty
+     */
+    public static List<ConsumerRecord<byte[], byte[]>> readAll(Properties clientProperties, String topic, Duration timeout,
+                                                               boolean requireTopic) {
+        Properties props = new Properties();
+        props.putAll(clientProperties);
+        props.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         props.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -74,6 +89,9 @@ public final class KafkaClients {
         try {
             List<PartitionInfo> infos = consumer.partitionsFor(topic, timeout);
             if (infos == null || infos.isEmpty()) {
+                if (requireTopic) {
+                    throw new IllegalStateException("topic " + topic + " does not exist");
+                }
                 return List.of();
             }
             List<TopicPartition> partitions = infos.stream().map(i -> new TopicPartition(topic, i.partition())).toList();

@@ -1,24 +1,16 @@
 package dev.unroll.report;
 
+import dev.unroll.kafka.KafkaClients;
 import dev.unroll.kafka.ParameterRecords;
 import dev.unroll.model.Limits;
 import dev.unroll.model.Network;
 import dev.unroll.model.Sequence;
 import dev.unroll.stream.ParameterVersion;
 import dev.unroll.task.Evaluation;
-import org.apache.kafka.clients.consumer.CloseOptions;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.TimeoutException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
 
@@ -53,7 +45,7 @@ public final class ParameterHistory {
         TreeMap<Long, ParameterVersion> versions = new TreeMap<>();
         long records = 0;
         long skipped = 0;
-        for (ConsumerRecord<byte[], byte[]> r : readAll(consumerProperties, topic, timeout)) {
+        for (ConsumerRecord<byte[], byte[]> r : KafkaClients.readAll(consumerProperties, topic, timeout, true)) {
             records++;
             ParameterVersion v;
             try {
@@ -91,60 +83,5 @@ public final class ParameterHistory {
     /** The fraction of sequences with every binary target right. */
     public static double accuracy(Network net, List<Sequence> heldOut) {
         return Evaluation.of(net, heldOut, 0).fractionSequencesAllRight();
-    }
-
-    /** Every record of every partition up to the end offsets at call time, partition by partition. */
-    static List<ConsumerRecord<byte[], byte[]>> readAll(Properties consumerProperties, String topic, Duration timeout) {
-        Properties p = new Properties();
-        p.putAll(consumerProperties);
-        p.remove(ConsumerConfig.GROUP_ID_CONFIG);
-        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
-        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        long deadline = System.nanoTime() + timeout.toNanos();
-        KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p);
-        try {
-            List<PartitionInfo> infos = consumer.partitionsFor(topic, timeout);
-            if (infos == null || infos.isEmpty()) {
-                throw new IllegalStateException("topic " + topic + " does not exist");
-            }
-            List<TopicPartition> partitions = infos.stream().map(i -> new TopicPartition(topic, i.partition()))
-                    .sorted((a, b) -> Integer.compare(a.partition(), b.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions, remaining(deadline));
-            Map<Integer, List<ConsumerRecord<byte[], byte[]>>> byPartition = new TreeMap<>();
-            while (!reached(consumer, end, deadline)) {
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(remaining(deadline))) {
-                    if (r.offset() < end.get(new TopicPartition(r.topic(), r.partition()))) {
-                        byPartition.computeIfAbsent(r.partition(), k -> new ArrayList<>()).add(r);
-                    }
-                }
-            }
-            List<ConsumerRecord<byte[], byte[]>> all = new ArrayList<>();
-            byPartition.values().forEach(all::addAll);
-            return all;
-        } finally {
-            // nothing to commit; a plain close waits for the prefetch
-            consumer.close(CloseOptions.timeout(Duration.ZERO));
-        }
-    }
-
-    private static boolean reached(KafkaConsumer<?, ?> consumer, Map<TopicPartition, Long> end, long deadline) {
-        for (Map.Entry<TopicPartition, Long> e : end.entrySet()) {
-            if (consumer.position(e.getKey(), remaining(deadline)) < e.getValue()) {
-                if (System.nanoTime() >= deadline) {
-                    throw new TimeoutException("reading " + e.getKey() + " did not reach offset " + e.getValue());
-                }
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static Duration remaining(long deadline) {
-        return Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
     }
 }
