@@ -57,7 +57,9 @@ class RunSavepointTest {
                 savepoint = found.filter(p -> p.getFileName().toString().startsWith("savepoint-")).findFirst().orElseThrow();
             }
             assertEquals(0, Main.run("run", "--job", job.toString(), "--bootstrap-servers", servers, "--quiet",
-                    "--max-sequences", "60", "--parallelism", Integer.toString(after), "--resume-from", savepoint.toUri().toString(),
+                    "--max-sequences", "60", "--max-seconds", "120", "--parallelism", Integer.toString(after),
+                    // "latest" would skip the records: only the savepoint's offsets can bring them back
+                    "--from", "latest", "--resume-from", savepoint.toUri().toString(),
                     "--out", dir.resolve("resumed.json").toString()));
         }
         JsonNode expected = new ObjectMapper().readTree(dir.resolve("uninterrupted.json").toFile());
