@@ -67,7 +67,7 @@ class BatchBpttTest {
         double[] initialState = new double[n];
         for (int u = 0; u < n; u++) {
             biases[u] = rnd.nextDouble() - 0.5;
-            initialState[u] = state(activation, rnd);
+            initialState[u] = RandomCases.state(activation, rnd);
         }
         boolean[] mask = null;
         if (rnd.nextInt(3) == 0) {
@@ -106,11 +106,11 @@ class BatchBpttTest {
         }
         int[] inputUnits = new int[0];
         if (n >= 2 && rnd.nextInt(4) != 0) {
-            inputUnits = shuffledUnits(n, rnd).subList(0, 1 + rnd.nextInt(Math.max(1, n / 2)))
+            inputUnits = RandomCases.shuffledUnits(n, rnd).subList(0, 1 + rnd.nextInt(Math.max(1, n / 2)))
                     .stream().mapToInt(Integer::intValue).toArray();
             features.add("input-units");
         }
-        int[] outputUnits = shuffledUnits(n, rnd).subList(0, 1 + rnd.nextInt(n)).stream().mapToInt(Integer::intValue).toArray();
+        int[] outputUnits = RandomCases.shuffledUnits(n, rnd).subList(0, 1 + rnd.nextInt(n)).stream().mapToInt(Integer::intValue).toArray();
         Network net = new Network(n, inputUnits, outputUnits, activation, loss, mask, tied,
                 new Parameters(n, weights, biases, initialState));
 
@@ -154,10 +154,10 @@ class BatchBpttTest {
         double[] initialValues = null;
         if (rnd.nextInt(3) == 0) {
             int count = 1 + rnd.nextInt(n);
-            initialUnits = shuffledUnits(n, rnd).subList(0, count).stream().mapToInt(Integer::intValue).toArray();
+            initialUnits = RandomCases.shuffledUnits(n, rnd).subList(0, count).stream().mapToInt(Integer::intValue).toArray();
             initialValues = new double[count];
             for (int k = 0; k < count; k++) {
-                initialValues[k] = state(activation, rnd);
+                initialValues[k] = RandomCases.state(activation, rnd);
             }
             features.add(count == n ? "initial-all" : "initial-subset");
         }
@@ -171,32 +171,32 @@ class BatchBpttTest {
             switch (rnd.nextInt(5)) {
                 case 0 -> {
                     for (int t = 1; t <= steps; t++) {
-                        targets.add(target(t, outputs, activation, loss, rnd));
+                        targets.add(RandomCases.target(t, outputs, activation, loss, rnd));
                     }
                     features.add("targets-every-step");
                 }
                 case 1 -> {
-                    targets.add(target(steps, allUnits(n), activation, loss, rnd));
+                    targets.add(RandomCases.target(steps, RandomCases.allUnits(n), activation, loss, rnd));
                     features.add("targets-final");
                 }
                 case 2 -> {
                     for (int e = 0, count = 1 + rnd.nextInt(4); e < count; e++) {
-                        int[] some = shuffledUnits(n, rnd).subList(0, 1 + rnd.nextInt(n)).stream().mapToInt(Integer::intValue).toArray();
-                        targets.add(target(1 + rnd.nextInt(steps), some, activation, loss, rnd));
+                        int[] some = RandomCases.shuffledUnits(n, rnd).subList(0, 1 + rnd.nextInt(n)).stream().mapToInt(Integer::intValue).toArray();
+                        targets.add(RandomCases.target(1 + rnd.nextInt(steps), some, activation, loss, rnd));
                     }
                     features.add("targets-sparse");
                 }
                 case 3 -> {
                     if (inputUnits.length > 0 && steps >= 2) {
                         int t = 1 + rnd.nextInt(steps - 1);
-                        targets.add(target(t, inputUnits, activation, loss, rnd));
+                        targets.add(RandomCases.target(t, inputUnits, activation, loss, rnd));
                         features.add(inputs != null ? "target-on-clamped-unit" : "target-on-input-unit");
                     }
                 }
                 default -> {
                     int last = 1 + rnd.nextInt(Math.min(steps, 4));
                     for (int t = steps - last + 1; t <= steps; t++) {
-                        targets.add(target(t, allUnits(n), activation, loss, rnd));
+                        targets.add(RandomCases.target(t, RandomCases.allUnits(n), activation, loss, rnd));
                     }
                     features.add("targets-attractor");
                 }
@@ -205,7 +205,7 @@ class BatchBpttTest {
         if (!targets.isEmpty() && rnd.nextInt(3) == 0) {
             Sequence.Target again = targets.get(rnd.nextInt(targets.size()));
             int u = again.units()[0];
-            targets.add(target(again.t(), new int[] {u, u}, activation, loss, rnd));
+            targets.add(RandomCases.target(again.t(), new int[] {u, u}, activation, loss, rnd));
             features.add("repeated-target");
         }
         if (targets.size() > 1 && rnd.nextBoolean()) {
@@ -213,44 +213,6 @@ class BatchBpttTest {
             features.add("targets-shuffled");
         }
         return new Sequence(id, steps, initialUnits, initialValues, inputs, inputUnits.length, targets);
-    }
-
-    private static Sequence.Target target(int t, int[] units, Activation activation, Loss loss, SplittableRandom rnd) {
-        double[] values = new double[units.length];
-        for (int k = 0; k < values.length; k++) {
-            if (loss == Loss.CROSS_ENTROPY) {
-                int pick = rnd.nextInt(4);
-                values[k] = pick == 0 ? 0.0 : pick == 1 ? 1.0 : rnd.nextDouble();
-            } else {
-                values[k] = state(activation, rnd);
-            }
-        }
-        return new Sequence.Target(t, units.clone(), values);
-    }
-
-    private static double state(Activation activation, SplittableRandom rnd) {
-        return switch (activation) {
-            case LOGISTIC -> rnd.nextDouble();
-            case TANH -> 2 * rnd.nextDouble() - 1;
-            case LINEAR -> 3 * rnd.nextDouble() - 1.5;
-        };
-    }
-
-    private static List<Integer> shuffledUnits(int n, SplittableRandom rnd) {
-        List<Integer> units = new ArrayList<>();
-        for (int u = 0; u < n; u++) {
-            units.add(u);
-        }
-        Collections.shuffle(units, new Random(rnd.nextLong()));
-        return units;
-    }
-
-    private static int[] allUnits(int n) {
-        int[] all = new int[n];
-        for (int u = 0; u < n; u++) {
-            all[u] = u;
-        }
-        return all;
     }
 
     static List<Batch> batches() {

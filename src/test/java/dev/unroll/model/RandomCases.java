@@ -226,7 +226,7 @@ final class RandomCases {
         return new Case(seed, net, seq, features);
     }
 
-    private static Sequence.Target target(int t, int[] units, Activation activation, Loss loss, SplittableRandom rnd) {
+    static Sequence.Target target(int t, int[] units, Activation activation, Loss loss, SplittableRandom rnd) {
         double[] values = new double[units.length];
         for (int k = 0; k < values.length; k++) {
             if (loss == Loss.CROSS_ENTROPY) {
@@ -240,7 +240,7 @@ final class RandomCases {
     }
 
     /** A plausible state for the activation's range. */
-    private static double state(Activation activation, SplittableRandom rnd) {
+    static double state(Activation activation, SplittableRandom rnd) {
         return switch (activation) {
             case LOGISTIC -> rnd.nextDouble();
             case TANH -> 2 * rnd.nextDouble() - 1;
@@ -248,7 +248,7 @@ final class RandomCases {
         };
     }
 
-    private static List<Integer> shuffledUnits(int n, SplittableRandom rnd) {
+    static List<Integer> shuffledUnits(int n, SplittableRandom rnd) {
         List<Integer> units = new ArrayList<>();
         for (int u = 0; u < n; u++) {
             units.add(u);
@@ -257,7 +257,7 @@ final class RandomCases {
         return units;
     }
 
-    private static int[] allUnits(int n) {
+    static int[] allUnits(int n) {
         int[] all = new int[n];
         for (int u = 0; u < n; u++) {
             all[u] = u;
