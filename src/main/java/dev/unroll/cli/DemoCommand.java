@@ -121,8 +121,7 @@ final class DemoCommand implements Callable<Integer> {
         JobConfig config = JobConfig.read(job);
         Network initial = config.loadNetwork();
         Task task = Tasks.fromJob(config, initial);
-        int p = parallelism != null ? parallelism : config.get(JobConfig.PARALLELISM);
-        TrainingSpec spec = TrainingSpec.of(config, initial, p);
+        TrainingSpec spec = TrainingSpec.forJob(config, initial, parallelism);
         long heldOutSeed = seed + HELD_OUT_SEED_OFFSET;
         List<Sequence> heldOutSet = Tasks.sample(task, heldOutSeed, heldOut, null);
         Path dir = outDir != null ? outDir

@@ -55,7 +55,8 @@ final class LoadCommand implements Callable<Integer> {
         JobConfig config = JobConfig.read(job);
         Network net = config.loadNetwork();
         Task task = Tasks.fromJob(config, net);
-        int p = parallelism != null ? parallelism : config.get(JobConfig.PARALLELISM);
+        TrainingSpec spec = TrainingSpec.forJob(config, net, parallelism);
+        int p = spec.shards();
         int batch = config.get(JobConfig.BATCH_SIZE);
         AtomicLong produced = new AtomicLong();
         AtomicBoolean producing = new AtomicBoolean(true);
@@ -63,7 +64,7 @@ final class LoadCommand implements Callable<Integer> {
         try (EmbeddedKafka broker = EmbeddedKafka.start()) {
             KafkaConnectors kafka = new KafkaConnectors(broker.bootstrapServers(), config.kafka());
             Pipeline.Topics topics = Pipeline.Topics.of(config);
-            try (Pipeline pipeline = Pipeline.start(LocalFlink.create(p), TrainingSpec.of(config, net, p), kafka, topics,
+            try (Pipeline pipeline = Pipeline.start(LocalFlink.create(p), spec, kafka, topics,
                     config.get(JobConfig.PARTITIONS), Pipeline.Options.live(config))) {
                 Thread producer = new Thread(() -> produce(kafka, topics.sequences(), task, produced, producing), "load-producer");
                 long start = System.nanoTime();

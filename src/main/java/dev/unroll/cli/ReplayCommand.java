@@ -68,8 +68,7 @@ final class ReplayCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         JobConfig config = JobConfig.read(job);
         Network initial = config.loadNetwork();
-        int p = parallelism != null ? parallelism : config.get(JobConfig.PARALLELISM);
-        TrainingSpec spec = TrainingSpec.of(config, initial, p);
+        TrainingSpec spec = TrainingSpec.forJob(config, initial, parallelism);
         if (input.data != null) {
             if (!Files.isReadable(input.data)) {
                 throw new ModelException(input.data.toString(), "", "no such file");

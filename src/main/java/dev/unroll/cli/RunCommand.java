@@ -71,8 +71,8 @@ final class RunCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         JobConfig config = JobConfig.read(job);
         Network initial = config.loadNetwork();
-        int p = parallelism != null ? parallelism : config.get(JobConfig.PARALLELISM);
-        TrainingSpec spec = TrainingSpec.of(config, initial, p);
+        TrainingSpec spec = TrainingSpec.forJob(config, initial, parallelism);
+        int p = spec.shards();
         OffsetsInitializer start = switch (from) {
             case "earliest" -> OffsetsInitializer.earliest();
             case "latest" -> OffsetsInitializer.latest();

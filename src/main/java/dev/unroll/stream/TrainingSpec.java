@@ -1,6 +1,7 @@
 package dev.unroll.stream;
 
 import dev.unroll.job.JobConfig;
+import dev.unroll.job.JobException;
 import dev.unroll.model.Limits;
 import dev.unroll.model.Network;
 import dev.unroll.model.NetworkJson;
@@ -27,6 +28,16 @@ public record TrainingSpec(String job, String networkJson, Limits limits, int ma
     public static TrainingSpec of(JobConfig config, Network initial, int shards) {
         return new TrainingSpec(config.name(), NetworkJson.write(initial, null), config.limits(),
                 config.get(JobConfig.MAX_RECORD_BYTES), config.get(JobConfig.BATCH_SIZE), shards, config.sgdSettings(), null);
+    }
+
+    /** The spec for a command: the job's {@code stream.parallelism} unless the command line overrides it. */
+    public static TrainingSpec forJob(JobConfig config, Network initial, Integer parallelismOverride) {
+        int shards = parallelismOverride != null ? parallelismOverride : config.get(JobConfig.PARALLELISM);
+        if (shards < 1 || shards > ShardKeys.MAX_PARALLELISM) {
+            throw new JobException(config.file().toString(), "--parallelism",
+                    "must be in 1.." + ShardKeys.MAX_PARALLELISM + ", found " + shards);
+        }
+        return of(config, initial, shards);
     }
 
     public TrainingSpec withFault(InjectedFault newFault) {
