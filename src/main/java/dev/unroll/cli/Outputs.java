@@ -1,5 +1,6 @@
 package dev.unroll.cli;
 
+import dev.unroll.io.AtomicFile;
 import dev.unroll.job.JobConfig;
 import dev.unroll.model.Network;
 import dev.unroll.model.NetworkJson;
@@ -7,7 +8,6 @@ import dev.unroll.model.NetworkJson;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -29,10 +29,6 @@ final class Outputs {
 
     /** Writes through a temporary file and a rename, so a reader never sees half a network. */
     static void writeNetwork(Path out, Network net, Map<String, Object> provenance) throws IOException {
-        Path dir = out.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, ".unroll-", ".tmp");
-        Files.writeString(tmp, NetworkJson.write(net, provenance));
-        Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        AtomicFile.write(out, tmp -> Files.writeString(tmp, NetworkJson.write(net, provenance)));
     }
 }

@@ -1,5 +1,6 @@
 package dev.unroll.cli;
 
+import dev.unroll.io.AtomicFile;
 import dev.unroll.job.JobConfig;
 import dev.unroll.kafka.KafkaClients;
 import dev.unroll.model.Network;
@@ -25,7 +26,6 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
@@ -94,10 +94,7 @@ final class ProduceCommand implements Callable<Integer> {
     }
 
     private void writeFile(Path out, Lines lines, Counter progress) throws IOException {
-        Path dir = out.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, ".unroll-", ".tmp");
-        try {
+        AtomicFile.write(out, tmp -> {
             try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
                 for (long k = 0; k < count; k++) {
                     w.write(lines.next().json);
@@ -105,10 +102,7 @@ final class ProduceCommand implements Callable<Integer> {
                     progress.tick();
                 }
             }
-            Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        });
     }
 
     private void writeKafka(JobConfig config, String bootstrap, String topic, Lines lines, Counter progress)

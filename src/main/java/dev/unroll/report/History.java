@@ -1,5 +1,6 @@
 package dev.unroll.report;
 
+import dev.unroll.io.AtomicFile;
 import dev.unroll.model.ModelException;
 
 import java.io.IOException;
@@ -7,7 +8,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -103,11 +103,7 @@ public final class History {
 
     /** Writes the CSV through a temporary file and a rename, so a reader never sees half a table. */
     public void write(Path csv) throws IOException {
-        Path dir = csv.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, ".unroll-", ".tmp");
-        Files.writeString(tmp, toCsv(), StandardCharsets.UTF_8);
-        Files.move(tmp, csv, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        AtomicFile.write(csv, tmp -> Files.writeString(tmp, toCsv(), StandardCharsets.UTF_8));
     }
 
     /**

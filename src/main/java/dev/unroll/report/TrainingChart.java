@@ -1,5 +1,6 @@
 package dev.unroll.report;
 
+import dev.unroll.io.AtomicFile;
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.LogAxis;
@@ -31,7 +32,6 @@ import java.io.UncheckedIOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.math.BigDecimal;
 import java.text.DecimalFormat;
 import java.text.DecimalFormatSymbols;
@@ -86,16 +86,11 @@ public final class TrainingChart {
     /** Draws the run into a PNG, written through a temporary file and a rename. */
     public static void writePng(History history, String title, String subtitle, Path png) throws IOException {
         JFreeChart chart = chart(history, title, subtitle);
-        Path dir = png.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, ".unroll-", ".tmp");
-        try (OutputStream out = Files.newOutputStream(tmp)) {
-            ChartUtils.writeChartAsPNG(out, chart, WIDTH, HEIGHT);
-        } catch (IOException | RuntimeException | Error e) {
-            Files.deleteIfExists(tmp);
-            throw e;
-        }
-        Files.move(tmp, png, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        AtomicFile.write(png, tmp -> {
+            try (OutputStream out = Files.newOutputStream(tmp)) {
+                ChartUtils.writeChartAsPNG(out, chart, WIDTH, HEIGHT);
+            }
+        });
     }
 
     /** The chart itself; {@code subtitle} may be null. */
