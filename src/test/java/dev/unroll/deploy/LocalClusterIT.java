@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.unroll.cli.Main;
 import dev.unroll.job.JobConfig;
 import dev.unroll.kafka.KafkaClients;
+import dev.unroll.model.TestSupport;
 import dev.unroll.stream.Pipeline;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
@@ -109,9 +110,7 @@ class LocalClusterIT {
             }
             JsonNode expected = JSON.readTree(trained.toFile());
             JsonNode last = versions.get(versions.size() - 1).get("network");
-            for (String field : List.of("weights", "biases", "initialState")) {
-                assertClose(expected.get(field), last.get(field), field);
-            }
+            TestSupport.assertSameParameters(expected, last);
             assertEquals(List.of(), KafkaClients.readAll(cluster.bootstrap(), topics.deadLetters(), Duration.ofSeconds(10)),
                     "dead letters");
 
@@ -157,20 +156,6 @@ class LocalClusterIT {
         Path job = dir.resolve("cluster-it.yaml");
         Files.writeString(job, yaml.replace("\nname: adder64\n", "\nname: cluster-it\n"));
         return job;
-    }
-
-    private static void assertClose(JsonNode expected, JsonNode got, String field) {
-        assertNotNull(got, field + " missing from the parameter record");
-        if (expected.isArray()) {
-            assertEquals(expected.size(), got.size(), field + " length");
-            for (int k = 0; k < expected.size(); k++) {
-                assertClose(expected.get(k), got.get(k), field + "[" + k + "]");
-            }
-            return;
-        }
-        double e = expected.doubleValue();
-        double g = got.doubleValue();
-        assertTrue(Math.abs(g - e) <= 1e-9 * Math.max(1, Math.abs(e)), field + ": cluster " + g + ", train " + e);
     }
 
     private static String requireTool(String tool, String versionFlag) {

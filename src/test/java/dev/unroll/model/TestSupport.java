@@ -155,6 +155,14 @@ public final class TestSupport {
         }
     }
 
+    /** The learned numbers (weights, biases, initial states) of two network documents, at the reference tolerance. */
+    public static void assertSameParameters(JsonNode expected, JsonNode got) {
+        int n = expected.get("weights").size();
+        assertMatrix(expected.get("weights"), got.get("weights"), n, "weights");
+        assertVector(expected.get("biases"), got.get("biases"), n, "biases");
+        assertVector(expected.get("initialState"), got.get("initialState"), n, "initialState");
+    }
+
     /** The number of units of a network file. */
     public static int units(Path networkFile) {
         JsonNode units = json(networkFile).get("units");

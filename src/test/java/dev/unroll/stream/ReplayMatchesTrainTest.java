@@ -6,6 +6,7 @@ import dev.unroll.cli.Main;
 import dev.unroll.model.Limits;
 import dev.unroll.model.Network;
 import dev.unroll.model.NetworkJson;
+import dev.unroll.model.TestSupport;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -59,9 +60,7 @@ class ReplayMatchesTrainTest {
 
         JsonNode train = JSON.readTree(dir.resolve("train.json").toFile());
         JsonNode replay = JSON.readTree(dir.resolve("replay.json").toFile());
-        assertClose(train.get("weights"), replay.get("weights"), "weights");
-        assertClose(train.get("biases"), replay.get("biases"), "biases");
-        assertClose(train.get("initialState"), replay.get("initialState"), "initialState");
+        TestSupport.assertSameParameters(train, replay);
         assertEquals(count, replay.at("/provenance/sequencesTrained").asLong(), "sequences trained");
         assertEquals(train.at("/provenance/version").asLong(), replay.at("/provenance/version").asLong(), "versions");
     }
@@ -76,20 +75,7 @@ class ReplayMatchesTrainTest {
                 "--data", dir.resolve("bad.jsonl").toString(), "--out", dir.resolve("out.json").toString(), "--quiet"));
         JsonNode out = JSON.readTree(dir.resolve("out.json").toFile());
         JsonNode initial = JSON.readTree(dir.resolve("network.json").toFile());
-        assertClose(initial.get("weights"), out.get("weights"), "weights");
+        TestSupport.assertMatrix(initial.get("weights"), out.get("weights"), initial.get("weights").size(), "weights");
         assertEquals(0, out.at("/provenance/sequencesTrained").asLong());
-    }
-
-    private static void assertClose(JsonNode expected, JsonNode got, String field) {
-        if (expected.isArray()) {
-            assertEquals(expected.size(), got.size(), field + " length");
-            for (int k = 0; k < expected.size(); k++) {
-                assertClose(expected.get(k), got.get(k), field + "[" + k + "]");
-            }
-            return;
-        }
-        double e = expected.doubleValue();
-        double g = got.doubleValue();
-        assertTrue(Math.abs(g - e) <= 1e-9 * Math.max(1, Math.abs(e)), field + ": replay " + g + ", train " + e);
     }
 }
