@@ -3,6 +3,7 @@ package dev.unroll.job;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.unroll.kafka.ParameterRecords;
 import dev.unroll.model.Limits;
 import dev.unroll.model.Network;
 import dev.unroll.model.NetworkJson;
@@ -61,6 +62,9 @@ public final class JobConfig {
     public static final JobKey<Long> BUFFER_TIMEOUT = new JobKey<>("stream.bufferTimeoutMs", "a whole number",
             0L, JobKey.longInteger(), v -> v >= 0 ? null : "must be 0 or positive",
             "Flink network buffer flush interval in ms (0 sends at once); each synchronous update crosses it several times");
+    public static final JobKey<ParameterRecords.Format> PARAMETER_FORMAT = new JobKey<>("stream.parameterFormat",
+            "binary or json", ParameterRecords.Format.BINARY, JobConfig::parameterFormat, v -> null,
+            "how the parameters topic's records are written (see the README's record formats); readers take either");
     public static final JobKey<String> SEQUENCES_TOPIC = new JobKey<>("topics.sequences", "a topic name", null,
             JobKey.text(), JobConfig::checkTopic, "input sequences (default unroll.NAME.sequences)");
     public static final JobKey<String> PARAMETERS_TOPIC = new JobKey<>("topics.parameters", "a topic name", null,
@@ -73,7 +77,7 @@ public final class JobConfig {
 
     public static final List<JobKey<?>> KEYS = List.of(NAME, NETWORK, BATCH_SIZE, LEARNING_RATE, MOMENTUM, CLIP_NORM,
             LEARN_INITIAL_STATE, MAX_UNITS, MAX_STEPS, MAX_RECORD_BYTES, PARALLELISM, CHECKPOINT_INTERVAL,
-            BUFFER_TIMEOUT, SEQUENCES_TOPIC, PARAMETERS_TOPIC, DEAD_LETTER_TOPIC, PARTITIONS);
+            BUFFER_TIMEOUT, PARAMETER_FORMAT, SEQUENCES_TOPIC, PARAMETERS_TOPIC, DEAD_LETTER_TOPIC, PARTITIONS);
     /** Sections whose contents are checked by whoever uses them. */
     private static final List<String> FREE_SECTIONS = List.of("task", "kafka");
 
@@ -222,5 +226,9 @@ public final class JobConfig {
     /** Kafka client properties from the {@code kafka} section and the environment (see ClientSettings). */
     public Map<String, String> kafka() {
         return Collections.unmodifiableMap(kafka);
+    }
+
+    private static ParameterRecords.Format parameterFormat(JsonNode node) {
+        return node.isTextual() ? ParameterRecords.Format.named(node.textValue()) : null;
     }
 }

@@ -24,8 +24,7 @@ public final class ParameterFollower implements AutoCloseable {
 
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final String job;
-    private final Network structure;
-    private final Limits limits;
+    private final ParameterRecords records;
     private long newestVersion = -1;
 
     public ParameterFollower(Properties clientProperties, String topic, String job, Network structure, Limits limits,
@@ -39,8 +38,7 @@ public final class ParameterFollower implements AutoCloseable {
         p.remove("group.id");
         this.consumer = new KafkaConsumer<>(p);
         this.job = job;
-        this.structure = structure;
-        this.limits = limits;
+        this.records = new ParameterRecords(structure, limits);
         TopicPartition partition = new TopicPartition(topic, 0);
         consumer.assign(List.of(partition));
         if (sinceMillis == LAST_RECORD) {
@@ -63,7 +61,7 @@ public final class ParameterFollower implements AutoCloseable {
         for (ConsumerRecord<byte[], byte[]> record : consumer.poll(timeout)) {
             ParameterVersion v;
             try {
-                v = ParameterRecords.decode(record.value(), structure, limits);
+                v = records.decode(record.value());
             } catch (RuntimeException e) {
                 continue;
             }

@@ -1,31 +1,152 @@
 package dev.unroll.kafka;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.unroll.model.Json;
 import dev.unroll.model.Limits;
 import dev.unroll.model.Network;
 import dev.unroll.model.NetworkJson;
+import dev.unroll.model.Parameters;
 import dev.unroll.stream.ParameterVersion;
 
 import java.io.IOException;
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.Locale;
 
 /**
- * The parameters topic's record format, documented in the README for other programs:
- * <pre>{"job": "...", "version": 3, "sequencesTrained": 48, "batchSize": 16, "batchLoss": 0.41,
- *  "last": false, "publishedAt": "2026-...Z", "network": { network.json format }}</pre>
+ * The parameters topic's record formats for one network structure, both documented in the README
+ * for other programs. A reader takes either: a record that starts with {@code {} is JSON, one
+ * that starts with {@link #MAGIC} is binary.
+ * <ul>
+ * <li>{@link Format#JSON}: <pre>{"job": "...", "version": 3, "sequencesTrained": 48, "batchSize": 16,
+ *  "batchLoss": 0.41, "last": false, "publishedAt": "2026-...Z", "network": { network.json format }}</pre>
+ * <li>{@link Format#BINARY}: the same fields then the raw parameters, big-endian; the structure is
+ * named by its {@link Network#structureFingerprint} instead of being repeated. Each version crosses
+ * Kafka on every synchronous update, and at 256 units the JSON costs 10 ms to write and 10 ms to
+ * read, about a third of the batch's BPTT.
+ * </ul>
  */
 public final class ParameterRecords {
-    private static final ObjectMapper MAPPER = JsonMapper.builder().enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER).build();
+    /** The record formats; {@code stream.parameterFormat} picks the one the job writes. */
+    public enum Format {
+        BINARY, JSON;
 
-    private ParameterRecords() {
+        /** The format named {@code name} (case-insensitive), or null when there is none. */
+        public static Format named(String name) {
+            for (Format f : values()) {
+                if (f.name().equalsIgnoreCase(name)) {
+                    return f;
+                }
+            }
+            return null;
+        }
+
+        /** The name job files use. */
+        @Override
+        public String toString() {
+            return name().toLowerCase(Locale.ROOT);
+        }
     }
 
-    public static byte[] encode(ParameterVersion v, Network structure) {
+    /** "UNRP", the first four bytes of a binary record. */
+    public static final int MAGIC = 0x554E5250;
+    /** The binary layout's number, bumped on any change to it. */
+    public static final byte LAYOUT = 1;
+    /** magic, layout, fingerprint, version, trained, batch size, loss, last, publishedAt, units; then the job */
+    private static final int FIXED_HEADER_BYTES = 4 + 1 + 8 + 8 + 8 + 8 + 8 + 1 + 8 + 4;
+
+    private static final ObjectMapper MAPPER = JsonMapper.builder().enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER).build();
+
+    private final Network structure;
+    private final long fingerprint;
+    private final Limits limits;
+
+    /** A codec for records of {@code structure}'s network; JSON records are checked against {@code limits}. */
+    public ParameterRecords(Network structure, Limits limits) {
+        this.structure = structure;
+        this.fingerprint = structure.structureFingerprint();
+        this.limits = limits;
+    }
+
+    public byte[] encode(ParameterVersion v, Format format) {
+        return format == Format.BINARY ? encodeBinary(v) : encodeJson(v);
+    }
+
+    /**
+     * Reads a parameter record of this structure, in either format.
+     *
+     * @throws IllegalArgumentException with the reason, when the record is not one
+     */
+    public ParameterVersion decode(byte[] bytes) {
+        if (bytes != null && bytes.length >= 4 && ByteBuffer.wrap(bytes).getInt() == MAGIC) {
+            return decodeBinary(bytes);
+        }
+        return decodeJson(bytes);
+    }
+
+    private byte[] encodeBinary(ParameterVersion v) {
+        byte[] job = v.job.getBytes(StandardCharsets.UTF_8);
+        int n = v.biases.length;
+        ByteBuffer b = ByteBuffer.allocate(FIXED_HEADER_BYTES + 4 + job.length + Double.BYTES * (n * n + 2 * n));
+        b.putInt(MAGIC).put(LAYOUT).putLong(fingerprint)
+                .putLong(v.version).putLong(v.sequencesTrained).putLong(v.batchSize).putDouble(v.batchLoss)
+                .put((byte) (v.last ? 1 : 0)).putLong(v.publishedAt).putInt(n)
+                .putInt(job.length).put(job);
+        b.asDoubleBuffer().put(v.weights).put(v.biases).put(v.initialState);
+        return b.array();
+    }
+
+    private ParameterVersion decodeBinary(byte[] bytes) {
+        try {
+            ByteBuffer b = ByteBuffer.wrap(bytes);
+            b.getInt();
+            byte layout = b.get();
+            if (layout != LAYOUT) {
+                throw new IllegalArgumentException("binary layout " + layout + ", this reader knows " + LAYOUT);
+            }
+            if (b.getLong() != fingerprint) {
+                throw new IllegalArgumentException("network structure differs from the job's");
+            }
+            long version = b.getLong();
+            long trained = b.getLong();
+            long batchSize = b.getLong();
+            double batchLoss = b.getDouble();
+            boolean last = b.get() != 0;
+            long publishedAt = b.getLong();
+            int n = b.getInt();
+            int jobBytes = b.getInt();
+            if (n != structure.units() || jobBytes < 0 || jobBytes > b.remaining()) {
+                throw new IllegalArgumentException("malformed binary record");
+            }
+            String job = new String(bytes, b.position(), jobBytes, StandardCharsets.UTF_8);
+            b.position(b.position() + jobBytes);
+            if (b.remaining() != Double.BYTES * (n * n + 2 * n)) {
+                throw new IllegalArgumentException("binary record of " + bytes.length + " bytes has the wrong length for "
+                        + n + " units");
+            }
+            Parameters p = new Parameters(n, new double[n * n], new double[n], new double[n]);
+            b.asDoubleBuffer().get(p.weights).get(p.biases).get(p.initialState);
+            if (!p.isFinite()) {
+                throw new IllegalArgumentException("parameters are not all finite");
+            }
+            ParameterVersion v = new ParameterVersion(job, version, p);
+            v.sequencesTrained = trained;
+            v.batchSize = batchSize;
+            v.batchLoss = batchLoss;
+            v.last = last;
+            v.publishedAt = publishedAt;
+            return v;
+        } catch (BufferUnderflowException e) {
+            throw new IllegalArgumentException("binary record cut short at " + bytes.length + " bytes");
+        }
+    }
+
+    private byte[] encodeJson(ParameterVersion v) {
         StringBuilder s = new StringBuilder();
         s.append("{\"job\":").append(quote(v.job))
                 .append(",\"version\":").append(v.version)
@@ -39,15 +160,10 @@ public final class ParameterRecords {
         return s.toString().getBytes(StandardCharsets.UTF_8);
     }
 
-    /**
-     * Reads a parameter record whose network has the given structure.
-     *
-     * @throws IllegalArgumentException with the reason, when the record is not one
-     */
-    public static ParameterVersion decode(byte[] bytes, Network structure, Limits limits) {
+    private ParameterVersion decodeJson(byte[] bytes) {
         JsonNode root;
         try {
-            root = MAPPER.readTree(bytes);
+            root = bytes == null ? null : MAPPER.readTree(bytes);
         } catch (IOException e) {
             throw new IllegalArgumentException("not JSON: " + e.getMessage().lines().findFirst().orElse(""));
         }

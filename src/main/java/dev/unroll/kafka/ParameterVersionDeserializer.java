@@ -1,6 +1,5 @@
 package dev.unroll.kafka;
 
-import dev.unroll.model.Network;
 import dev.unroll.stream.ParameterVersion;
 import dev.unroll.stream.TrainingSpec;
 import org.apache.flink.api.common.serialization.DeserializationSchema;
@@ -15,7 +14,7 @@ import org.slf4j.LoggerFactory;
 public class ParameterVersionDeserializer implements KafkaRecordDeserializationSchema<ParameterVersion> {
     private static final Logger LOG = LoggerFactory.getLogger(ParameterVersionDeserializer.class);
     private final TrainingSpec spec;
-    private transient Network structure;
+    private transient ParameterRecords records;
 
     public ParameterVersionDeserializer(TrainingSpec spec) {
         this.spec = spec;
@@ -23,13 +22,13 @@ public class ParameterVersionDeserializer implements KafkaRecordDeserializationS
 
     @Override
     public void open(DeserializationSchema.InitializationContext context) {
-        structure = spec.network();
+        records = new ParameterRecords(spec.network(), spec.limits());
     }
 
     @Override
     public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<ParameterVersion> out) {
         try {
-            out.collect(ParameterRecords.decode(record.value(), structure, spec.limits()));
+            out.collect(records.decode(record.value()));
         } catch (RuntimeException e) {
             LOG.warn("skipping {}/{}@{} on the parameters topic: {}", record.topic(), record.partition(), record.offset(),
                     e.getMessage());

@@ -1,6 +1,5 @@
 package dev.unroll.kafka;
 
-import dev.unroll.model.Network;
 import dev.unroll.stream.ParameterVersion;
 import dev.unroll.stream.TrainingSpec;
 import org.apache.flink.api.common.serialization.SerializationSchema;
@@ -13,7 +12,7 @@ import java.nio.charset.StandardCharsets;
 public class ParameterVersionSerializer implements KafkaRecordSerializationSchema<ParameterVersion> {
     private final TrainingSpec spec;
     private final String topic;
-    private transient Network structure;
+    private transient ParameterRecords records;
 
     public ParameterVersionSerializer(TrainingSpec spec, String topic) {
         this.spec = spec;
@@ -22,12 +21,12 @@ public class ParameterVersionSerializer implements KafkaRecordSerializationSchem
 
     @Override
     public void open(SerializationSchema.InitializationContext context, KafkaSinkContext sinkContext) {
-        structure = spec.network();
+        records = new ParameterRecords(spec.network(), spec.limits());
     }
 
     @Override
     public ProducerRecord<byte[], byte[]> serialize(ParameterVersion v, KafkaSinkContext context, Long timestamp) {
         return new ProducerRecord<>(topic, 0, null, spec.job().getBytes(StandardCharsets.UTF_8),
-                ParameterRecords.encode(v, structure));
+                records.encode(v, spec.parameterFormat()));
     }
 }

@@ -1,5 +1,12 @@
 package dev.unroll.model;
 
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 
 /**
@@ -124,6 +131,43 @@ public final class Network {
             copy[g] = groups[g].clone();
         }
         return copy;
+    }
+
+    /**
+     * A 64-bit digest of the structure (everything but the parameters), equal for networks of
+     * {@link #sameStructure} and different otherwise but for a 2^-64 chance: lets a compact
+     * parameter record name the structure it belongs to without carrying it.
+     */
+    public long structureFingerprint() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeInt(units);
+            out.writeUTF(activation.name());
+            out.writeUTF(loss.name());
+            writeInts(out, inputUnits);
+            writeInts(out, outputUnits);
+            for (int k = 0; k < units * units; k++) {
+                out.writeBoolean(mask == null || mask[k]);
+            }
+            out.writeInt(tiedGroups.length);
+            for (int[] group : tiedGroups) {
+                writeInts(out, group);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        try {
+            return ByteBuffer.wrap(MessageDigest.getInstance("SHA-256").digest(bytes.toByteArray())).getLong();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java runtime has SHA-256", e);
+        }
+    }
+
+    private static void writeInts(DataOutputStream out, int[] values) throws IOException {
+        out.writeInt(values.length);
+        for (int v : values) {
+            out.writeInt(v);
+        }
     }
 
     /** Same structure (everything but the parameters). */

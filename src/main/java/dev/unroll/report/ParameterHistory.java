@@ -45,11 +45,12 @@ public final class ParameterHistory {
         TreeMap<Long, ParameterVersion> versions = new TreeMap<>();
         long records = 0;
         long skipped = 0;
+        ParameterRecords codec = new ParameterRecords(initial, limits);
         for (ConsumerRecord<byte[], byte[]> r : KafkaClients.readAll(consumerProperties, topic, timeout, true)) {
             records++;
             ParameterVersion v;
             try {
-                v = ParameterRecords.decode(r.value(), initial, limits);
+                v = codec.decode(r.value());
             } catch (RuntimeException e) {
                 skipped++;
                 continue;

@@ -2,6 +2,7 @@ package dev.unroll.stream;
 
 import dev.unroll.job.JobConfig;
 import dev.unroll.job.JobException;
+import dev.unroll.kafka.ParameterRecords;
 import dev.unroll.model.Limits;
 import dev.unroll.model.Network;
 import dev.unroll.model.NetworkJson;
@@ -20,14 +21,17 @@ import java.io.Serializable;
  * @param batchSize      sequences per update
  * @param shards         parallelism of the BPTT operator: each batch is cut into this many shards
  * @param sgd            the update rule
+ * @param parameterFormat how the aggregator writes parameter versions to Kafka
  * @param fault          a failure to inject for recovery tests; null in normal operation
  */
 public record TrainingSpec(String job, String networkJson, Limits limits, int maxRecordBytes, int batchSize,
-                           int shards, Sgd.Settings sgd, InjectedFault fault) implements Serializable {
+                           int shards, Sgd.Settings sgd, ParameterRecords.Format parameterFormat, InjectedFault fault)
+        implements Serializable {
 
     public static TrainingSpec of(JobConfig config, Network initial, int shards) {
         return new TrainingSpec(config.name(), NetworkJson.write(initial, null), config.limits(),
-                config.get(JobConfig.MAX_RECORD_BYTES), config.get(JobConfig.BATCH_SIZE), shards, config.sgdSettings(), null);
+                config.get(JobConfig.MAX_RECORD_BYTES), config.get(JobConfig.BATCH_SIZE), shards, config.sgdSettings(),
+                config.get(JobConfig.PARAMETER_FORMAT), null);
     }
 
     /** The spec for a command: the job's {@code stream.parallelism} unless the command line overrides it. */
@@ -41,7 +45,7 @@ public record TrainingSpec(String job, String networkJson, Limits limits, int ma
     }
 
     public TrainingSpec withFault(InjectedFault newFault) {
-        return new TrainingSpec(job, networkJson, limits, maxRecordBytes, batchSize, shards, sgd, newFault);
+        return new TrainingSpec(job, networkJson, limits, maxRecordBytes, batchSize, shards, sgd, parameterFormat, newFault);
     }
 
     public Network network() {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.unroll.kafka.ParameterRecords;
 import dev.unroll.model.Limits;
 import dev.unroll.model.Network;
 import dev.unroll.model.NetworkJson;
@@ -100,6 +101,7 @@ class JobConfigTest {
                   parallelism: 3
                   checkpointIntervalMs: 0
                   bufferTimeoutMs: 7
+                  parameterFormat: JSON
                 topics:
                   sequences: in.seq
                   parameters: out.params
@@ -121,6 +123,7 @@ class JobConfigTest {
         assertEquals(3, c.get(JobConfig.PARALLELISM));
         assertEquals(0L, c.get(JobConfig.CHECKPOINT_INTERVAL));
         assertEquals(7L, c.get(JobConfig.BUFFER_TIMEOUT));
+        assertEquals(ParameterRecords.Format.JSON, c.get(JobConfig.PARAMETER_FORMAT));
         assertEquals("in.seq", c.get(JobConfig.SEQUENCES_TOPIC));
         assertEquals("out.params", c.get(JobConfig.PARAMETERS_TOPIC));
         assertEquals("dlq", c.get(JobConfig.DEAD_LETTER_TOPIC));
@@ -193,6 +196,8 @@ class JobConfigTest {
                 Arguments.of("limits:\n  maxRecordBytes: 10\n", "limits.maxRecordBytes"),
                 Arguments.of("stream:\n  parallelism: 0\n", "stream.parallelism"),
                 Arguments.of("stream:\n  checkpointIntervalMs: -1\n", "stream.checkpointIntervalMs"),
+                Arguments.of("stream:\n  parameterFormat: xml\n", "stream.parameterFormat"),
+                Arguments.of("stream:\n  parameterFormat: 1\n", "stream.parameterFormat"),
                 Arguments.of("topics:\n  sequences: \"bad topic\"\n", "topics.sequences"),
                 Arguments.of("topics:\n  deadLetters: \"\"\n", "topics.deadLetters"),
                 Arguments.of("topics:\n  partitions: 0\n", "topics.partitions"),

@@ -8,6 +8,7 @@ import dev.unroll.job.JobConfig;
 import dev.unroll.kafka.EmbeddedKafka;
 import dev.unroll.kafka.KafkaClients;
 import dev.unroll.kafka.ParameterRecords;
+import dev.unroll.model.Limits;
 import dev.unroll.model.Network;
 import dev.unroll.model.Parameters;
 import dev.unroll.model.Sequence;
@@ -136,6 +137,6 @@ class ParameterHistoryTest {
 
     private static void send(KafkaProducer<byte[], byte[]> producer, ParameterVersion v, Network structure) throws Exception {
         producer.send(new ProducerRecord<>(TOPIC, v.job.getBytes(StandardCharsets.UTF_8),
-                ParameterRecords.encode(v, structure))).get();
+                new ParameterRecords(structure, Limits.DEFAULT).encode(v, ParameterRecords.Format.BINARY))).get();
     }
 }

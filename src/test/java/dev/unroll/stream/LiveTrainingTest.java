@@ -69,8 +69,9 @@ class LiveTrainingTest extends BrokerTestBase {
             List<ConsumerRecord<byte[], byte[]>> versions = KafkaClients.readAll(broker.bootstrapServers(),
                     topics.parameters(), Duration.ofSeconds(30));
             long expected = 1;
+            ParameterRecords records = new ParameterRecords(net, config.limits());
             for (ConsumerRecord<byte[], byte[]> record : versions) {
-                ParameterVersion v = ParameterRecords.decode(record.value(), net, config.limits());
+                ParameterVersion v = records.decode(record.value());
                 assertEquals(expected, v.version, "versions in order");
                 assertEquals(8 * expected, v.sequencesTrained, "cumulative count at version " + v.version);
                 assertEquals(8, v.batchSize);

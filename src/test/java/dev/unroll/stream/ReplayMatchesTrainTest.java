@@ -31,18 +31,20 @@ class ReplayMatchesTrainTest {
     @TempDir
     Path dir;
 
-    @ParameterizedTest(name = "{0}: {2} sequences, P={1}, {3} bad lines")
+    @ParameterizedTest(name = "{0}: {2} sequences, P={1}, {3} bad lines, {4} parameter records")
     @CsvSource({
-            "j1-tied-mask-b1, 2, 9, 0",   // batch 1 < P: one shard of every batch is empty
-            "j2-tanh-b7, 1, 30, 0",       // short final batch of 2
-            "j2-tanh-b7, 2, 28, 0",       // ends exactly on a batch: an empty batch closes the input
-            "j3-tied-b16, 2, 41, 3",      // short final batch of 9; bad lines are dead-lettered, not trained
+            "j1-tied-mask-b1, 2, 9, 0, binary",   // batch 1 < P: one shard of every batch is empty
+            "j2-tanh-b7, 1, 30, 0, binary",       // short final batch of 2
+            "j2-tanh-b7, 2, 28, 0, json",         // ends exactly on a batch: an empty batch closes the input
+            "j3-tied-b16, 2, 41, 3, binary",      // short final batch of 9; bad lines are dead-lettered, not trained
     })
-    void replayGivesTheTrainersParameters(String example, int parallelism, int count, int badLines) throws Exception {
+    void replayGivesTheTrainersParameters(String example, int parallelism, int count, int badLines, String format)
+            throws Exception {
         Path source = Path.of("..", "shared", "examples", "training", example);
         assertTrue(Files.isDirectory(source), "the shared examples must be beside the checkout: " + source.toAbsolutePath());
         Files.copy(source.resolve("network.json"), dir.resolve("network.json"));
-        Files.copy(source.resolve("job.yaml"), dir.resolve("job.yaml"));
+        Files.writeString(dir.resolve("job.yaml"), Files.readString(source.resolve("job.yaml"))
+                + "\nstream:\n  parameterFormat: " + format + "\n");
         Network net = NetworkJson.read(dir.resolve("network.json"), Limits.DEFAULT);
         List<String> good = RandomSequences.jsonLines(net, example.hashCode(), count);
         List<String> withBad = new ArrayList<>(good);
