@@ -1,9 +1,16 @@
 package dev.unroll.cli;
 
 import java.io.PrintStream;
+import java.util.Arrays;
 import java.util.Locale;
 
-/** A one-line progress report on stderr, rewritten at most a few times a second. */
+/**
+ * A one-line progress report on stderr, rewritten at most a few times a second, and at the end
+ * the rates that compare {@code train} with {@code replay} like for like: the warm-up to the first
+ * version (JIT, and for the pipeline the broker, MiniCluster and job start), the rate after it,
+ * and the steady rate over the second half of the versions, once a replay's backlog of input is
+ * decoded and the code is compiled.
+ */
 final class Progress {
     private static final long INTERVAL_NANOS = 500_000_000L;
     private final String label;
@@ -11,6 +18,11 @@ final class Progress {
     private final PrintStream err = System.err;
     private final long started = System.nanoTime();
     private long lastPrinted;
+    /** when each new version was first seen (nanoTime) and the sequences trained into it, in order */
+    private long[] seenAt = new long[64];
+    private long[] versions = new long[64];
+    private long[] sequencesAt = new long[64];
+    private int seen;
 
     Progress(String label, boolean quiet) {
         this.label = label;
@@ -19,6 +31,9 @@ final class Progress {
 
     void update(long version, long sequences, double loss) {
         long now = System.nanoTime();
+        if (version >= 1 && (seen == 0 || version > versions[seen - 1])) {
+            record(now, version, sequences);
+        }
         if (quiet || now - lastPrinted < INTERVAL_NANOS) {
             return;
         }
@@ -27,10 +42,39 @@ final class Progress {
         err.flush();
     }
 
-    void done(long version, long sequences, double loss) {
-        if (!quiet) {
-            err.println("\r" + line(version, sequences, loss, System.nanoTime()));
+    private void record(long now, long version, long sequences) {
+        if (seen == seenAt.length) {
+            seenAt = Arrays.copyOf(seenAt, 2 * seen);
+            versions = Arrays.copyOf(versions, 2 * seen);
+            sequencesAt = Arrays.copyOf(sequencesAt, 2 * seen);
         }
+        seenAt[seen] = now;
+        versions[seen] = version;
+        sequencesAt[seen] = sequences;
+        seen++;
+    }
+
+    void done(long version, long sequences, double loss) {
+        if (quiet) {
+            return;
+        }
+        long now = System.nanoTime();
+        err.println("\r" + line(version, sequences, loss, now));
+        if (seen == 0 || version <= 1) {
+            return;
+        }
+        int half = 0;
+        while (half < seen - 1 && versions[half] < version / 2) {
+            half++;
+        }
+        err.printf(Locale.ROOT, "%s: warm-up %.1f s to the first version, then %.0f sequences/s; %.0f sequences/s"
+                        + " over the second half of the versions (%d to %d)%n", label, (seenAt[0] - started) / 1e9,
+                rate(sequences - sequencesAt[0], now - seenAt[0]), rate(sequences - sequencesAt[half], now - seenAt[half]),
+                versions[half], version);
+    }
+
+    private static double rate(long sequences, long nanos) {
+        return sequences / Math.max(1e-9, nanos / 1e9);
     }
 
     private String line(long version, long sequences, double loss, long now) {

@@ -107,27 +107,13 @@ final class ReplayCommand implements Callable<Integer> {
     private void replay(JobConfig config, TrainingSpec spec, KafkaConnectors kafka, Pipeline.Topics topics,
                         OffsetsInitializer from, Network initial) throws Exception {
         Progress progress = new Progress("replay", quiet);
-        long started = System.nanoTime();
-        long[] firstVersionAt = {0};
-        long[] sequencesAtFirst = {0};
         ParameterVersion last;
         try (Pipeline pipeline = Pipeline.start(LocalFlink.create(spec.shards()), spec, kafka, topics, 1,
                 Pipeline.Options.replay(from, config))) {
-            last = pipeline.awaitLast(v -> {
-                if (firstVersionAt[0] == 0) {
-                    firstVersionAt[0] = System.nanoTime();
-                    sequencesAtFirst[0] = v.sequencesTrained;
-                }
-                progress.update(v.version, v.sequencesTrained, v.batchLoss);
-            }, Duration.ofSeconds(stallSeconds));
-        }
-        long ended = System.nanoTime();
-        progress.done(last.version, last.sequencesTrained, last.batchLoss);
-        if (!quiet && last.version > 1) {
-            // warm-up (broker, MiniCluster, job start, first batch) apart from the steady rate after it
-            System.err.printf(java.util.Locale.ROOT, "replay: warm-up %.1f s to the first version, then %.0f sequences/s%n",
-                    (firstVersionAt[0] - started) / 1e9,
-                    (last.sequencesTrained - sequencesAtFirst[0]) / ((ended - firstVersionAt[0]) / 1e9));
+            last = pipeline.awaitLast(v -> progress.update(v.version, v.sequencesTrained, v.batchLoss),
+                    Duration.ofSeconds(stallSeconds));
+            // before the job is cancelled: its shutdown is not training time
+            progress.done(last.version, last.sequencesTrained, last.batchLoss);
         }
         Outputs.writeNetwork(out, initial.withParameters(last.parameters()),
                 Outputs.provenance(config, "replay", last.version, last.sequencesTrained));

@@ -184,6 +184,8 @@ public final class EmbeddedKafka implements AutoCloseable {
         p.put("group.initial.rebalance.delay.ms", "0");
         p.put("message.max.bytes", String.valueOf(MAX_MESSAGE_BYTES));
         p.put("replica.fetch.max.bytes", String.valueOf(MAX_MESSAGE_BYTES));
+        p.put("socket.send.buffer.bytes", KafkaClients.OS_SOCKET_BUFFERS);
+        p.put("socket.receive.buffer.bytes", KafkaClients.OS_SOCKET_BUFFERS);
         return p;
     }
 

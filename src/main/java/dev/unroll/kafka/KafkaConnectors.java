@@ -89,6 +89,7 @@ public final class KafkaConnectors {
         p.put("bootstrap.servers", bootstrap);
         p.put("max.partition.fetch.bytes", String.valueOf(EmbeddedKafka.MAX_MESSAGE_BYTES));
         p.put("fetch.max.bytes", String.valueOf(EmbeddedKafka.MAX_MESSAGE_BYTES));
+        p.put("receive.buffer.bytes", KafkaClients.OS_SOCKET_BUFFERS);
         p.putAll(clientProperties);
         return p;
     }
