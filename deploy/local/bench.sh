@@ -37,7 +37,7 @@ fi
 
 last_version() { # TOPIC -> the newest version number in it (0 when empty)
   local v
-  v=$(kcat -b "$BOOTSTRAP" -C -t "$1" -o -1 -e -q 2>/dev/null | grep -o '"version":[0-9]*' | tail -n 1 | cut -d: -f2)
+  v=$(kcat -b "$BOOTSTRAP" -C -t "$1" -o -1 -e -q -f '%h\n' 2>/dev/null | grep -o 'unroll.version=[0-9]*' | tail -n 1 | cut -d= -f2)
   echo "${v:-0}"
 }
 

@@ -11,6 +11,8 @@ import dev.unroll.model.NetworkJson;
 import dev.unroll.model.Parameters;
 import dev.unroll.stream.ParameterVersion;
 
+import org.apache.kafka.common.header.internals.RecordHeaders;
+
 import java.io.IOException;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
@@ -75,6 +77,28 @@ public final class ParameterRecords {
 
     public byte[] encode(ParameterVersion v, Format format) {
         return format == Format.BINARY ? encodeBinary(v) : encodeJson(v);
+    }
+
+    /**
+     * The record's summary as Kafka headers, in either format, so a binary topic can still be
+     * watched with kcat ({@code -f '%h\n'}): {@code unroll.job}, {@code unroll.version},
+     * {@code unroll.sequencesTrained}, {@code unroll.batchSize}, {@code unroll.batchLoss},
+     * {@code unroll.last}, {@code unroll.format}. Readers take the values from the record itself.
+     */
+    public static RecordHeaders headers(ParameterVersion v, Format format) {
+        RecordHeaders h = new RecordHeaders();
+        h.add("unroll.job", utf8(v.job));
+        h.add("unroll.version", utf8(Long.toString(v.version)));
+        h.add("unroll.sequencesTrained", utf8(Long.toString(v.sequencesTrained)));
+        h.add("unroll.batchSize", utf8(Long.toString(v.batchSize)));
+        h.add("unroll.batchLoss", utf8(Double.isFinite(v.batchLoss) ? Json.number(v.batchLoss) : "none"));
+        h.add("unroll.last", utf8(Boolean.toString(v.last)));
+        h.add("unroll.format", utf8(format.toString()));
+        return h;
+    }
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
     }
 
     /**

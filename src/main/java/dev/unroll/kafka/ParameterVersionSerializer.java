@@ -27,6 +27,6 @@ public class ParameterVersionSerializer implements KafkaRecordSerializationSchem
     @Override
     public ProducerRecord<byte[], byte[]> serialize(ParameterVersion v, KafkaSinkContext context, Long timestamp) {
         return new ProducerRecord<>(topic, 0, null, spec.job().getBytes(StandardCharsets.UTF_8),
-                records.encode(v, spec.parameterFormat()));
+                records.encode(v, spec.parameterFormat()), ParameterRecords.headers(v, spec.parameterFormat()));
     }
 }

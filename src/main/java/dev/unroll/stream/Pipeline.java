@@ -49,6 +49,8 @@ public final class Pipeline implements AutoCloseable {
         }
     }
 
+    private static final long STATUS_CHECK_NANOS = 1_000_000_000L;
+
     private final JobClient client;
     private final ParameterFollower follower;
     private ParameterVersion newest;
@@ -107,6 +109,7 @@ public final class Pipeline implements AutoCloseable {
      */
     public ParameterVersion awaitLast(Consumer<ParameterVersion> onVersion, Duration stall) throws Exception {
         long lastProgress = System.nanoTime();
+        long lastStatusCheck = lastProgress - STATUS_CHECK_NANOS;
         while (true) {
             for (ParameterVersion v : follower.poll(Duration.ofMillis(100))) {
                 newest = v;
@@ -116,6 +119,11 @@ public final class Pipeline implements AutoCloseable {
                     return v;
                 }
             }
+            // an RPC to the cluster: once a second, not after every version, on the job's own CPUs
+            if (System.nanoTime() - lastStatusCheck < STATUS_CHECK_NANOS) {
+                continue;
+            }
+            lastStatusCheck = System.nanoTime();
             JobStatus status = client.getJobStatus().get(10, TimeUnit.SECONDS);
             if (status.isGloballyTerminalState()) {
                 throw new IllegalStateException("the job ended (" + status + ") before its last version"

@@ -113,6 +113,21 @@ class ParameterRecordsTest {
     }
 
     @Test
+    void theHeadersSummariseTheRecordForKcat() {
+        ParameterVersion v = awkwardVersion(3);
+        v.batchLoss = 0.25;
+        v.last = true;
+        java.util.Map<String, String> h = new java.util.LinkedHashMap<>();
+        ParameterRecords.headers(v, ParameterRecords.Format.BINARY)
+                .forEach(x -> h.put(x.key(), new String(x.value(), StandardCharsets.UTF_8)));
+        assertEquals(java.util.Map.of("unroll.job", "job-é", "unroll.version", "42", "unroll.sequencesTrained", "1344",
+                "unroll.batchSize", "32", "unroll.batchLoss", "0.25", "unroll.last", "true", "unroll.format", "binary"), h);
+        v.batchLoss = Double.NaN;
+        assertEquals("none", new String(ParameterRecords.headers(v, ParameterRecords.Format.JSON)
+                .lastHeader("unroll.batchLoss").value(), StandardCharsets.UTF_8));
+    }
+
+    @Test
     void theFingerprintNamesTheStructureNotTheParameters() {
         Network other = STRUCTURE.withParameters(awkwardVersion(3).parameters());
         assertEquals(STRUCTURE.structureFingerprint(), other.structureFingerprint());
