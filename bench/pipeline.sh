@@ -55,8 +55,10 @@ java -jar "$jar" produce --job "$work/job.yaml" --out "$work/data.jsonl" --count
 # "<label>: warm-up W s to the first version, then R sequences/s; S sequences/s over the second half ..."
 run() {
   local label="$1"; shift
-  java -jar "$jar" "$@" --job "$work/job.yaml" --data "$work/data.jsonl" --out "$work/out-$label.json" 2>&1 \
-    | tr '\r' '\n' | grep 'warm-up' | sed -E "s/^[a-z]+:/$label/" | tee -a "$work/lines"
+  java -jar "$jar" "$@" --job "$work/job.yaml" --data "$work/data.jsonl" --out "$work/out-$label.json" \
+    >"$work/log" 2>&1 || { tail -n 5 "$work/log" >&2; die "$label failed"; }
+  tr '\r' '\n' <"$work/log" | grep 'warm-up' | sed -E "s/^[a-z]+:/$label/" | tee -a "$work/lines" \
+    || { tail -n 5 "$work/log" >&2; die "$label printed no rates"; }
 }
 echo "pipeline.sh: $units units, 100 steps, batches of $batch, $count sequences, $runs runs each; load $(cut -d' ' -f1-3 /proc/loadavg)"
 for r in $(seq "$runs"); do
