@@ -3,6 +3,7 @@ package dev.unroll.cli;
 import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.function.LongSupplier;
 
 /**
  * A one-line progress report on stderr, rewritten at most a few times a second, and at the end
@@ -15,8 +16,9 @@ final class Progress {
     private static final long INTERVAL_NANOS = 500_000_000L;
     private final String label;
     private final boolean quiet;
-    private final PrintStream err = System.err;
-    private final long started = System.nanoTime();
+    private final PrintStream err;
+    private final LongSupplier clock;
+    private final long started;
     private long lastPrinted;
     /** when each new version was first seen (nanoTime) and the sequences trained into it, in order */
     private long[] seenAt = new long[64];
@@ -25,12 +27,20 @@ final class Progress {
     private int seen;
 
     Progress(String label, boolean quiet) {
+        this(label, quiet, System.err, System::nanoTime);
+    }
+
+    /** With the stream to report on and a clock in nanoseconds, for tests. */
+    Progress(String label, boolean quiet, PrintStream err, LongSupplier clock) {
         this.label = label;
         this.quiet = quiet;
+        this.err = err;
+        this.clock = clock;
+        this.started = clock.getAsLong();
     }
 
     void update(long version, long sequences, double loss) {
-        long now = System.nanoTime();
+        long now = clock.getAsLong();
         if (version >= 1 && (seen == 0 || version > versions[seen - 1])) {
             record(now, version, sequences);
         }
@@ -58,7 +68,7 @@ final class Progress {
         if (quiet) {
             return;
         }
-        long now = System.nanoTime();
+        long now = clock.getAsLong();
         err.println("\r" + line(version, sequences, loss, now));
         if (seen == 0 || version <= 1) {
             return;
