@@ -1,5 +1,6 @@
 package dev.unroll.cli;
 
+import dev.unroll.model.TestSupport;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.unroll.kafka.EmbeddedKafka;
@@ -29,7 +30,7 @@ class RunSavepointTest {
     @ParameterizedTest(name = "parallelism {0}, resumed at {1}")
     @CsvSource({"2, 2", "2, 1"})
     void stopAndResumeGivesTheUninterruptedParameters(int before, int after) throws Exception {
-        Path example = Path.of("..", "shared", "examples", "training", "j2-tanh-b7");
+        Path example = TestSupport.examples().resolve("training").resolve("j2-tanh-b7");
         Files.copy(example.resolve("network.json"), dir.resolve("network.json"));
         Path job = dir.resolve("resume.yaml");
         Files.writeString(job, "name: resume\nnetwork: network.json\ntraining:\n  batchSize: 6\n  learningRate: 0.05\n"

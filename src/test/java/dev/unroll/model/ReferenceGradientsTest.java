@@ -21,7 +21,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Every reference gradient case of {@code ../shared/examples/gradients/cases.txt}, through the real
+ * Every reference gradient case of {@code gradients/cases.txt} of the reference examples, through the real
  * {@code gradient} command: loss, weights, biases and initial states within 1e-9 relative of the
  * independent program's values, shapes included.
  */

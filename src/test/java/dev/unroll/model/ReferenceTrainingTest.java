@@ -17,7 +17,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Every reference training run of {@code ../shared/examples/training/cases.txt}, through the real
+ * Every reference training run of {@code training/cases.txt} of the reference examples, through the real
  * {@code train} command into a fresh file: the final weights, biases and initial states within
  * 1e-9 relative of the independent program's, and the network's structure unchanged.
  */

@@ -32,20 +32,16 @@ public final class TestSupport {
     }
 
     /**
-     * The shared reference examples, {@code ../shared/examples} from the repository root (Maven's
-     * working directory). A missing folder fails the test: the reference cases are never skipped.
+     * The reference examples, copied into the test resources: worked gradients, training runs,
+     * staleness runs, per-key runs and predictions computed by an independent implementation of
+     * {@code docs/model.md}. A missing folder fails the test: the reference cases are never skipped.
      */
     public static Path examples() {
-        Path cwd = Path.of("").toAbsolutePath();
-        for (Path dir = cwd; dir != null; dir = dir.getParent()) {
-            Path candidate = dir.resolve("../shared/examples").normalize();
-            if (Files.isRegularFile(candidate.resolve("gradients/cases.txt"))
-                    && Files.isRegularFile(candidate.resolve("training/cases.txt"))) {
-                return candidate;
-            }
+        Path dir = Path.of("src", "test", "resources", "reference").toAbsolutePath();
+        if (!Files.isRegularFile(dir.resolve("gradients/cases.txt")) || !Files.isRegularFile(dir.resolve("training/cases.txt"))) {
+            throw new AssertionError("the reference examples are missing: " + dir);
         }
-        throw new AssertionError("the reference examples are missing: no ../shared/examples with gradients/cases.txt"
-                + " and training/cases.txt above " + cwd);
+        return dir;
     }
 
     /** The case folders listed in {@code KIND/cases.txt}, each checked to exist. */

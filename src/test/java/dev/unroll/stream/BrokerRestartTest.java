@@ -1,5 +1,6 @@
 package dev.unroll.stream;
 
+import dev.unroll.model.TestSupport;
 import dev.unroll.job.JobConfig;
 import dev.unroll.kafka.EmbeddedKafka;
 import dev.unroll.kafka.KafkaClients;
@@ -33,7 +34,7 @@ class BrokerRestartTest {
 
     @Test
     void trainingSurvivesABrokerRestart() throws Exception {
-        Files.copy(Path.of("..", "shared", "examples", "training", "j3-tied-b16", "network.json"), dir.resolve("network.json"));
+        Files.copy(TestSupport.examples().resolve("training").resolve("j3-tied-b16").resolve("network.json"), dir.resolve("network.json"));
         Path jobFile = dir.resolve("restart.yaml");
         Files.writeString(jobFile, "name: restart\nnetwork: network.json\ntraining:\n  batchSize: 5\n"
                 + "stream:\n  checkpointIntervalMs: 500\ntopics:\n  partitions: 1\n");

@@ -1,5 +1,6 @@
 package dev.unroll.stream;
 
+import dev.unroll.model.TestSupport;
 import dev.unroll.job.JobConfig;
 import dev.unroll.kafka.EmbeddedKafka;
 import org.junit.jupiter.api.AfterAll;
@@ -30,7 +31,7 @@ abstract class BrokerTestBase {
     JobConfig job(String name, String example, String yaml) throws Exception {
         Path network = dir.resolve("network.json");
         if (!Files.exists(network)) {
-            Files.copy(Path.of("..", "shared", "examples", "training", example, "network.json"), network);
+            Files.copy(TestSupport.examples().resolve("training").resolve(example).resolve("network.json"), network);
         }
         Path file = dir.resolve(name + ".yaml");
         Files.writeString(file, "name: " + name + "\nnetwork: network.json\n" + yaml);

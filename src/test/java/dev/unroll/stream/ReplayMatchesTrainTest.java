@@ -40,8 +40,8 @@ class ReplayMatchesTrainTest {
     })
     void replayGivesTheTrainersParameters(String example, int parallelism, int count, int badLines, String format)
             throws Exception {
-        Path source = Path.of("..", "shared", "examples", "training", example);
-        assertTrue(Files.isDirectory(source), "the shared examples must be beside the checkout: " + source.toAbsolutePath());
+        Path source = TestSupport.examples().resolve("training").resolve(example);
+        assertTrue(Files.isDirectory(source), "a reference example is missing: " + source.toAbsolutePath());
         Files.copy(source.resolve("network.json"), dir.resolve("network.json"));
         Files.writeString(dir.resolve("job.yaml"), Files.readString(source.resolve("job.yaml"))
                 + "\nstream:\n  parameterFormat: " + format + "\n");
@@ -69,7 +69,7 @@ class ReplayMatchesTrainTest {
 
     @org.junit.jupiter.api.Test
     void aFileWithNoValidSequenceEndsWithTheInitialNetwork() throws Exception {
-        Path source = Path.of("..", "shared", "examples", "training", "j2-tanh-b7");
+        Path source = TestSupport.examples().resolve("training").resolve("j2-tanh-b7");
         Files.copy(source.resolve("network.json"), dir.resolve("network.json"));
         Files.copy(source.resolve("job.yaml"), dir.resolve("job.yaml"));
         Files.write(dir.resolve("bad.jsonl"), List.of("{}", "not json", "{\"steps\": 0, \"targets\": []}"));
