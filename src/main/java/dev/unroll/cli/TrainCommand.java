@@ -5,7 +5,6 @@ import dev.unroll.model.Network;
 import dev.unroll.model.NetworkJson;
 import dev.unroll.model.Sequence;
 import dev.unroll.model.SequenceFile;
-import dev.unroll.model.Sgd;
 import dev.unroll.model.Trainer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -31,7 +30,7 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         JobConfig config = JobConfig.read(job);
         Network initial = config.loadNetwork();
-        Trainer trainer = new Trainer(initial, new Sgd(config.sgdSettings()), config.get(JobConfig.BATCH_SIZE));
+        Trainer trainer = config.trainer(initial);
         Progress progress = new Progress("train", quiet);
         try (SequenceFile sequences = new SequenceFile(data, initial, config.limits())) {
             for (Sequence seq : sequences) {

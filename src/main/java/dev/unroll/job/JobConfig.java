@@ -8,6 +8,7 @@ import dev.unroll.model.Limits;
 import dev.unroll.model.Network;
 import dev.unroll.model.NetworkJson;
 import dev.unroll.model.Sgd;
+import dev.unroll.model.Trainer;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -44,6 +45,10 @@ public final class JobConfig {
     public static final JobKey<Boolean> LEARN_INITIAL_STATE = new JobKey<>("training.learnInitialState",
             "true or false", true, JobKey.bool(), v -> null,
             "false freezes the initial states at the network file's values");
+    public static final JobKey<Integer> STALENESS = new JobKey<>("training.staleness", "a whole number", 0,
+            JobKey.integer(), v -> v >= 0 && v <= 1000 ? null : "must be in 0..1000",
+            "S: batch k's gradient is taken at version max(0, k - S), the update still applied to version k;"
+                    + " up to S + 1 batches are computed while updates travel; 0 is synchronous");
     public static final JobKey<Integer> MAX_UNITS = new JobKey<>("limits.maxUnits", "a whole number",
             Limits.DEFAULT.maxUnits(), JobKey.integer(), v -> v >= 1 ? null : "must be at least 1",
             "a network or record with more units is rejected");
@@ -76,7 +81,7 @@ public final class JobConfig {
             "partitions of the sequences topic when the job creates it");
 
     public static final List<JobKey<?>> KEYS = List.of(NAME, NETWORK, BATCH_SIZE, LEARNING_RATE, MOMENTUM, CLIP_NORM,
-            LEARN_INITIAL_STATE, MAX_UNITS, MAX_STEPS, MAX_RECORD_BYTES, PARALLELISM, CHECKPOINT_INTERVAL,
+            LEARN_INITIAL_STATE, STALENESS, MAX_UNITS, MAX_STEPS, MAX_RECORD_BYTES, PARALLELISM, CHECKPOINT_INTERVAL,
             BUFFER_TIMEOUT, PARAMETER_FORMAT, SEQUENCES_TOPIC, PARAMETERS_TOPIC, DEAD_LETTER_TOPIC, PARTITIONS);
     /** Sections whose contents are checked by whoever uses them. */
     private static final List<String> FREE_SECTIONS = List.of("task", "kafka");
@@ -211,6 +216,11 @@ public final class JobConfig {
 
     public Sgd.Settings sgdSettings() {
         return new Sgd.Settings(get(LEARNING_RATE), get(MOMENTUM), get(CLIP_NORM), get(LEARN_INITIAL_STATE));
+    }
+
+    /** The offline reference trainer of this job's rule, starting from {@code initial}. */
+    public Trainer trainer(Network initial) {
+        return new Trainer(initial, new Sgd(sgdSettings()), get(BATCH_SIZE), get(STALENESS));
     }
 
     /** The job's initial network, read and validated. */

@@ -1,30 +1,48 @@
 package dev.unroll.model;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
 
 /**
  * The offline reference trainer: a plain loop over sequences in order. Every {@code batchSize}
- * sequences it sums the batch's gradients at the current parameters and applies one update;
- * {@link #finish} applies the short last batch, averaged over its own size.
+ * sequences it sums the batch's gradients and applies one update; {@link #finish} applies the
+ * short last batch, averaged over its own size.
+ *
+ * <p>With staleness S, batch k's gradient is taken at version max(0, k - S) while the update is
+ * still applied to version k: the rule the streaming job follows when it lets S batches be
+ * computed while earlier updates travel. S = 0 is plain synchronous gradient descent.
  */
 public final class Trainer {
     private final int batchSize;
+    private final int staleness;
     private final Sgd sgd;
     private final List<Sequence> batch = new ArrayList<>();
     private final List<Long> leftOut = new ArrayList<>();
+    /** Versions max(0, k - S) .. k, oldest first: batch k's gradient is taken at the first. */
+    private final Deque<Network> recent = new ArrayDeque<>();
     private Network network;
     private long version;
     private long sequencesTrained;
     private double lastBatchLoss = Double.NaN;
 
     public Trainer(Network initial, Sgd sgd, int batchSize) {
+        this(initial, sgd, batchSize, 0);
+    }
+
+    public Trainer(Network initial, Sgd sgd, int batchSize, int staleness) {
         if (batchSize < 1) {
             throw new IllegalArgumentException("batch size must be at least 1");
+        }
+        if (staleness < 0) {
+            throw new IllegalArgumentException("staleness must be 0 or more");
         }
         this.network = initial;
         this.sgd = sgd;
         this.batchSize = batchSize;
+        this.staleness = staleness;
+        recent.add(initial);
     }
 
     public void add(Sequence seq) {
@@ -46,12 +64,17 @@ public final class Trainer {
      * a batch left empty by that changes nothing but still counts as a version.
      */
     private void update() {
-        Gradients sum = GradientSum.finite(network, batch, k -> leftOut.add(version * batchSize + k));
+        Network at = recent.peekFirst();
+        Gradients sum = GradientSum.finite(at, batch, k -> leftOut.add(version * batchSize + k));
         if (sum.count > 0) {
             network = network.withParameters(sgd.step(network.parameters(), sum));
             lastBatchLoss = sum.loss / sum.count;
         }
         version++;
+        recent.addLast(network);
+        if (recent.size() > staleness + 1) {
+            recent.removeFirst();
+        }
         sequencesTrained += sum.count;
         batch.clear();
     }
@@ -74,7 +97,7 @@ public final class Trainer {
         return sequencesTrained;
     }
 
-    /** Mean loss per sequence of the last batch applied. */
+    /** Mean loss per sequence of the last batch applied, taken at the version its gradient was computed with. */
     public double lastBatchLoss() {
         return lastBatchLoss;
     }

@@ -17,13 +17,15 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Every reference training run of {@code training/cases.txt} of the reference examples, through the real
+ * Every reference training run of {@code training/cases.txt} and {@code staleness/cases.txt} of the
+ * reference examples (the latter with {@code training.staleness} 1 to 3), through the real
  * {@code train} command into a fresh file: the final weights, biases and initial states within
  * 1e-9 relative of the independent program's, and the network's structure unchanged.
  */
 class ReferenceTrainingTest {
     static Stream<Named<Path>> cases() {
-        return TestSupport.cases("training").stream().map(p -> Named.of(p.getFileName().toString(), p));
+        return Stream.of("training", "staleness").flatMap(kind -> TestSupport.cases(kind).stream())
+                .map(p -> Named.of(p.getFileName().toString(), p));
     }
 
     @ParameterizedTest(name = "{0}")
