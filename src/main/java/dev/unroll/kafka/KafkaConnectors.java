@@ -59,6 +59,11 @@ public final class KafkaConnectors {
                 .build();
     }
 
+    /** The parameters topic, read by each BPTT instance directly. */
+    public KafkaVersionFeed versionFeed(String topic) {
+        return new KafkaVersionFeed(consumerProperties(), topic);
+    }
+
     /** At-least-once: see the README's architecture section for why not exactly-once. */
     public KafkaSink<ParameterVersion> parameterSink(String topic, TrainingSpec spec) {
         return KafkaSink.<ParameterVersion>builder()

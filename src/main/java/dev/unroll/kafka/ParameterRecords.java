@@ -55,6 +55,8 @@ public final class ParameterRecords {
         }
     }
 
+    /** The header that names the attempt that published a version. */
+    public static final String EPOCH_HEADER = "unroll.epoch";
     /** "UNRP", the first four bytes of a binary record. */
     public static final int MAGIC = 0x554E5250;
     /** The binary layout's number, bumped on any change to it. */
@@ -83,7 +85,8 @@ public final class ParameterRecords {
      * The record's summary as Kafka headers, in either format, so a binary topic can still be
      * watched with kcat ({@code -f '%h\n'}): {@code unroll.job}, {@code unroll.version},
      * {@code unroll.sequencesTrained}, {@code unroll.batchSize}, {@code unroll.batchLoss},
-     * {@code unroll.last}, {@code unroll.format}. Readers take the values from the record itself.
+     * {@code unroll.last}, {@code unroll.format}; and {@code unroll.epoch}, the attempt that
+     * published it. Readers take the other values from the record itself.
      */
     public static RecordHeaders headers(ParameterVersion v, Format format) {
         RecordHeaders h = new RecordHeaders();
@@ -94,6 +97,9 @@ public final class ParameterRecords {
         h.add("unroll.batchLoss", utf8(Double.isFinite(v.batchLoss) ? Json.number(v.batchLoss) : "none"));
         h.add("unroll.last", utf8(Boolean.toString(v.last)));
         h.add("unroll.format", utf8(format.toString()));
+        if (v.epoch != null) {
+            h.add(EPOCH_HEADER, utf8(v.epoch));
+        }
         return h;
     }
 

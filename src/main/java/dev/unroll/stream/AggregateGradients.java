@@ -12,16 +12,26 @@ import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 
+import java.util.Map;
+
 /**
  * The parameter-aggregation stage (one instance per job). It waits for every shard of batch k,
- * adds the shard sums in shard order, averages over the batch and applies the update — the same
- * {@link Sgd} as the offline trainer — then publishes version k+1. Its state is the
- * authoritative copy of the parameters: a shard sum for a batch it has already applied (a replay
- * after recovery) is dropped, so every sequence counts in exactly one version.
+ * adds the shard sums in shard order, averages over the batch and applies the update to version
+ * k (the same {@link Sgd} as the offline trainer, whatever version the batch's gradient was taken
+ * at), then publishes version k+1. Its state is the authoritative copy of the parameters: a shard
+ * sum for a batch it has already applied (a replay after recovery) is dropped, so every sequence
+ * counts in exactly one version.
+ *
+ * <p>It keeps its newest S + 1 versions, the ones a batch not yet applied can need, and publishes
+ * them again under its own epoch when a BPTT instance announces itself: after a restore or a
+ * resume the instances take nothing the attempt before published.
  */
 public class AggregateGradients extends KeyedProcessFunction<Integer, ShardGradient, ParameterVersion> {
     private final TrainingSpec spec;
-    private transient ValueState<ParameterVersion> current;
+    private transient String epoch;
+    /** the newest version's number; its parameters are in {@link #recent} */
+    private transient ValueState<Long> newest;
+    private transient MapState<Long, ParameterVersion> recent;
     private transient ValueState<double[][]> velocity;
     private transient MapState<Long, ShardGradient> waiting;
     private transient Counter sequencesTrained;
@@ -36,7 +46,9 @@ public class AggregateGradients extends KeyedProcessFunction<Integer, ShardGradi
 
     @Override
     public void open(OpenContext context) {
-        current = getRuntimeContext().getState(new ValueStateDescriptor<>("current", ParameterVersion.class));
+        epoch = spec.epoch(getRuntimeContext().getTaskInfo().getAttemptNumber());
+        newest = getRuntimeContext().getState(new ValueStateDescriptor<>("newest", Long.class));
+        recent = getRuntimeContext().getMapState(new MapStateDescriptor<>("recent", Long.class, ParameterVersion.class));
         velocity = getRuntimeContext().getState(new ValueStateDescriptor<>("velocity", double[][].class));
         waiting = getRuntimeContext().getMapState(new MapStateDescriptor<>("waiting", Long.class, ShardGradient.class));
         var metrics = getRuntimeContext().getMetricGroup();
@@ -49,6 +61,12 @@ public class AggregateGradients extends KeyedProcessFunction<Integer, ShardGradi
 
     @Override
     public void processElement(ShardGradient g, Context ctx, Collector<ParameterVersion> out) throws Exception {
+        if (g.announcement) {
+            for (Map.Entry<Long, ParameterVersion> v : recent.entries()) {
+                out.collect(v.getValue().republishedAs(epoch));
+            }
+            return;
+        }
         ParameterVersion now = currentVersion();
         if (g.batch < now.version || now.last) {
             duplicates.inc();
@@ -58,7 +76,7 @@ public class AggregateGradients extends KeyedProcessFunction<Integer, ShardGradi
         CompleteBatch batch;
         while (!now.last && (batch = completeBatch(now.version)) != null) {
             now = apply(now, batch);
-            current.update(now);
+            remember(now);
             out.collect(now);
         }
     }
@@ -67,8 +85,15 @@ public class AggregateGradients extends KeyedProcessFunction<Integer, ShardGradi
     }
 
     private ParameterVersion currentVersion() throws Exception {
-        ParameterVersion now = current.value();
-        return now != null ? now : new ParameterVersion(spec.job(), 0, spec.network().parameters());
+        Long number = newest.value();
+        return number != null ? recent.get(number) : new ParameterVersion(spec.job(), 0, spec.network().parameters());
+    }
+
+    /** Keeps versions newest - S .. newest: the ones batches not yet applied are computed at. */
+    private void remember(ParameterVersion v) throws Exception {
+        newest.update(v.version);
+        recent.put(v.version, v);
+        recent.remove(v.version - spec.staleness() - 1);
     }
 
     /**
@@ -100,7 +125,7 @@ public class AggregateGradients extends KeyedProcessFunction<Integer, ShardGradi
 
     /** Where shard {@code shard} of {@code batch} waits: independent of the current parallelism. */
     private static long slot(long batch, int shard) {
-        return batch * ShardKeys.MAX_PARALLELISM + shard;
+        return batch * TrainingSpec.MAX_SHARDS + shard;
     }
 
     /**
@@ -132,6 +157,7 @@ public class AggregateGradients extends KeyedProcessFunction<Integer, ShardGradi
         }
         next.last = batch.last();
         next.publishedAt = System.currentTimeMillis();
+        next.epoch = epoch;
         versionGauge = next.version;
         lossGauge = next.batchLoss;
         return next;

@@ -19,7 +19,6 @@ import java.util.List;
  */
 public class Batcher extends KeyedProcessFunction<Integer, SequenceItem, Shard> {
     private final TrainingSpec spec;
-    private transient int[] keys;
     private transient ValueState<Long> nextBatch;
     private transient ListState<SequenceItem> pending;
     private transient ValueState<Integer> pendingCount;
@@ -30,7 +29,6 @@ public class Batcher extends KeyedProcessFunction<Integer, SequenceItem, Shard> 
 
     @Override
     public void open(OpenContext context) {
-        keys = ShardKeys.forShards(spec.shards());
         nextBatch = getRuntimeContext().getState(new ValueStateDescriptor<>("nextBatch", Long.class));
         pending = getRuntimeContext().getListState(new ListStateDescriptor<>("pending", SequenceItem.class));
         pendingCount = getRuntimeContext().getState(new ValueStateDescriptor<>("pendingCount", Integer.class));
@@ -74,7 +72,7 @@ public class Batcher extends KeyedProcessFunction<Integer, SequenceItem, Shard> 
         for (int s = 0; s < shards; s++) {
             int from = (int) ((long) s * n / shards);
             int to = (int) ((long) (s + 1) * n / shards);
-            out.collect(new Shard(batch, s, shards, keys[s], last,
+            out.collect(new Shard(batch, s, shards, last,
                     items.subList(from, to).toArray(new SequenceItem[0])));
         }
         nextBatch.update(batch + 1);

@@ -7,100 +7,110 @@ import dev.unroll.model.Sequence;
 import dev.unroll.model.SequenceCodec;
 import dev.unroll.model.SequenceJson;
 import org.apache.flink.api.common.functions.OpenContext;
-import org.apache.flink.api.common.state.BroadcastState;
-import org.apache.flink.api.common.state.MapState;
-import org.apache.flink.api.common.state.MapStateDescriptor;
-import org.apache.flink.api.common.state.ReadOnlyBroadcastState;
 import org.apache.flink.metrics.Counter;
-import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
+import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.Consumer;
 
 /**
- * The stateful BPTT operator. It holds its shard of batch k until parameter version k is known
- * (version 0 is the job's network; later ones arrive from the parameters topic as broadcast
- * state), runs full BPTT over every sequence of the shard and emits one gradient sum tagged
- * with the batch and version. A sequence whose gradient is not finite is left out of the sum
- * and dead-lettered, so the aggregator only ever sees finite sums.
+ * The BPTT operator. For shard s of batch k it waits until parameter version max(0, k - S) is
+ * known, runs full BPTT over every sequence of the shard and emits one gradient sum tagged with
+ * the batch and version. Version 0 is the job's network; later ones come from the
+ * {@link VersionFeed}, read here and not through a second Flink input, so that waiting holds back
+ * this operator's only input: the shards queue in Flink's bounded network buffers, the batcher and
+ * the source slow down, and the unread backlog stays in Kafka. Up to S + 1 batches are computed
+ * while earlier updates travel.
+ *
+ * <p>The operator keeps no state. On its first shard it sends the aggregator an announcement,
+ * which the aggregator answers by publishing its newest S + 1 versions again under this attempt's
+ * epoch; it takes only versions of its own epoch, so versions a failed or stopped attempt published
+ * are never used. A sequence whose gradient is not finite is left out of the sum and dead-lettered,
+ * so the aggregator only ever sees finite sums.
  */
-public class BpttShard extends KeyedBroadcastProcessFunction<Integer, Shard, ParameterVersion, ShardGradient> {
-    public static final MapStateDescriptor<Long, ParameterVersion> VERSIONS =
-            new MapStateDescriptor<>("versions", Long.class, ParameterVersion.class);
-    private static final MapStateDescriptor<Long, Shard> PENDING =
-            new MapStateDescriptor<>("pendingShards", Long.class, Shard.class);
-    /**
-     * Versions kept besides the newest. Synchronous training needs only the newest, but after a
-     * restart without a checkpoint the aggregator publishes old version numbers again, and they
-     * must not be discarded for being older than what this instance has seen.
-     */
-    private static final int KEEP_OLDER_VERSIONS = 2;
+public class BpttShard extends ProcessFunction<Shard, ShardGradient> {
+    private static final Logger LOG = LoggerFactory.getLogger(BpttShard.class);
+    private static final Duration POLL = Duration.ofMillis(100);
+    private static final long WARN_AFTER_NANOS = Duration.ofSeconds(60).toNanos();
 
     private final TrainingSpec spec;
+    private final VersionFeed feed;
     private transient Network network;
-    private transient MapState<Long, Shard> pending;
+    private transient String epoch;
+    private transient VersionFeed.Reader reader;
+    /** This attempt's versions from the one the next batch needs on. */
+    private transient TreeMap<Long, ParameterVersion> versions;
+    private transient boolean announced;
     private transient Counter sequencesComputed;
     private transient Counter nonFinite;
+    private transient Counter waitMillis;
 
-    public BpttShard(TrainingSpec spec) {
+    public BpttShard(TrainingSpec spec, VersionFeed feed) {
         this.spec = spec;
+        this.feed = feed;
     }
 
     @Override
     public void open(OpenContext context) {
         network = spec.network();
-        pending = getRuntimeContext().getMapState(PENDING);
-        sequencesComputed = getRuntimeContext().getMetricGroup().counter("sequencesComputed");
-        nonFinite = getRuntimeContext().getMetricGroup().counter("nonFiniteGradients");
+        epoch = spec.epoch(getRuntimeContext().getTaskInfo().getAttemptNumber());
+        versions = new TreeMap<>();
+        versions.put(0L, new ParameterVersion(spec.job(), 0, network.parameters()));
+        reader = feed.open(spec);
+        var metrics = getRuntimeContext().getMetricGroup();
+        sequencesComputed = metrics.counter("sequencesComputed");
+        nonFinite = metrics.counter("nonFiniteGradients");
+        waitMillis = metrics.counter("versionWaitMillis");
     }
 
     @Override
-    public void processElement(Shard shard, ReadOnlyContext ctx, Collector<ShardGradient> out) throws Exception {
-        ParameterVersion version = versionFor(shard.batch, ctx.getBroadcastState(VERSIONS));
-        if (version != null) {
-            out.collect(compute(shard, version, dead -> ctx.output(DecodeSequences.DEAD_LETTERS, dead)));
-        } else {
-            pending.put(shard.batch, shard);
+    public void close() {
+        if (reader != null) {
+            reader.close();
         }
     }
 
     @Override
-    public void processBroadcastElement(ParameterVersion version, Context ctx, Collector<ShardGradient> out)
-            throws Exception {
-        if (!spec.job().equals(version.job) || version.last) {
-            return;
+    public void processElement(Shard shard, Context ctx, Collector<ShardGradient> out) {
+        if (!announced) {
+            out.collect(ShardGradient.announcement(getRuntimeContext().getTaskInfo().getIndexOfThisSubtask()));
+            announced = true;
         }
-        BroadcastState<Long, ParameterVersion> versions = ctx.getBroadcastState(VERSIONS);
-        if (versions.contains(version.version)) {
-            return; // at-least-once delivery: seen already
-        }
-        versions.put(version.version, version);
-        Iterator<Map.Entry<Long, ParameterVersion>> it = versions.iterator();
-        while (it.hasNext()) {
-            if (it.next().getKey() < version.version - KEEP_OLDER_VERSIONS) {
-                it.remove();
-            }
-        }
-        ctx.applyToKeyedState(PENDING, (key, state) -> {
-            Shard waiting = state.get(version.version);
-            if (waiting != null) {
-                out.collect(compute(waiting, version, dead -> ctx.output(DecodeSequences.DEAD_LETTERS, dead)));
-                state.remove(version.version);
-            }
-        });
+        long needed = spec.versionFor(shard.batch);
+        ParameterVersion at = await(needed, shard.batch);
+        out.collect(compute(shard, at, dead -> ctx.output(DecodeSequences.DEAD_LETTERS, dead)));
+        // batches come in order, so no later batch needs an older version
+        versions.headMap(needed).clear();
     }
 
-    private ParameterVersion versionFor(long batch, ReadOnlyBroadcastState<Long, ParameterVersion> versions)
-            throws Exception {
-        if (batch == 0) {
-            return new ParameterVersion(spec.job(), 0, network.parameters());
+    private ParameterVersion await(long needed, long batch) {
+        ParameterVersion v = versions.get(needed);
+        if (v != null) {
+            return v;
         }
-        return versions.get(batch);
+        long start = System.nanoTime();
+        long warnAt = start + WARN_AFTER_NANOS;
+        while ((v = versions.get(needed)) == null) {
+            for (ParameterVersion p : reader.poll(POLL)) {
+                if (epoch.equals(p.epoch) && p.version >= needed) {
+                    versions.putIfAbsent(p.version, p);
+                }
+            }
+            if (System.nanoTime() > warnAt) {
+                LOG.warn("batch {} has waited {} s for parameter version {}", batch,
+                        Duration.ofNanos(System.nanoTime() - start).toSeconds(), needed);
+                warnAt += WARN_AFTER_NANOS;
+            }
+        }
+        waitMillis.inc((System.nanoTime() - start) / 1_000_000);
+        return v;
     }
 
     private ShardGradient compute(Shard shard, ParameterVersion version, Consumer<DeadLetter> deadLetters) {

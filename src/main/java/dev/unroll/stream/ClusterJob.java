@@ -40,7 +40,7 @@ public final class ClusterJob {
         KafkaConnectors kafka = new KafkaConnectors(bootstrap, config.kafka());
         Pipeline.Topics topics = Pipeline.Topics.of(config);
         Pipeline.ensureTopics(kafka, topics, config.get(JobConfig.PARTITIONS));
-        Pipeline.define(env, spec, kafka, topics, Pipeline.Options.live(config), System.currentTimeMillis());
+        Pipeline.define(env, spec, kafka, topics, Pipeline.Options.live(config));
         env.execute("unroll " + spec.job());
     }
 }

@@ -19,6 +19,11 @@ public class ParameterVersion {
     /** the input ended: no version follows this one */
     public boolean last;
     public long publishedAt;
+    /**
+     * Which attempt of which submission published it (see TrainingSpec#epoch), carried in the
+     * record's {@code unroll.epoch} header: a BPTT instance takes only its own attempt's versions.
+     */
+    public String epoch;
     public double[] weights;
     public double[] biases;
     public double[] initialState;
@@ -33,6 +38,18 @@ public class ParameterVersion {
         this.biases = p.biases;
         this.initialState = p.initialState;
         this.batchLoss = Double.NaN;
+    }
+
+    /** The same version, as the attempt {@code newEpoch} publishes it again. */
+    public ParameterVersion republishedAs(String newEpoch) {
+        ParameterVersion v = new ParameterVersion(job, version, parameters());
+        v.sequencesTrained = sequencesTrained;
+        v.batchSize = batchSize;
+        v.batchLoss = batchLoss;
+        v.last = last;
+        v.publishedAt = publishedAt;
+        v.epoch = newEpoch;
+        return v;
     }
 
     public Parameters parameters() {

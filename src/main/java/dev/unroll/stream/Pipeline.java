@@ -69,7 +69,7 @@ public final class Pipeline implements AutoCloseable {
         ParameterFollower follower = new ParameterFollower(kafka.consumerProperties(), topics.parameters(), spec.job(),
                 spec.network(), spec.limits(), options.resumeFrom() != null ? ParameterFollower.LAST_RECORD : since);
         try {
-            define(env, spec, kafka, topics, options, since);
+            define(env, spec, kafka, topics, options);
             return new Pipeline(env.executeAsync("unroll " + spec.job()), follower);
         } catch (Exception | Error e) {
             follower.close();
@@ -83,12 +83,9 @@ public final class Pipeline implements AutoCloseable {
         KafkaTopics.ensure(kafka.producerProperties(), topics.deadLetters(), 1);
     }
 
-    /**
-     * Defines the job on {@code env} with the connectors of {@code kafka}, reading parameter
-     * versions published from {@code sinceMillis} on.
-     */
+    /** Defines the job on {@code env} with the connectors of {@code kafka}. */
     public static void define(StreamExecutionEnvironment env, TrainingSpec spec, KafkaConnectors kafka, Topics topics,
-                              Options options, long sinceMillis) {
+                              Options options) {
         env.setBufferTimeout(options.bufferTimeoutMs());
         if (options.checkpointIntervalMs() > 0) {
             env.enableCheckpointing(options.checkpointIntervalMs());
@@ -96,7 +93,7 @@ public final class Pipeline implements AutoCloseable {
         String group = "unroll." + spec.job();
         TrainingJob.build(env, spec,
                 kafka.sequences(topics.sequences(), group, options.from(), options.boundedAt()),
-                kafka.parameters(topics.parameters(), group + ".parameters", spec, sinceMillis),
+                kafka.versionFeed(topics.parameters()),
                 kafka.parameterSink(topics.parameters(), spec),
                 kafka.deadLetterSink(topics.deadLetters()));
     }

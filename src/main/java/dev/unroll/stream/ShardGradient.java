@@ -2,8 +2,13 @@ package dev.unroll.stream;
 
 import dev.unroll.model.Gradients;
 
-/** A shard's gradient sum, tagged with the batch and the parameter version it was taken at. */
+/**
+ * A shard's gradient sum, tagged with the batch and the parameter version it was taken at; or a
+ * BPTT instance's announcement that it has started (see BpttShard).
+ */
 public class ShardGradient {
+    /** true for an announcement, which carries no gradient */
+    public boolean announcement;
     public long batch;
     public int shard;
     public int shards;
@@ -29,6 +34,15 @@ public class ShardGradient {
         this.weights = g.weights;
         this.biases = g.biases;
         this.initialState = g.initialState;
+    }
+
+    /** BPTT instance {@code instance} has started and may need the aggregator's recent versions. */
+    public static ShardGradient announcement(int instance) {
+        ShardGradient g = new ShardGradient();
+        g.announcement = true;
+        g.shard = instance;
+        g.batch = -1;
+        return g;
     }
 
     public Gradients gradients() {

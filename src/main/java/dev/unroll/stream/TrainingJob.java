@@ -4,7 +4,6 @@ import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
-import org.apache.flink.streaming.api.datastream.BroadcastStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -12,11 +11,12 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 /**
  * The job graph, wired from injected sources and sinks so tests and commands can swap them:
  * <pre>
- *   sequences -> decode -+-> batcher -> bptt (P, + parameter versions broadcast) -> aggregate -> parameters
+ *   sequences -> decode -+-> batcher -> bptt (P, reads the version feed) -> aggregate -> parameters
  *                        +-> dead letters <- (non-finite gradients from bptt)
  * </pre>
  * Decode and batcher run as one instance each so that batch k is the k-th B sequences in the
  * order the source reads them; the aggregator is one instance so updates form one sequence.
+ * Shard s of every batch goes to BPTT instance s.
  */
 public final class TrainingJob {
     private TrainingJob() {
@@ -24,7 +24,7 @@ public final class TrainingJob {
 
     public static void build(StreamExecutionEnvironment env, TrainingSpec spec,
                              Source<RawRecord, ?, ?> sequenceSource,
-                             Source<ParameterVersion, ?, ?> parameterSource,
+                             VersionFeed versions,
                              Sink<ParameterVersion> parameterSink,
                              Sink<DeadLetter> deadLetterSink) {
         SingleOutputStreamOperator<SequenceItem> decoded = env
@@ -35,16 +35,10 @@ public final class TrainingJob {
                 .keyBy(item -> 0, Types.INT)
                 .process(new Batcher(spec)).name("batcher").setParallelism(1).uid("batcher");
 
-        BroadcastStream<ParameterVersion> versions = env
-                .fromSource(parameterSource, WatermarkStrategy.noWatermarks(), "parameter versions")
-                .setParallelism(1).uid("parameter-versions")
-                .broadcast(BpttShard.VERSIONS);
-
         SingleOutputStreamOperator<ShardGradient> gradients = shards
-                .keyBy(shard -> shard.key, Types.INT)
-                .connect(versions)
-                .process(new BpttShard(spec)).name("bptt").uid("bptt")
-                .setParallelism(spec.shards()).setMaxParallelism(ShardKeys.MAX_PARALLELISM);
+                .partitionCustom((shard, instances) -> shard % instances, shard -> shard.shard)
+                .process(new BpttShard(spec, versions)).name("bptt").uid("bptt")
+                .setParallelism(spec.shards()).setMaxParallelism(TrainingSpec.MAX_SHARDS);
 
         gradients
                 .keyBy(g -> 0, Types.INT)

@@ -9,46 +9,64 @@ import dev.unroll.model.NetworkJson;
 import dev.unroll.model.Sgd;
 
 import java.io.Serializable;
+import java.util.UUID;
 
 /**
  * What every operator of one training job needs to know, in a form Flink can ship to the
  * task managers: the network travels as its JSON text and is parsed once per operator instance.
  *
- * @param job            the job's name; parameter records of other jobs are ignored
- * @param networkJson    the initial network (structure and version-0 parameters), model.md format
- * @param limits         record limits for validation
- * @param maxRecordBytes records larger than this are dead-lettered unread
- * @param batchSize      sequences per update
- * @param shards         parallelism of the BPTT operator: each batch is cut into this many shards
- * @param sgd            the update rule
+ * @param job             the job's name; parameter records of other jobs are ignored
+ * @param run             names this submission of the job; with the attempt number it tells the
+ *                        versions of this attempt from those a failed or stopped one published
+ * @param networkJson     the initial network (structure and version-0 parameters), model.md format
+ * @param limits          record limits for validation
+ * @param maxRecordBytes  records larger than this are dead-lettered unread
+ * @param batchSize       sequences per update
+ * @param staleness       S: batch k's gradient is taken at version max(0, k - S)
+ * @param shards          parallelism of the BPTT operator: each batch is cut into this many shards
+ * @param sgd             the update rule
  * @param parameterFormat how the aggregator writes parameter versions to Kafka
- * @param fault          a failure to inject for recovery tests; null in normal operation
+ * @param fault           a failure to inject for recovery tests; null in normal operation
  */
-public record TrainingSpec(String job, String networkJson, Limits limits, int maxRecordBytes, int batchSize,
-                           int shards, Sgd.Settings sgd, ParameterRecords.Format parameterFormat, InjectedFault fault)
-        implements Serializable {
+public record TrainingSpec(String job, String run, String networkJson, Limits limits, int maxRecordBytes,
+                           int batchSize, int staleness, int shards, Sgd.Settings sgd,
+                           ParameterRecords.Format parameterFormat, InjectedFault fault) implements Serializable {
+    /** The most BPTT instances a job may have. */
+    public static final int MAX_SHARDS = 128;
 
     public static TrainingSpec of(JobConfig config, Network initial, int shards) {
-        return new TrainingSpec(config.name(), NetworkJson.write(initial, null), config.limits(),
-                config.get(JobConfig.MAX_RECORD_BYTES), config.get(JobConfig.BATCH_SIZE), shards, config.sgdSettings(),
-                config.get(JobConfig.PARAMETER_FORMAT), null);
+        return new TrainingSpec(config.name(), UUID.randomUUID().toString(), NetworkJson.write(initial, null),
+                config.limits(), config.get(JobConfig.MAX_RECORD_BYTES), config.get(JobConfig.BATCH_SIZE),
+                config.get(JobConfig.STALENESS), shards, config.sgdSettings(), config.get(JobConfig.PARAMETER_FORMAT),
+                null);
     }
 
     /** The spec for a command: the job's {@code stream.parallelism} unless the command line overrides it. */
     public static TrainingSpec forJob(JobConfig config, Network initial, Integer parallelismOverride) {
         int shards = parallelismOverride != null ? parallelismOverride : config.get(JobConfig.PARALLELISM);
-        if (shards < 1 || shards > ShardKeys.MAX_PARALLELISM) {
+        if (shards < 1 || shards > MAX_SHARDS) {
             throw new JobException(config.file().toString(), "--parallelism",
-                    "must be in 1.." + ShardKeys.MAX_PARALLELISM + ", found " + shards);
+                    "must be in 1.." + MAX_SHARDS + ", found " + shards);
         }
         return of(config, initial, shards);
     }
 
     public TrainingSpec withFault(InjectedFault newFault) {
-        return new TrainingSpec(job, networkJson, limits, maxRecordBytes, batchSize, shards, sgd, parameterFormat, newFault);
+        return new TrainingSpec(job, run, networkJson, limits, maxRecordBytes, batchSize, staleness, shards, sgd,
+                parameterFormat, newFault);
     }
 
     public Network network() {
         return NetworkJson.parse(networkJson, "job " + job + " network", limits);
+    }
+
+    /** The version batch {@code batch}'s gradient is taken at. */
+    public long versionFor(long batch) {
+        return Math.max(0, batch - staleness);
+    }
+
+    /** The epoch of the versions that attempt {@code attempt} of this submission publishes. */
+    public String epoch(int attempt) {
+        return run + "/" + attempt;
     }
 }

@@ -21,9 +21,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The streaming pipeline (real embedded KRaft broker, real MiniCluster, parameter feedback
- * through Kafka) gives the offline trainer's parameters to 1e-9, at P = 1 and 2, on the public
- * examples' networks with generated data: short final batches, batches that end exactly at the
- * end of the data, more shards than sequences per batch (empty shards), and bad lines in the file.
+ * through Kafka) gives the offline trainer's parameters to 1e-9, at P = 1 to 3 and staleness
+ * S = 0 to 8, on the reference examples' networks with generated data: short final batches,
+ * batches that end exactly at the end of the data, more shards than sequences per batch (empty
+ * shards), more stale batches than batches, and bad lines in the file.
  */
 class ReplayMatchesTrainTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -31,19 +32,29 @@ class ReplayMatchesTrainTest {
     @TempDir
     Path dir;
 
-    @ParameterizedTest(name = "{0}: {2} sequences, P={1}, {3} bad lines, {4} parameter records")
+    @ParameterizedTest(name = "{0}: {2} sequences, P={1}, S={5}, {3} bad lines, {4} parameter records")
     @CsvSource({
-            "j1-tied-mask-b1, 2, 9, 0, binary",   // batch 1 < P: one shard of every batch is empty
-            "j2-tanh-b7, 1, 30, 0, binary",       // short final batch of 2
-            "j2-tanh-b7, 2, 28, 0, json",         // ends exactly on a batch: an empty batch closes the input
-            "j3-tied-b16, 2, 41, 3, binary",      // short final batch of 9; bad lines are dead-lettered, not trained
+            "j1-tied-mask-b1, 2, 9, 0, binary, 0",   // batch 1 < P: one shard of every batch is empty
+            "j2-tanh-b7, 1, 30, 0, binary, 0",       // short final batch of 2
+            "j2-tanh-b7, 2, 28, 0, json, 0",         // ends exactly on a batch: an empty batch closes the input
+            "j3-tied-b16, 2, 41, 3, binary, 0",      // short final batch of 9; bad lines are dead-lettered, not trained
+            "j1-tied-mask-b1, 3, 20, 0, binary, 1",  // P > B with staleness
+            "j2-tanh-b7, 1, 30, 0, binary, 2",
+            "j2-tanh-b7, 3, 50, 2, binary, 3",       // short final batch of 1
+            "j3-tied-b16, 2, 60, 0, binary, 4",      // fewer batches than S: every gradient at version 0
+            "j2-tanh-b7, 2, 70, 1, json, 5",         // ends exactly on a batch
+            "j1-tied-mask-b1, 2, 30, 0, binary, 6",
+            "j2-tanh-b7, 3, 63, 0, binary, 7",
+            "j1-tied-mask-b1, 1, 25, 0, binary, 8",
     })
-    void replayGivesTheTrainersParameters(String example, int parallelism, int count, int badLines, String format)
-            throws Exception {
+    void replayGivesTheTrainersParameters(String example, int parallelism, int count, int badLines, String format,
+                                          int staleness) throws Exception {
         Path source = TestSupport.examples().resolve("training").resolve(example);
         assertTrue(Files.isDirectory(source), "a reference example is missing: " + source.toAbsolutePath());
         Files.copy(source.resolve("network.json"), dir.resolve("network.json"));
-        Files.writeString(dir.resolve("job.yaml"), Files.readString(source.resolve("job.yaml"))
+        String job = Files.readString(source.resolve("job.yaml"));
+        assertTrue(job.contains("training:\n"), "the example's job has a training section");
+        Files.writeString(dir.resolve("job.yaml"), job.replace("training:\n", "training:\n  staleness: " + staleness + "\n")
                 + "\nstream:\n  parameterFormat: " + format + "\n");
         Network net = NetworkJson.read(dir.resolve("network.json"), Limits.DEFAULT);
         List<String> good = RandomSequences.jsonLines(net, example.hashCode(), count);

@@ -1,0 +1,83 @@
+package dev.unroll.kafka;
+
+import dev.unroll.model.Limits;
+import dev.unroll.model.Network;
+import dev.unroll.stream.ParameterVersion;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * Reads one job's versions from its parameters topic (one partition) with a plain consumer: no
+ * group, nothing committed. A record that is not a version of this job's network is skipped.
+ */
+final class ParameterTopicReader implements AutoCloseable {
+    /** Start at the topic's last record, whenever it was written. */
+    static final long LAST_RECORD = -1;
+    /** Start at the topic's end: only what is published from now on. */
+    static final long END = -2;
+
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final String job;
+    private final ParameterRecords records;
+
+    /** @param since a time in epoch milliseconds (the first record written then or later), or {@link #LAST_RECORD} or {@link #END} */
+    ParameterTopicReader(Properties clientProperties, String topic, String job, Network structure, Limits limits,
+                         long since) {
+        Properties p = new Properties();
+        p.putAll(clientProperties);
+        p.put("key.deserializer", "org.apache.kafka.common.serialization.ByteArrayDeserializer");
+        p.put("value.deserializer", "org.apache.kafka.common.serialization.ByteArrayDeserializer");
+        p.put("enable.auto.commit", "false");
+        p.put("auto.offset.reset", "latest");
+        p.remove("group.id");
+        this.consumer = new KafkaConsumer<>(p);
+        this.job = job;
+        this.records = new ParameterRecords(structure, limits);
+        TopicPartition partition = new TopicPartition(topic, 0);
+        consumer.assign(List.of(partition));
+        // explicit offsets: a lazy seekToEnd could skip a version published before the first poll
+        long end = consumer.endOffsets(List.of(partition)).get(partition);
+        if (since == END) {
+            consumer.seek(partition, end);
+        } else if (since == LAST_RECORD) {
+            consumer.seek(partition, Math.max(0, end - 1));
+        } else {
+            Map<TopicPartition, OffsetAndTimestamp> at = consumer.offsetsForTimes(Map.of(partition, since));
+            consumer.seek(partition, at.get(partition) != null ? at.get(partition).offset() : end);
+        }
+    }
+
+    /** The versions of this job read within {@code timeout}, in topic order, each with its epoch. */
+    List<ParameterVersion> poll(Duration timeout) {
+        List<ParameterVersion> out = new ArrayList<>();
+        for (ConsumerRecord<byte[], byte[]> record : consumer.poll(timeout)) {
+            ParameterVersion v;
+            try {
+                v = records.decode(record.value());
+            } catch (RuntimeException e) {
+                continue;
+            }
+            if (job.equals(v.job)) {
+                Header epoch = record.headers().lastHeader(ParameterRecords.EPOCH_HEADER);
+                v.epoch = epoch == null ? null : new String(epoch.value(), StandardCharsets.UTF_8);
+                out.add(v);
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        consumer.close();
+    }
+}
