@@ -27,14 +27,14 @@ class RunSavepointTest {
     @TempDir
     Path dir;
 
-    @ParameterizedTest(name = "parallelism {0}, resumed at {1}")
-    @CsvSource({"2, 2", "2, 1"})
-    void stopAndResumeGivesTheUninterruptedParameters(int before, int after) throws Exception {
+    @ParameterizedTest(name = "parallelism {0}, resumed at {1}, staleness {2}")
+    @CsvSource({"2, 2, 0", "2, 1, 0", "1, 3, 2"})
+    void stopAndResumeGivesTheUninterruptedParameters(int before, int after, int staleness) throws Exception {
         Path example = TestSupport.examples().resolve("training").resolve("j2-tanh-b7");
         Files.copy(example.resolve("network.json"), dir.resolve("network.json"));
         Path job = dir.resolve("resume.yaml");
         Files.writeString(job, "name: resume\nnetwork: network.json\ntraining:\n  batchSize: 6\n  learningRate: 0.05\n"
-                + "  momentum: 0.5\nstream:\n  checkpointIntervalMs: 200\ntopics:\n  partitions: 1\n");
+                + "  momentum: 0.5\n  staleness: " + staleness + "\nstream:\n  checkpointIntervalMs: 200\ntopics:\n  partitions: 1\n");
         List<String> lines = Files.readAllLines(example.resolve("data.jsonl"));
         List<String> data = Stream.concat(lines.stream(), lines.stream()).toList(); // 60 sequences, 10 batches
         Files.write(dir.resolve("data.jsonl"), data);

@@ -7,7 +7,6 @@ import dev.unroll.model.Network;
 import dev.unroll.model.Parameters;
 import dev.unroll.model.Sequence;
 import dev.unroll.model.SequenceJson;
-import dev.unroll.model.Sgd;
 import dev.unroll.model.Trainer;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
@@ -31,21 +30,25 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class RecoveryTest extends BrokerTestBase {
     private static final int SEQUENCES = 150;
 
-    @ParameterizedTest(name = "{0} fails at batch {1}, checkpoints every {2} ms")
+    @ParameterizedTest(name = "{0} fails at batch {1}, checkpoints every {2} ms, staleness {3}")
     @CsvSource({
-            "bptt, 3, 0",          // no checkpoint: the whole job starts again from version 0
-            "bptt, 14, 50",
-            "aggregate, 17, 50",
+            "bptt, 3, 0, 0",          // no checkpoint: the whole job starts again from version 0
+            "bptt, 14, 50, 0",
+            "aggregate, 17, 50, 0",
+            "bptt, 4, 0, 2",
+            "bptt, 12, 50, 3",        // the restored aggregator publishes its last S + 1 versions again
+            "aggregate, 15, 50, 1",
     })
-    void aFailureMidTrainingChangesNothing(String operator, long batch, long checkpointMs) throws Exception {
-        String name = "recover-" + operator + "-" + batch + "-" + checkpointMs;
-        JobConfig config = job(name, "j2-tanh-b7", "training:\n  batchSize: 7\n  learningRate: 0.05\n  momentum: 0.5\n");
+    void aFailureMidTrainingChangesNothing(String operator, long batch, long checkpointMs, int staleness) throws Exception {
+        String name = "recover-" + operator + "-" + batch + "-" + checkpointMs + "-" + staleness;
+        JobConfig config = job(name, "j2-tanh-b7", "training:\n  batchSize: 7\n  learningRate: 0.05\n  momentum: 0.5\n"
+                + "  clipNorm: 0.5\n  staleness: " + staleness + "\n");
         Network net = config.loadNetwork();
         List<String> lines = RandomSequences.jsonLines(net, 99, SEQUENCES);
         Path data = dir.resolve("data.jsonl");
         Files.write(data, lines);
 
-        Trainer reference = new Trainer(net, new Sgd(config.sgdSettings()), 7);
+        Trainer reference = config.trainer(net);
         for (String line : lines) {
             reference.add(SequenceJson.parse(line, "data", net, config.limits()));
         }
