@@ -91,4 +91,28 @@ class ReplayMatchesTrainTest {
         TestSupport.assertMatrix(initial.get("weights"), out.get("weights"), initial.get("weights").size(), "weights");
         assertEquals(0, out.at("/provenance/sequencesTrained").asLong());
     }
+
+    @org.junit.jupiter.api.Test
+    void aSequenceWhoseGradientOverflowsIsLeftOutAtAnyStaleness() throws Exception {
+        // linear units with weights 3: states grow as 9^t, so the 1000-step sequence overflows
+        Files.writeString(dir.resolve("net.json"), "{\"units\": 2, \"activation\": \"linear\","
+                + " \"weights\": [[3,3],[3,3]], \"biases\": [0,0], \"initialState\": [0.5,0.5]}");
+        Files.writeString(dir.resolve("job.yaml"), "name: overflow-stale\nnetwork: net.json\n"
+                + "training:\n  batchSize: 4\n  learningRate: 0.0001\n  staleness: 2\n  momentum: 0.3\n");
+        List<String> lines = new ArrayList<>();
+        for (int k = 0; k < 19; k++) {
+            lines.add(k == 9 ? "{\"steps\": 1000, \"targets\": [{\"t\": 1000, \"units\": [0], \"values\": [1]}]}"
+                    : "{\"steps\": " + (1 + k % 3) + ", \"targets\": [{\"t\": 1, \"units\": [0], \"values\": [" + (k % 2) + "]}]}");
+        }
+        Files.write(dir.resolve("data.jsonl"), lines);
+        assertEquals(0, Main.run("train", "--job", dir.resolve("job.yaml").toString(),
+                "--data", dir.resolve("data.jsonl").toString(), "--out", dir.resolve("train.json").toString(), "--quiet"));
+        assertEquals(0, Main.run("replay", "--job", dir.resolve("job.yaml").toString(), "--parallelism", "2",
+                "--data", dir.resolve("data.jsonl").toString(), "--out", dir.resolve("replay.json").toString(), "--quiet"));
+        JsonNode train = JSON.readTree(dir.resolve("train.json").toFile());
+        JsonNode replay = JSON.readTree(dir.resolve("replay.json").toFile());
+        TestSupport.assertSameParameters(train, replay);
+        assertEquals(18, train.at("/provenance/sequencesTrained").asLong(), "the overflowing sequence is left out");
+        assertEquals(18, replay.at("/provenance/sequencesTrained").asLong(), "the overflowing sequence is left out");
+    }
 }
