@@ -8,10 +8,12 @@ import dev.unroll.model.Network;
 import dev.unroll.stream.LocalFlink;
 import dev.unroll.stream.ParameterVersion;
 import dev.unroll.stream.Pipeline;
+import dev.unroll.stream.StateDirectory;
 import dev.unroll.stream.TrainingSpec;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.StateRecoveryOptions;
+import org.apache.flink.core.execution.RecoveryClaimMode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -37,8 +39,13 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--port", description = "the embedded broker's port (default ${DEFAULT-VALUE}; a free one if taken)")
     int port = 9092;
 
-    @Option(names = "--data-dir", description = "keep the embedded broker's data here across runs (default: a temporary directory)")
-    Path dataDir;
+    @Option(names = "--state-dir", description = {"keep what the job needs to go on here: the embedded broker's data and",
+            "Flink's checkpoints; a later run with the same directory resumes from its newest checkpoint",
+            "(default: unroll-state/JOB-NAME under the working directory)"})
+    Path stateDir;
+
+    @Option(names = "--fresh", description = "start over: empty the state directory first")
+    boolean fresh;
 
     @Option(names = "--parallelism", description = "parallelism of the BPTT operator (default: the job's stream.parallelism)")
     Integer parallelism;
@@ -88,15 +95,24 @@ final class RunCommand implements Callable<Integer> {
                 main.interrupt();
             }
         }, "unroll-stop"));
-        try (EmbeddedKafka broker = bootstrap == null ? (dataDir == null ? EmbeddedKafka.start(freePort(port)) : EmbeddedKafka.start(dataDir, freePort(port))) : null) {
+        StateDirectory state = StateDirectory.open(stateDir != null ? stateDir : Path.of("unroll-state", config.name()),
+                config.name(), initial, fresh);
+        String resume = resumeFrom != null ? resumeFrom
+                : state.newestCheckpoint().map(chk -> chk.toUri().toString()).orElse(null);
+        if (!quiet) {
+            System.err.println("run: state in " + state.path() + (resume == null ? " (new)" : "; resuming from " + resume));
+        }
+        try (EmbeddedKafka broker = bootstrap == null ? EmbeddedKafka.start(state.kafka(), freePort(port)) : null) {
             String servers = broker != null ? broker.bootstrapServers() : bootstrap;
             KafkaConnectors kafka = new KafkaConnectors(servers, config.kafka());
             Pipeline.Topics topics = Pipeline.Topics.of(config);
-            Pipeline.Options options = new Pipeline.Options(start, null, config.get(JobConfig.CHECKPOINT_INTERVAL),
-                    config.get(JobConfig.BUFFER_TIMEOUT), resumeFrom);
+            Pipeline.Options options = Pipeline.Options.live(config).startingAt(start).resumingFrom(resume)
+                    .checkpointsIn(state.checkpointsUri());
             Configuration flink = new Configuration();
-            if (resumeFrom != null) {
-                flink.set(StateRecoveryOptions.SAVEPOINT_PATH, resumeFrom);
+            if (resume != null) {
+                flink.set(StateRecoveryOptions.SAVEPOINT_PATH, resume);
+                // a retained checkpoint becomes this run's: deleted once a newer one replaces it
+                flink.set(StateRecoveryOptions.RESTORE_MODE, resumeFrom != null ? RecoveryClaimMode.NO_CLAIM : RecoveryClaimMode.CLAIM);
             }
             try (Pipeline pipeline = Pipeline.start(LocalFlink.create(p, flink), spec, kafka, topics,
                     config.get(JobConfig.PARTITIONS), options)) {

@@ -64,6 +64,16 @@ public final class JobConfig {
     public static final JobKey<Long> CHECKPOINT_INTERVAL = new JobKey<>("stream.checkpointIntervalMs",
             "a whole number", 10_000L, JobKey.longInteger(), v -> v >= 0 ? null : "must be 0 (off) or positive",
             "Flink checkpoint interval of the live job in milliseconds; 0 turns checkpoints off");
+    public static final JobKey<String> CHECKPOINT_DIR = new JobKey<>("stream.checkpointDir", "a URI", null,
+            JobKey.text(), v -> v.contains("://") ? null : "must be a URI such as file:///data/unroll or s3://bucket/unroll",
+            "where checkpoints are written and retained (kept on cancellation too); `run` uses its --state-dir,"
+                    + " a cluster its own execution.checkpointing.dir unless this is set");
+    public static final JobKey<String> STATE_BACKEND = new JobKey<>("stream.stateBackend", "hashmap or rocksdb",
+            "hashmap", JobKey.text(), v -> v.equals("hashmap") || v.equals("rocksdb") ? null : "must be hashmap or rocksdb",
+            "Flink state backend: hashmap keeps state on the heap; rocksdb on local disk, for state larger than memory");
+    public static final JobKey<Boolean> INCREMENTAL_CHECKPOINTS = new JobKey<>("stream.incrementalCheckpoints",
+            "true or false", true, JobKey.bool(), v -> null,
+            "with rocksdb, checkpoints upload only the files changed since the last one");
     public static final JobKey<Long> BUFFER_TIMEOUT = new JobKey<>("stream.bufferTimeoutMs", "a whole number",
             0L, JobKey.longInteger(), v -> v >= 0 ? null : "must be 0 or positive",
             "Flink network buffer flush interval in ms (0 sends at once); each synchronous update crosses it several times");
@@ -82,7 +92,7 @@ public final class JobConfig {
 
     public static final List<JobKey<?>> KEYS = List.of(NAME, NETWORK, BATCH_SIZE, LEARNING_RATE, MOMENTUM, CLIP_NORM,
             LEARN_INITIAL_STATE, STALENESS, MAX_UNITS, MAX_STEPS, MAX_RECORD_BYTES, PARALLELISM, CHECKPOINT_INTERVAL,
-            BUFFER_TIMEOUT, PARAMETER_FORMAT, SEQUENCES_TOPIC, PARAMETERS_TOPIC, DEAD_LETTER_TOPIC, PARTITIONS);
+            CHECKPOINT_DIR, STATE_BACKEND, INCREMENTAL_CHECKPOINTS, BUFFER_TIMEOUT, PARAMETER_FORMAT, SEQUENCES_TOPIC, PARAMETERS_TOPIC, DEAD_LETTER_TOPIC, PARTITIONS);
     /** Sections whose contents are checked by whoever uses them. */
     private static final List<String> FREE_SECTIONS = List.of("task", "kafka");
 

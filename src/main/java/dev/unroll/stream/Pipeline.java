@@ -5,6 +5,10 @@ import dev.unroll.kafka.KafkaConnectors;
 import dev.unroll.kafka.KafkaTopics;
 import dev.unroll.kafka.ParameterFollower;
 import org.apache.flink.api.common.JobStatus;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.ExternalizedCheckpointRetention;
+import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
@@ -27,25 +31,65 @@ public final class Pipeline implements AutoCloseable {
         }
     }
 
-    /** How to run: which sequences to read and whether to stop at the end of them. */
+    /** How to run: which sequences to read, whether to stop at the end of them, and how state is kept. */
     public record Options(OffsetsInitializer from, OffsetsInitializer boundedAt, long checkpointIntervalMs,
-                          long bufferTimeoutMs, String resumeFrom) {
+                          long bufferTimeoutMs, String resumeFrom, Durability durability) {
         public static Options replay(OffsetsInitializer from, JobConfig config) {
-            return new Options(from, OffsetsInitializer.latest(), 0, config.get(JobConfig.BUFFER_TIMEOUT), null);
+            return new Options(from, OffsetsInitializer.latest(), 0, config.get(JobConfig.BUFFER_TIMEOUT), null,
+                    Durability.of(config));
         }
 
         public static Options live(JobConfig config) {
             return new Options(OffsetsInitializer.earliest(), null, config.get(JobConfig.CHECKPOINT_INTERVAL),
-                    config.get(JobConfig.BUFFER_TIMEOUT), null);
+                    config.get(JobConfig.BUFFER_TIMEOUT), null, Durability.of(config));
+        }
+
+        public Options startingAt(OffsetsInitializer start) {
+            return new Options(start, boundedAt, checkpointIntervalMs, bufferTimeoutMs, resumeFrom, durability);
         }
 
         public Options checkpointingEvery(long ms) {
-            return new Options(from, boundedAt, ms, bufferTimeoutMs, resumeFrom);
+            return new Options(from, boundedAt, ms, bufferTimeoutMs, resumeFrom, durability);
         }
 
         /** Resume from a savepoint (or retained checkpoint): state, offsets and the parameter version. */
         public Options resumingFrom(String savepoint) {
-            return new Options(from, boundedAt, checkpointIntervalMs, bufferTimeoutMs, savepoint);
+            return new Options(from, boundedAt, checkpointIntervalMs, bufferTimeoutMs, savepoint, durability);
+        }
+
+        /** Checkpoints written to (and retained in) {@code uri} unless the job names its own place. */
+        public Options checkpointsIn(String uri) {
+            return new Options(from, boundedAt, checkpointIntervalMs, bufferTimeoutMs, resumeFrom,
+                    durability.checkpointDir() != null ? durability : durability.in(uri));
+        }
+    }
+
+    /**
+     * Where checkpoints go and how state is kept. Without a directory Flink keeps checkpoints in
+     * the JobManager's memory (lost with it); with one they are files, retained when the job is
+     * cancelled or fails, so a later submission can resume from them.
+     */
+    public record Durability(String checkpointDir, String stateBackend, boolean incremental) {
+        public static Durability of(JobConfig config) {
+            return new Durability(config.get(JobConfig.CHECKPOINT_DIR), config.get(JobConfig.STATE_BACKEND),
+                    config.get(JobConfig.INCREMENTAL_CHECKPOINTS));
+        }
+
+        Durability in(String dir) {
+            return new Durability(dir, stateBackend, incremental);
+        }
+
+        Configuration flinkConfig() {
+            Configuration c = new Configuration();
+            c.set(StateBackendOptions.STATE_BACKEND, stateBackend);
+            c.set(CheckpointingOptions.INCREMENTAL_CHECKPOINTS, incremental);
+            if (checkpointDir != null) {
+                c.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
+                c.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpointDir);
+                c.set(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION,
+                        ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
+            }
+            return c;
         }
     }
 
@@ -89,6 +133,7 @@ public final class Pipeline implements AutoCloseable {
         env.setBufferTimeout(options.bufferTimeoutMs());
         if (options.checkpointIntervalMs() > 0) {
             env.enableCheckpointing(options.checkpointIntervalMs());
+            env.configure(options.durability().flinkConfig());
         }
         String group = "unroll." + spec.job();
         TrainingJob.build(env, spec,

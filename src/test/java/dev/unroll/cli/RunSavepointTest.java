@@ -47,7 +47,7 @@ class RunSavepointTest {
             FilePublisher.publishLines(KafkaClients.producerProps(servers), "unroll.resume.sequences", dir.resolve("data.jsonl"));
             Path savepoints = dir.resolve("savepoints");
             assertEquals(0, Main.run("run", "--job", job.toString(), "--bootstrap-servers", servers, "--quiet",
-                    "--max-sequences", "24", "--parallelism", Integer.toString(before), "--savepoint-dir", savepoints.toUri().toString(),
+                    "--max-sequences", "24", "--state-dir", dir.resolve("state").toString(), "--parallelism", Integer.toString(before), "--savepoint-dir", savepoints.toUri().toString(),
                     "--out", dir.resolve("first.json").toString()));
             JsonNode first = new ObjectMapper().readTree(dir.resolve("first.json").toFile());
             long trainedBeforeStop = first.at("/provenance/sequencesTrained").asLong();
@@ -58,7 +58,7 @@ class RunSavepointTest {
                 savepoint = found.filter(p -> p.getFileName().toString().startsWith("savepoint-")).findFirst().orElseThrow();
             }
             assertEquals(0, Main.run("run", "--job", job.toString(), "--bootstrap-servers", servers, "--quiet",
-                    "--max-sequences", "60", "--max-seconds", "120", "--parallelism", Integer.toString(after),
+                    "--max-sequences", "60", "--max-seconds", "120", "--state-dir", dir.resolve("state").toString(), "--parallelism", Integer.toString(after),
                     // "latest" would skip the records: only the savepoint's offsets can bring them back
                     "--from", "latest", "--resume-from", savepoint.toUri().toString(),
                     "--out", dir.resolve("resumed.json").toString()));

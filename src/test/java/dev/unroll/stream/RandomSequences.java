@@ -10,11 +10,11 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /** Random valid sequences for a given network, from a seed: every input mode and target form. */
-final class RandomSequences {
+public final class RandomSequences {
     private RandomSequences() {
     }
 
-    static List<String> jsonLines(Network net, long seed, int count) {
+    public static List<String> jsonLines(Network net, long seed, int count) {
         SplittableRandom rnd = new SplittableRandom(seed);
         List<String> lines = new ArrayList<>(count);
         for (int k = 0; k < count; k++) {
