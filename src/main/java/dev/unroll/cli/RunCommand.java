@@ -13,6 +13,7 @@ import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsIni
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.StateRecoveryOptions;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
@@ -64,13 +65,16 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--quiet", description = "no progress on stderr")
     boolean quiet;
 
+    @Mixin
+    InitOption.WithTopic init = new InitOption.WithTopic();
+
     private final CountDownLatch stopRequested = new CountDownLatch(1);
     private final CountDownLatch stopped = new CountDownLatch(1);
 
     @Override
     public Integer call() throws Exception {
         JobConfig config = JobConfig.read(job);
-        Network initial = config.loadNetwork();
+        Network initial = init.fromTopic() ? config.loadNetwork() : init.start(config, config.loadNetwork());
         TrainingSpec spec = TrainingSpec.forJob(config, initial, parallelism);
         int p = spec.shards();
         OffsetsInitializer start = switch (from) {
@@ -91,6 +95,10 @@ final class RunCommand implements Callable<Integer> {
         try (EmbeddedKafka broker = bootstrap == null ? (dataDir == null ? EmbeddedKafka.start(freePort(port)) : EmbeddedKafka.start(dataDir, freePort(port))) : null) {
             String servers = broker != null ? broker.bootstrapServers() : bootstrap;
             KafkaConnectors kafka = new KafkaConnectors(servers, config.kafka());
+            if (init.fromTopic()) {
+                initial = init.start(config, initial, kafka);
+                spec = TrainingSpec.forJob(config, initial, parallelism);
+            }
             Pipeline.Topics topics = Pipeline.Topics.of(config);
             Pipeline.Options options = new Pipeline.Options(start, null, config.get(JobConfig.CHECKPOINT_INTERVAL),
                     config.get(JobConfig.BUFFER_TIMEOUT), resumeFrom);
@@ -112,7 +120,7 @@ final class RunCommand implements Callable<Integer> {
                     Network result = newest == null ? initial : initial.withParameters(newest.parameters());
                     long version = newest == null ? 0 : newest.version;
                     long trained = newest == null ? 0 : newest.sequencesTrained;
-                    Outputs.writeNetwork(out, result, Outputs.provenance(config, "run", version, trained));
+                    Outputs.writeNetwork(out, result, init.provenance(config, "run", version, trained));
                     if (!quiet) {
                         System.err.println("run: wrote version " + version + " (" + trained + " sequences) to " + out);
                     }
