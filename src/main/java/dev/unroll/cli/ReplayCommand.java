@@ -112,8 +112,12 @@ final class ReplayCommand implements Callable<Integer> {
                         OffsetsInitializer from, Network initial) throws Exception {
         Progress progress = new Progress("replay", quiet);
         ParameterVersion last;
-        try (Pipeline pipeline = Pipeline.start(LocalFlink.create(spec.shards()), spec, kafka, topics, 1,
-                Pipeline.Options.replay(from, config))) {
+        LocalFlink.Monitoring monitoring = LocalFlink.Monitoring.choose(config.get(JobConfig.PROMETHEUS_PORT));
+        try (Pipeline pipeline = Pipeline.start(LocalFlink.create(spec.shards(), monitoring.configuration()), spec, kafka,
+                topics, 1, Pipeline.Options.replay(from, config))) {
+            if (!quiet) {
+                monitoring.describe().forEach(line -> System.err.println("replay: " + line));
+            }
             last = pipeline.awaitLast(v -> progress.update(v.version, v.sequencesTrained, v.batchLoss),
                     Duration.ofSeconds(stallSeconds));
             // before the job is cancelled: its shutdown is not training time

@@ -102,13 +102,17 @@ final class RunCommand implements Callable<Integer> {
             Pipeline.Topics topics = Pipeline.Topics.of(config);
             Pipeline.Options options = new Pipeline.Options(start, null, config.get(JobConfig.CHECKPOINT_INTERVAL),
                     config.get(JobConfig.BUFFER_TIMEOUT), resumeFrom);
-            Configuration flink = new Configuration();
+            LocalFlink.Monitoring monitoring = LocalFlink.Monitoring.choose(config.get(JobConfig.PROMETHEUS_PORT));
+            Configuration flink = monitoring.configuration();
             if (resumeFrom != null) {
                 flink.set(StateRecoveryOptions.SAVEPOINT_PATH, resumeFrom);
             }
             try (Pipeline pipeline = Pipeline.start(LocalFlink.create(p, flink), spec, kafka, topics,
                     config.get(JobConfig.PARTITIONS), options)) {
                 announce(servers, broker != null, topics, config);
+                if (!quiet) {
+                    monitoring.describe().forEach(line -> System.err.println("run: " + line));
+                }
                 follow(pipeline, initial);
                 if (savepointDir != null) {
                     String path = pipeline.stopWithSavepoint(savepointDir);
