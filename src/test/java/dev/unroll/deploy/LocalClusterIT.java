@@ -141,6 +141,14 @@ class LocalClusterIT {
             cluster.rest("/taskmanagers").get("taskmanagers").forEach(tm -> taskManagers.add(tm.get("id").asText()));
             assertEquals(Set.of("taskmanager-1", "taskmanager-2"), taskManagers, "registered TaskManagers");
             assertEquals(taskManagers, usedTaskManagers, "TaskManagers running the bptt subtasks");
+            // the web dashboard, and the job's metrics from the TaskManagers' Prometheus reporters
+            assertTrue(cluster.get("/").contains("Apache Flink Web Dashboard"), "the dashboard at the REST port");
+            String metrics = cluster.prometheus();
+            assertTrue(metrics.contains("flink_taskmanager_job_task_operator_version{"), "no version gauge in the metrics");
+            assertTrue(metrics.lines().anyMatch(l -> l.startsWith("flink_taskmanager_job_task_operator_sequencesTrained{")
+                    && l.contains("operator_name=\"aggregate\"") && l.endsWith(" " + (double) (BATCHES * BATCH_SIZE))),
+                    "sequencesTrained of the aggregator, " + BATCHES * BATCH_SIZE);
+            assertTrue(metrics.contains("flink_taskmanager_job_task_operator_pendingRecords{"), "the sources' lag");
             System.out.printf("LocalClusterIT: %d versions from 2 TaskManagers, %.1f s from start.sh to the checks%n",
                     versions.size(), (System.nanoTime() - started) / 1e9);
         } catch (Throwable t) {
@@ -209,7 +217,7 @@ class LocalClusterIT {
 
         Cluster(Path runDir, Path jobJar) throws IOException {
             this.runDir = runDir;
-            int[] ports = freePorts(4);
+            int[] ports = freePorts(5);
             env.put("UNROLL_RUN_DIR", runDir.toString());
             env.put("UNROLL_KAFKA_PORT", Integer.toString(ports[0]));
             env.put("UNROLL_KAFKA_CONTROLLER_PORT", Integer.toString(ports[1]));
@@ -218,6 +226,7 @@ class LocalClusterIT {
             env.put("UNROLL_TASKMANAGERS", "2");
             env.put("UNROLL_TM_SLOTS", "1");
             env.put("UNROLL_JOB_JAR", jobJar.toString());
+            env.put("UNROLL_PROMETHEUS_PORT", Integer.toString(ports[4]));
             // the cluster runs on the JDK that runs the test
             env.put("JAVA_HOME", Path.of(System.getProperty("java.home")).toString());
         }
@@ -237,6 +246,30 @@ class LocalClusterIT {
             Matcher m = Pattern.compile("job id: ([0-9a-f]{32})").matcher(out);
             assertTrue(m.find(), "no job id from submit.sh:\n" + out);
             return m.group(1);
+        }
+
+        String get(String path) throws Exception {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(
+                            URI.create("http://127.0.0.1:" + env.get("UNROLL_FLINK_REST_PORT") + path))
+                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, r.statusCode(), "GET " + path + ": " + r.body());
+            return r.body();
+        }
+
+        /** What every Flink process's reporter serves (start.sh gives them PORT..PORT+TASKMANAGERS). */
+        String prometheus() throws Exception {
+            int first = Integer.parseInt(env.get("UNROLL_PROMETHEUS_PORT"));
+            StringBuilder all = new StringBuilder();
+            for (int port = first; port <= first + Integer.parseInt(env.get("UNROLL_TASKMANAGERS")); port++) {
+                try {
+                    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
+                            .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+                    all.append(r.body());
+                } catch (IOException e) {
+                    // a port of the range another program held: that process took the next one
+                }
+            }
+            return all.toString();
         }
 
         JsonNode rest(String path) throws Exception {
