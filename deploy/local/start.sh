@@ -112,12 +112,12 @@ restart-strategy.fixed-delay.attempts: 3
 restart-strategy.fixed-delay.delay: 2 s
 env.java.opts.all: ${JAVA_MODULE_FLAGS[*]}
 EOF
-if ((PROMETHEUS_PORT > 0)); then
+if [[ -n $PROMETHEUS_PORTS ]]; then
   # a reporter is a cluster setting (the job key metrics.prometheusPort is the embedded default's):
   # every Flink process serves its own metrics, the job's operators on the TaskManagers
   cat >>"$RUN_DIR/conf/config.yaml" <<EOF
 metrics.reporter.prom.factory.class: org.apache.flink.metrics.prometheus.PrometheusReporterFactory
-metrics.reporter.prom.port: $PROMETHEUS_PORT-$((PROMETHEUS_PORT + TASKMANAGERS))
+metrics.reporter.prom.port: $PROMETHEUS_PORTS
 EOF
 fi
 cat >"$RUN_DIR/conf/log4j.properties" <<'EOF'
@@ -207,8 +207,8 @@ EOF
 echo "started in $(($(date +%s) - started)) s (run dir $RUN_DIR)"
 echo "kafka bootstrap: $BOOTSTRAP"
 echo "flink rest:      $REST_URL (the web dashboard too)"
-if ((PROMETHEUS_PORT > 0)); then
-  echo "prometheus:      http://$HOST:$PROMETHEUS_PORT-$((PROMETHEUS_PORT + TASKMANAGERS))/metrics (one port per Flink process)"
+if [[ -n $PROMETHEUS_PORTS ]]; then
+  echo "prometheus:      http://$HOST:PORT/metrics, PORT one of $PROMETHEUS_PORTS per Flink process (all interfaces)"
 fi
 echo "taskmanagers:    $registered x $TM_SLOTS slot(s)"
 for name in kafka jobmanager $(seq -f 'taskmanager-%g' 1 "$TASKMANAGERS"); do

@@ -217,7 +217,7 @@ class LocalClusterIT {
 
         Cluster(Path runDir, Path jobJar) throws IOException {
             this.runDir = runDir;
-            int[] ports = freePorts(5);
+            int[] ports = freePorts(7);
             env.put("UNROLL_RUN_DIR", runDir.toString());
             env.put("UNROLL_KAFKA_PORT", Integer.toString(ports[0]));
             env.put("UNROLL_KAFKA_CONTROLLER_PORT", Integer.toString(ports[1]));
@@ -226,7 +226,8 @@ class LocalClusterIT {
             env.put("UNROLL_TASKMANAGERS", "2");
             env.put("UNROLL_TM_SLOTS", "1");
             env.put("UNROLL_JOB_JAR", jobJar.toString());
-            env.put("UNROLL_PROMETHEUS_PORT", Integer.toString(ports[4]));
+            // a list, not a range: the TaskManagers' own random ports can fall inside a range
+            env.put("UNROLL_PROMETHEUS_PORTS", ports[4] + "," + ports[5] + "," + ports[6]);
             // the cluster runs on the JDK that runs the test
             env.put("JAVA_HOME", Path.of(System.getProperty("java.home")).toString());
         }
@@ -256,17 +257,16 @@ class LocalClusterIT {
             return r.body();
         }
 
-        /** What every Flink process's reporter serves (start.sh gives them PORT..PORT+TASKMANAGERS). */
+        /** What every Flink process's reporter serves, one port each of UNROLL_PROMETHEUS_PORTS. */
         String prometheus() throws Exception {
-            int first = Integer.parseInt(env.get("UNROLL_PROMETHEUS_PORT"));
             StringBuilder all = new StringBuilder();
-            for (int port = first; port <= first + Integer.parseInt(env.get("UNROLL_TASKMANAGERS")); port++) {
+            for (String port : env.get("UNROLL_PROMETHEUS_PORTS").split(",")) {
                 try {
                     HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
                             .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
                     all.append(r.body());
                 } catch (IOException e) {
-                    // a port of the range another program held: that process took the next one
+                    throw new AssertionError("no Prometheus reporter at port " + port + ": one per Flink process", e);
                 }
             }
             return all.toString();
