@@ -13,7 +13,10 @@ import dev.unroll.stream.ParameterVersion;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -57,11 +60,14 @@ class InitOption {
                         + " from the broker the job uses")
         String topic;
 
+        /** The command using this mixin, for a usage error in its own words. */
+        @Spec(Spec.Target.MIXEE)
+        CommandSpec command;
+
         @Override
         boolean fromTopic() {
             if (file != null && topic != null) {
-                throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
-                        "--init and --init-from-topic exclude each other");
+                throw new ParameterException(command.commandLine(), "--init and --init-from-topic exclude each other");
             }
             return topic != null;
         }

@@ -103,6 +103,15 @@ class WarmStartTest {
         assertTrue(TestSupport.json(dir.resolve("plain.json")).at("/provenance/init").isMissingNode());
     }
 
+    @Test
+    void aFileAndATopicExcludeEachOther() throws Exception {
+        Path job = job("j2-tanh-b7", 14);
+        TestSupport.Result r = TestSupport.run("run", "--job", job.toString(), "--bootstrap-servers", "127.0.0.1:1",
+                "--init", dir.resolve("network.json").toString(), "--init-from-topic");
+        assertEquals(2, r.exitCode(), r.describe());
+        assertTrue(r.err().startsWith("--init and --init-from-topic exclude each other"), r.describe());
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
             "units        | j3-tied-b16",
