@@ -147,8 +147,11 @@ class WarmStartTest {
             }
             Files.writeString(other, net.toString());
         }
-        for (String command : List.of("train", "replay")) {
-            TestSupport.Result r = TestSupport.run(command, "--job", job.toString(), "--data", dir.resolve("all.jsonl").toString(),
+        for (String command : List.of("train", "replay", "run")) {
+            // run checks the file before it connects to any broker
+            TestSupport.Result r = TestSupport.run(command, "--job", job.toString(),
+                    command.equals("run") ? "--bootstrap-servers" : "--data",
+                    command.equals("run") ? "127.0.0.1:1" : dir.resolve("all.jsonl").toString(),
                     "--out", dir.resolve("never.json").toString(), "--init", other.toString(), "--quiet");
             assertEquals(2, r.exitCode(), r.describe());
             assertEquals(1, r.err().strip().lines().count(), r.describe());
