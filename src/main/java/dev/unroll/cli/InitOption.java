@@ -136,7 +136,7 @@ class InitOption {
         return p;
     }
 
-    void noteStart(Map<String, Object> where) {
+    private void noteStart(Map<String, Object> where) {
         start = where;
     }
 
