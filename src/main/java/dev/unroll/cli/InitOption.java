@@ -136,7 +136,7 @@ class InitOption {
         return p;
     }
 
-    private void noteStart(Map<String, Object> where) {
+    void noteStart(Map<String, Object> where) {
         start = where;
     }
 
