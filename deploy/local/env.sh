@@ -9,6 +9,8 @@
 #   UNROLL_TASKMANAGERS        how many TaskManager JVMs (default 2)
 #   UNROLL_TM_SLOTS            slots per TaskManager (default 1: parallelism 2 needs both TaskManagers)
 #   UNROLL_JOB_JAR             the job jar to submit (default target/unroll-job.jar)
+#   UNROLL_PROMETHEUS_PORTS    ports of Flink's Prometheus reporter, a Flink port range or list such as
+#                              9249-9259 (default empty: off); each Flink process takes the first free one
 #   JAVA_HOME                  the JDK to run (17 or later)
 
 LOCAL_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -21,6 +23,7 @@ RPC_PORT=${UNROLL_FLINK_RPC_PORT:-16123}
 TASKMANAGERS=${UNROLL_TASKMANAGERS:-2}
 TM_SLOTS=${UNROLL_TM_SLOTS:-1}
 JOB_JAR=${UNROLL_JOB_JAR:-$REPO_DIR/target/unroll-job.jar}
+PROMETHEUS_PORTS=${UNROLL_PROMETHEUS_PORTS:-}
 HOST=127.0.0.1
 BOOTSTRAP=$HOST:$KAFKA_PORT
 REST_URL=http://$HOST:$REST_PORT

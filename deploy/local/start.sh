@@ -112,6 +112,14 @@ restart-strategy.fixed-delay.attempts: 3
 restart-strategy.fixed-delay.delay: 2 s
 env.java.opts.all: ${JAVA_MODULE_FLAGS[*]}
 EOF
+if [[ -n $PROMETHEUS_PORTS ]]; then
+  # a reporter is a cluster setting (the job key metrics.prometheusPort is the embedded default's):
+  # every Flink process serves its own metrics, the job's operators on the TaskManagers
+  cat >>"$RUN_DIR/conf/config.yaml" <<EOF
+metrics.reporter.prom.factory.class: org.apache.flink.metrics.prometheus.PrometheusReporterFactory
+metrics.reporter.prom.port: $PROMETHEUS_PORTS
+EOF
+fi
 cat >"$RUN_DIR/conf/log4j.properties" <<'EOF'
 rootLogger.level = INFO
 rootLogger.appenderRef.file.ref = file
@@ -198,7 +206,10 @@ TM_SLOTS=$TM_SLOTS
 EOF
 echo "started in $(($(date +%s) - started)) s (run dir $RUN_DIR)"
 echo "kafka bootstrap: $BOOTSTRAP"
-echo "flink rest:      $REST_URL"
+echo "flink rest:      $REST_URL (the web dashboard too)"
+if [[ -n $PROMETHEUS_PORTS ]]; then
+  echo "prometheus:      http://$HOST:PORT/metrics, PORT one of $PROMETHEUS_PORTS per Flink process (all interfaces)"
+fi
 echo "taskmanagers:    $registered x $TM_SLOTS slot(s)"
 for name in kafka jobmanager $(seq -f 'taskmanager-%g' 1 "$TASKMANAGERS"); do
   echo "  $name pid $(live_pid "$name"), log $RUN_DIR/logs/$name.log"

@@ -171,9 +171,11 @@ final class DemoCommand implements Callable<Integer> {
             }
             KafkaConnectors kafka = new KafkaConnectors(broker.bootstrapServers(), config.kafka());
             Pipeline.Topics topics = Pipeline.Topics.of(config);
-            Pipeline pipeline = Pipeline.start(LocalFlink.create(spec.shards()), spec, kafka, topics,
-                    config.get(JobConfig.PARTITIONS), Pipeline.Options.live(config));
+            LocalFlink.Monitoring monitoring = LocalFlink.Monitoring.choose(config.get(JobConfig.PROMETHEUS_PORT));
+            Pipeline pipeline = Pipeline.start(LocalFlink.create(spec.shards(), monitoring.configuration()), spec, kafka,
+                    topics, config.get(JobConfig.PARTITIONS), Pipeline.Options.live(config));
             if (!quiet) {
+                monitoring.describe().forEach(line -> err.println("demo: " + line));
                 err.printf(Locale.ROOT, "demo: job submitted to the MiniCluster (%.1f s); streaming sequences into %s%n",
                         seconds(began), topics.sequences());
             }

@@ -14,6 +14,7 @@ import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsIni
 import org.apache.kafka.common.TopicPartition;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Files;
@@ -64,10 +65,13 @@ final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--quiet", description = "no progress on stderr")
     boolean quiet;
 
+    @Mixin
+    InitOption init = new InitOption();
+
     @Override
     public Integer call() throws Exception {
         JobConfig config = JobConfig.read(job);
-        Network initial = config.loadNetwork();
+        Network initial = init.start(config, config.loadNetwork());
         TrainingSpec spec = TrainingSpec.forJob(config, initial, parallelism);
         if (input.data != null) {
             if (!Files.isReadable(input.data)) {
@@ -79,7 +83,7 @@ final class ReplayCommand implements Callable<Integer> {
                 broker.createTopic(topics.sequences(), 1);
                 long records = FilePublisher.publishLines(kafka.producerProperties(), topics.sequences(), input.data);
                 if (records == 0) {
-                    Outputs.writeNetwork(out, initial, Outputs.provenance(config, "replay", 0, 0));
+                    Outputs.writeNetwork(out, initial, init.provenance(config, "replay", 0, 0));
                     return 0;
                 }
                 replay(config, spec, kafka, topics, OffsetsInitializer.earliest(), initial);
@@ -108,14 +112,18 @@ final class ReplayCommand implements Callable<Integer> {
                         OffsetsInitializer from, Network initial) throws Exception {
         Progress progress = new Progress("replay", quiet);
         ParameterVersion last;
-        try (Pipeline pipeline = Pipeline.start(LocalFlink.create(spec.shards()), spec, kafka, topics, 1,
-                Pipeline.Options.replay(from, config))) {
+        LocalFlink.Monitoring monitoring = LocalFlink.Monitoring.choose(config.get(JobConfig.PROMETHEUS_PORT));
+        try (Pipeline pipeline = Pipeline.start(LocalFlink.create(spec.shards(), monitoring.configuration()), spec, kafka,
+                topics, 1, Pipeline.Options.replay(from, config))) {
+            if (!quiet) {
+                monitoring.describe().forEach(line -> System.err.println("replay: " + line));
+            }
             last = pipeline.awaitLast(v -> progress.update(v.version, v.sequencesTrained, v.batchLoss),
                     Duration.ofSeconds(stallSeconds));
             // before the job is cancelled: its shutdown is not training time
             progress.done(last.version, last.sequencesTrained, last.batchLoss);
         }
         Outputs.writeNetwork(out, initial.withParameters(last.parameters()),
-                Outputs.provenance(config, "replay", last.version, last.sequencesTrained));
+                init.provenance(config, "replay", last.version, last.sequencesTrained));
     }
 }

@@ -15,6 +15,7 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.core.execution.RecoveryClaimMode;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
@@ -71,13 +72,16 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--quiet", description = "no progress on stderr")
     boolean quiet;
 
+    @Mixin
+    InitOption.WithTopic init = new InitOption.WithTopic();
+
     private final CountDownLatch stopRequested = new CountDownLatch(1);
     private final CountDownLatch stopped = new CountDownLatch(1);
 
     @Override
     public Integer call() throws Exception {
         JobConfig config = JobConfig.read(job);
-        Network initial = config.loadNetwork();
+        Network initial = init.fromTopic() ? config.loadNetwork() : init.start(config, config.loadNetwork());
         TrainingSpec spec = TrainingSpec.forJob(config, initial, parallelism);
         int p = spec.shards();
         OffsetsInitializer start = switch (from) {
@@ -105,10 +109,15 @@ final class RunCommand implements Callable<Integer> {
         try (EmbeddedKafka broker = bootstrap == null ? EmbeddedKafka.start(state.kafka(), freePort(port)) : null) {
             String servers = broker != null ? broker.bootstrapServers() : bootstrap;
             KafkaConnectors kafka = new KafkaConnectors(servers, config.kafka());
+            if (init.fromTopic()) {
+                initial = init.start(config, initial, kafka);
+                spec = TrainingSpec.forJob(config, initial, parallelism);
+            }
             Pipeline.Topics topics = Pipeline.Topics.of(config);
             Pipeline.Options options = Pipeline.Options.live(config).startingAt(start).resumingFrom(resume)
                     .checkpointsIn(state.checkpointsUri());
-            Configuration flink = new Configuration();
+            LocalFlink.Monitoring monitoring = LocalFlink.Monitoring.choose(config.get(JobConfig.PROMETHEUS_PORT));
+            Configuration flink = monitoring.configuration();
             if (resume != null) {
                 flink.set(StateRecoveryOptions.SAVEPOINT_PATH, resume);
                 // a retained checkpoint becomes this run's: deleted once a newer one replaces it
@@ -117,6 +126,9 @@ final class RunCommand implements Callable<Integer> {
             try (Pipeline pipeline = Pipeline.start(LocalFlink.create(p, flink), spec, kafka, topics,
                     config.get(JobConfig.PARTITIONS), options)) {
                 announce(servers, broker != null, topics, config);
+                if (!quiet) {
+                    monitoring.describe().forEach(line -> System.err.println("run: " + line));
+                }
                 follow(pipeline, initial);
                 if (savepointDir != null) {
                     String path = pipeline.stopWithSavepoint(savepointDir);
@@ -128,7 +140,7 @@ final class RunCommand implements Callable<Integer> {
                     Network result = newest == null ? initial : initial.withParameters(newest.parameters());
                     long version = newest == null ? 0 : newest.version;
                     long trained = newest == null ? 0 : newest.sequencesTrained;
-                    Outputs.writeNetwork(out, result, Outputs.provenance(config, "run", version, trained));
+                    Outputs.writeNetwork(out, result, init.provenance(config, "run", version, trained));
                     if (!quiet) {
                         System.err.println("run: wrote version " + version + " (" + trained + " sequences) to " + out);
                     }

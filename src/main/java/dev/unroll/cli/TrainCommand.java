@@ -7,6 +7,7 @@ import dev.unroll.model.Sequence;
 import dev.unroll.model.SequenceFile;
 import dev.unroll.model.Trainer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -26,10 +27,13 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--quiet", description = "no progress on stderr")
     boolean quiet;
 
+    @Mixin
+    InitOption init = new InitOption();
+
     @Override
     public Integer call() throws Exception {
         JobConfig config = JobConfig.read(job);
-        Network initial = config.loadNetwork();
+        Network initial = init.start(config, config.loadNetwork());
         Trainer trainer = config.trainer(initial);
         Progress progress = new Progress("train", quiet);
         try (SequenceFile sequences = new SequenceFile(data, initial, config.limits())) {
@@ -44,7 +48,7 @@ final class TrainCommand implements Callable<Integer> {
             System.err.println("train: left out " + trainer.leftOut().size() + " sequences whose gradient was not finite"
                     + " (lines " + trainer.leftOut().stream().limit(10).map(k -> Long.toString(k + 1)).toList() + ")");
         }
-        Outputs.writeNetwork(out, result, Outputs.provenance(config, "train", trainer.version(), trainer.sequencesTrained()));
+        Outputs.writeNetwork(out, result, init.provenance(config, "train", trainer.version(), trainer.sequencesTrained()));
         return 0;
     }
 }

@@ -89,10 +89,15 @@ public final class JobConfig {
     public static final JobKey<Integer> PARTITIONS = new JobKey<>("topics.partitions", "a whole number", 2,
             JobKey.integer(), v -> v >= 1 ? null : "must be at least 1",
             "partitions of the sequences topic when the job creates it");
+    public static final JobKey<Integer> PROMETHEUS_PORT = new JobKey<>("metrics.prometheusPort", "a whole number", 0,
+            JobKey.integer(), v -> v >= 0 && v <= 65535 ? null : "must be in 0..65535",
+            "the embedded default's Flink serves its metrics and the job's to Prometheus on this port (all interfaces:"
+                    + " the reporter has no host setting); 0 is off");
 
     public static final List<JobKey<?>> KEYS = List.of(NAME, NETWORK, BATCH_SIZE, LEARNING_RATE, MOMENTUM, CLIP_NORM,
             LEARN_INITIAL_STATE, STALENESS, MAX_UNITS, MAX_STEPS, MAX_RECORD_BYTES, PARALLELISM, CHECKPOINT_INTERVAL,
-            CHECKPOINT_DIR, STATE_BACKEND, INCREMENTAL_CHECKPOINTS, BUFFER_TIMEOUT, PARAMETER_FORMAT, SEQUENCES_TOPIC, PARAMETERS_TOPIC, DEAD_LETTER_TOPIC, PARTITIONS);
+            CHECKPOINT_DIR, STATE_BACKEND, INCREMENTAL_CHECKPOINTS, BUFFER_TIMEOUT, PARAMETER_FORMAT, SEQUENCES_TOPIC,
+            PARAMETERS_TOPIC, DEAD_LETTER_TOPIC, PARTITIONS, PROMETHEUS_PORT);
     /** Sections whose contents are checked by whoever uses them. */
     private static final List<String> FREE_SECTIONS = List.of("task", "kafka");
 

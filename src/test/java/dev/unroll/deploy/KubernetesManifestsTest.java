@@ -96,6 +96,9 @@ class KubernetesManifestsTest {
             "FlinkDeployment /spec/flinkConfiguration/execution.checkpointing.dir",
             "FlinkDeployment /spec/flinkConfiguration/execution.checkpointing.savepoint-dir",
             "FlinkDeployment /spec/podTemplate/spec/volumes",
+            "FlinkDeployment /spec/flinkConfiguration/metrics.reporter.prom.port",
+            "FlinkDeployment /spec/podTemplate/metadata/annotations/prometheus.io~1scrape",
+            "FlinkDeployment /spec/podTemplate/metadata/annotations/prometheus.io~1port",
             "ConfigMap /metadata/name",
             "ConfigMap /data/job.yaml",
             "ConfigMap /data/network.json",
@@ -116,6 +119,15 @@ class KubernetesManifestsTest {
         ((ObjectNode) doc.node().at(pointer.head())).remove(pointer.last().getMatchingProperty());
         List<String> problems = problems(docs);
         assertFalse(problems.isEmpty(), "nothing reported without " + kindAndPointer);
+    }
+
+    @Test
+    void theScrapedPortMustBeTheReportersPort() throws IOException {
+        List<Doc> docs = load();
+        ((ObjectNode) only(docs, "FlinkDeployment").node().at("/spec/flinkConfiguration")).put("metrics.reporter.prom.port", "9250");
+        List<String> problems = problems(docs);
+        assertTrue(problems.stream().anyMatch(p -> p.contains("prometheus.io/port")), problems.toString());
+        assertTrue(problems.stream().anyMatch(p -> p.contains("does not declare the metrics port 9250")), problems.toString());
     }
 
     @Test
@@ -266,6 +278,8 @@ class KubernetesManifestsTest {
             p.add(where + ": checkpoints and savepoints share one directory");
         }
 
+        checkPrometheus(n, where, p);
+
         Map<String, String> args = new HashMap<>();
         JsonNode list = n.at("/spec/job/args");
         if (!list.isArray() || list.size() % 2 != 0) {
@@ -293,6 +307,37 @@ class KubernetesManifestsTest {
                     + args.get("--parallelism") + " differ: slots and BPTT shards would not match");
         }
         return args;
+    }
+
+    /** Flink's Prometheus reporter on one port, and the pods annotated so Prometheus scrapes that port. */
+    private static void checkPrometheus(JsonNode n, String where, List<String> p) {
+        JsonNode conf = n.at("/spec/flinkConfiguration");
+        require(n, "/spec/flinkConfiguration/metrics.reporter.prom.factory.class",
+                "org.apache.flink.metrics.prometheus.PrometheusReporterFactory", where, p);
+        String port = conf.path("metrics.reporter.prom.port").asText();
+        if (!port.matches("[0-9]{1,5}")) {
+            p.add(where + ": flinkConfiguration.metrics.reporter.prom.port must be one port (one Flink process per pod), found '"
+                    + port + "'");
+            return;
+        }
+        JsonNode annotations = n.at("/spec/podTemplate/metadata/annotations");
+        if (!annotations.path("prometheus.io/scrape").asText().equals("true")) {
+            p.add(where + ": the pod template lacks the annotation prometheus.io/scrape: \"true\"");
+        }
+        if (!annotations.path("prometheus.io/port").asText().equals(port)) {
+            p.add(where + ": the pod annotation prometheus.io/port must be the reporter's port " + port + ", found '"
+                    + annotations.path("prometheus.io/port").asText() + "'");
+        }
+        boolean exposed = false;
+        for (JsonNode container : n.at("/spec/podTemplate/spec/containers")) {
+            for (JsonNode containerPort : container.path("ports")) {
+                exposed |= container.path("name").asText().equals("flink-main-container")
+                        && containerPort.path("containerPort").asText().equals(port);
+            }
+        }
+        if (!exposed) {
+            p.add(where + ": flink-main-container does not declare the metrics port " + port);
+        }
     }
 
     /** The ConfigMap holding the job file and network, mounted where --job points. */

@@ -141,6 +141,14 @@ class LocalClusterIT {
             cluster.rest("/taskmanagers").get("taskmanagers").forEach(tm -> taskManagers.add(tm.get("id").asText()));
             assertEquals(Set.of("taskmanager-1", "taskmanager-2"), taskManagers, "registered TaskManagers");
             assertEquals(taskManagers, usedTaskManagers, "TaskManagers running the bptt subtasks");
+            // the web dashboard, and the job's metrics from the TaskManagers' Prometheus reporters
+            assertTrue(cluster.get("/").contains("Apache Flink Web Dashboard"), "the dashboard at the REST port");
+            String metrics = cluster.prometheus();
+            assertTrue(metrics.contains("flink_taskmanager_job_task_operator_version{"), "no version gauge in the metrics");
+            assertTrue(metrics.lines().anyMatch(l -> l.startsWith("flink_taskmanager_job_task_operator_sequencesTrained{")
+                    && l.contains("operator_name=\"aggregate\"") && l.endsWith(" " + (double) (BATCHES * BATCH_SIZE))),
+                    "sequencesTrained of the aggregator, " + BATCHES * BATCH_SIZE);
+            assertTrue(metrics.contains("flink_taskmanager_job_task_operator_pendingRecords{"), "the sources' lag");
             System.out.printf("LocalClusterIT: %d versions from 2 TaskManagers, %.1f s from start.sh to the checks%n",
                     versions.size(), (System.nanoTime() - started) / 1e9);
         } catch (Throwable t) {
@@ -209,7 +217,7 @@ class LocalClusterIT {
 
         Cluster(Path runDir, Path jobJar) throws IOException {
             this.runDir = runDir;
-            int[] ports = freePorts(4);
+            int[] ports = freePorts(7);
             env.put("UNROLL_RUN_DIR", runDir.toString());
             env.put("UNROLL_KAFKA_PORT", Integer.toString(ports[0]));
             env.put("UNROLL_KAFKA_CONTROLLER_PORT", Integer.toString(ports[1]));
@@ -218,6 +226,8 @@ class LocalClusterIT {
             env.put("UNROLL_TASKMANAGERS", "2");
             env.put("UNROLL_TM_SLOTS", "1");
             env.put("UNROLL_JOB_JAR", jobJar.toString());
+            // a list, not a range: the TaskManagers' own random ports can fall inside a range
+            env.put("UNROLL_PROMETHEUS_PORTS", ports[4] + "," + ports[5] + "," + ports[6]);
             // the cluster runs on the JDK that runs the test
             env.put("JAVA_HOME", Path.of(System.getProperty("java.home")).toString());
         }
@@ -237,6 +247,29 @@ class LocalClusterIT {
             Matcher m = Pattern.compile("job id: ([0-9a-f]{32})").matcher(out);
             assertTrue(m.find(), "no job id from submit.sh:\n" + out);
             return m.group(1);
+        }
+
+        String get(String path) throws Exception {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(
+                            URI.create("http://127.0.0.1:" + env.get("UNROLL_FLINK_REST_PORT") + path))
+                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, r.statusCode(), "GET " + path + ": " + r.body());
+            return r.body();
+        }
+
+        /** What every Flink process's reporter serves, one port each of UNROLL_PROMETHEUS_PORTS. */
+        String prometheus() throws Exception {
+            StringBuilder all = new StringBuilder();
+            for (String port : env.get("UNROLL_PROMETHEUS_PORTS").split(",")) {
+                try {
+                    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
+                            .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+                    all.append(r.body());
+                } catch (IOException e) {
+                    throw new AssertionError("no Prometheus reporter at port " + port + ": one per Flink process", e);
+                }
+            }
+            return all.toString();
         }
 
         JsonNode rest(String path) throws Exception {
