@@ -50,13 +50,6 @@ public final class KafkaClients {
         return p;
     }
 
-    /** A byte[] consumer in {@code groupId} that starts from the earliest offset when the group has none. */
-    public static Properties consumerProps(String bootstrap, String groupId) {
-        Properties p = groupLessConsumerProps(bootstrap);
-        p.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
-        return p;
-    }
-
     private static Properties groupLessConsumerProps(String bootstrap) {
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);

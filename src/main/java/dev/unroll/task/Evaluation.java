@@ -199,11 +199,6 @@ public final class Evaluation {
             return (double) sequencesAllRight / sequences;
         }
 
-        /** Sequences that have targets at t = T, the ones the settling figures cover. */
-        public long sequencesWithFinalTargets() {
-            return withFinal;
-        }
-
         public double meanDistanceAtT() {
             return distanceAtTSum / withFinal;
         }

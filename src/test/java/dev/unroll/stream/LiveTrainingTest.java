@@ -1,5 +1,6 @@
 package dev.unroll.stream;
 
+import dev.unroll.ExternalTools;
 import dev.unroll.job.JobConfig;
 import dev.unroll.kafka.DeadLetterSerializer;
 import dev.unroll.kafka.KafkaClients;
@@ -11,7 +12,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -95,14 +95,13 @@ class LiveTrainingTest extends BrokerTestBase {
 
     @Test
     void kcatFeedsTheLiveJob() throws Exception {
-        Assumptions.assumeTrue(kcatInstalled(),
-                "SKIPPED: kcat is not installed here (apt-get install kcat); .ci/run installs it");
+        String kcatTool = ExternalTools.require("kcat", "-V");
         JobConfig config = job("kcat", 5);
         Network net = config.loadNetwork();
         Path data = dir.resolve("data.jsonl");
         Files.write(data, RandomSequences.jsonLines(net, 11, 15));
         try (Pipeline pipeline = start(config, net)) {
-            Process kcat = new ProcessBuilder("kcat", "-b", broker.bootstrapServers(), "-P",
+            Process kcat = new ProcessBuilder(kcatTool, "-b", broker.bootstrapServers(), "-P",
                     "-t", config.get(JobConfig.SEQUENCES_TOPIC), "-l", data.toString())
                     .redirectErrorStream(true).start();
             assertTrue(kcat.waitFor(60, TimeUnit.SECONDS), "kcat finished");
@@ -176,13 +175,5 @@ class LiveTrainingTest extends BrokerTestBase {
 
     private static byte[] utf8(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
-    }
-
-    static boolean kcatInstalled() {
-        try {
-            return new ProcessBuilder("kcat", "-V").start().waitFor(10, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            return false;
-        }
     }
 }

@@ -1,0 +1,47 @@
+package dev.unroll;
+
+import org.junit.jupiter.api.Test;
+import org.opentest4j.AssertionFailedError;
+import org.opentest4j.TestAbortedException;
+
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ExternalToolsTest {
+    private static final String MISSING = "unroll-no-such-tool-" + ProcessHandle.current().pid();
+
+    @Test
+    void aMissingToolSkipsOutsideCi() {
+        TestAbortedException e = assertThrows(TestAbortedException.class,
+                () -> ExternalTools.require(MISSING, "-V", Map.of()));
+        assertTrue(e.getMessage().contains(MISSING + " is not on the PATH"), e.getMessage());
+    }
+
+    @Test
+    void aMissingToolFailsInCi() {
+        AssertionFailedError e = assertThrows(AssertionFailedError.class,
+                () -> ExternalTools.require(MISSING, "-V", Map.of("CI", "true")));
+        assertTrue(e.getMessage().contains("may not be skipped"), e.getMessage());
+    }
+
+    @Test
+    void aToolThatRunsIsReturnedInAndOutsideCi() {
+        // the JVM running this test is a program that surely runs
+        String java = ProcessHandle.current().info().command().orElseThrow();
+        assertEquals(java, ExternalTools.require(java, "-version", Map.of("CI", "true")));
+        assertEquals(java, ExternalTools.require(java, "-version", Map.of()));
+    }
+
+    @Test
+    void ciMeansSetAndNotFalse() {
+        assertTrue(ExternalTools.inCi(Map.of("CI", "true")));
+        assertTrue(ExternalTools.inCi(Map.of("CI", "1")));
+        assertFalse(ExternalTools.inCi(Map.of()));
+        assertFalse(ExternalTools.inCi(Map.of("CI", "")));
+        assertFalse(ExternalTools.inCi(Map.of("CI", "false")));
+    }
+}
