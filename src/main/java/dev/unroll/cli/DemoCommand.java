@@ -18,8 +18,6 @@ import dev.unroll.task.Tasks;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.logging.log4j.Level;
-import org.apache.logging.log4j.core.config.Configurator;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -160,10 +158,6 @@ final class DemoCommand implements Callable<Integer> {
                     heldOutSet.size(), heldOutSeed);
             err.println("demo: starting an embedded Kafka broker and a Flink MiniCluster...");
         }
-        // warnings that break the progress line and need no action: the MiniCluster's dashboard has no log file
-        // to show, and the Kafka sink's committer registers one metric twice at every checkpoint
-        Configurator.setLevel("org.apache.flink.runtime.webmonitor.WebMonitorUtils", Level.ERROR);
-        Configurator.setLevel("org.apache.flink.metrics.MetricGroup", Level.ERROR);
         Run run;
         try (EmbeddedKafka broker = EmbeddedKafka.start()) {
             if (!quiet) {

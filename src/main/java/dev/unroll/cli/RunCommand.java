@@ -3,6 +3,7 @@ package dev.unroll.cli;
 import dev.unroll.job.ClientSettings;
 import dev.unroll.job.JobConfig;
 import dev.unroll.kafka.EmbeddedKafka;
+import dev.unroll.kafka.KafkaClients;
 import dev.unroll.kafka.KafkaConnectors;
 import dev.unroll.model.Network;
 import dev.unroll.stream.LocalFlink;
@@ -91,6 +92,9 @@ final class RunCommand implements Callable<Integer> {
         try (EmbeddedKafka broker = bootstrap == null ? (dataDir == null ? EmbeddedKafka.start(freePort(port)) : EmbeddedKafka.start(dataDir, freePort(port))) : null) {
             String servers = broker != null ? broker.bootstrapServers() : bootstrap;
             KafkaConnectors kafka = new KafkaConnectors(servers, config.kafka());
+            if (broker == null) {
+                KafkaClients.requireReachable(kafka.consumerProperties(), KafkaClients.REACH_TIMEOUT);
+            }
             Pipeline.Topics topics = Pipeline.Topics.of(config);
             Pipeline.Options options = new Pipeline.Options(start, null, config.get(JobConfig.CHECKPOINT_INTERVAL),
                     config.get(JobConfig.BUFFER_TIMEOUT), resumeFrom);
