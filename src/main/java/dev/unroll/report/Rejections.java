@@ -105,7 +105,7 @@ public final class Rejections {
         }
         String of = records >= 0 ? " of " + records : "";
         boolean fromFile = all.get(0).line() > 0;
-        lines.add(String.format(Locale.ROOT, "%s: %d%s records rejected (dead-lettered), not trained; %s:", label, all.size(), of,
+        lines.add(String.format(Locale.ROOT, "%s: %d%s records rejected, not trained; %s:", label, all.size(), of,
                 all.size() == 1 ? "the reason" : "the most common reasons"));
         Map<String, List<Rejection>> groups = new LinkedHashMap<>();
         for (Rejection r : all) {

@@ -66,18 +66,4 @@ class ReplayMatchesTrainTest {
         assertEquals(count, replay.at("/provenance/sequencesTrained").asLong(), "sequences trained");
         assertEquals(train.at("/provenance/version").asLong(), replay.at("/provenance/version").asLong(), "versions");
     }
-
-    @org.junit.jupiter.api.Test
-    void aFileWithNoValidSequenceEndsWithTheInitialNetwork() throws Exception {
-        Path source = TestSupport.examples().resolve("training").resolve("j2-tanh-b7");
-        Files.copy(source.resolve("network.json"), dir.resolve("network.json"));
-        Files.copy(source.resolve("job.yaml"), dir.resolve("job.yaml"));
-        Files.write(dir.resolve("bad.jsonl"), List.of("{}", "not json", "{\"steps\": 0, \"targets\": []}"));
-        assertEquals(0, Main.run("replay", "--job", dir.resolve("job.yaml").toString(),
-                "--data", dir.resolve("bad.jsonl").toString(), "--out", dir.resolve("out.json").toString(), "--quiet"));
-        JsonNode out = JSON.readTree(dir.resolve("out.json").toFile());
-        JsonNode initial = JSON.readTree(dir.resolve("network.json").toFile());
-        TestSupport.assertMatrix(initial.get("weights"), out.get("weights"), initial.get("weights").size(), "weights");
-        assertEquals(0, out.at("/provenance/sequencesTrained").asLong());
-    }
 }
