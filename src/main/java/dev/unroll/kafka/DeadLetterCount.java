@@ -50,13 +50,15 @@ public final class DeadLetterCount implements AutoCloseable {
 
     /** Dead letters since this counter was made, as of the last answer (at most a second old while the broker answers). */
     public long count() {
-        long now = clock.getAsLong();
-        if (now - askedAt >= REFRESH_NANOS) {
-            askedAt = now;
-            long end = endOffsets();
-            if (end >= 0) {
-                count = Math.max(count, end - baseline);
-            }
+        return clock.getAsLong() - askedAt >= REFRESH_NANOS ? countNow() : count;
+    }
+
+    /** The same, asking the broker now: for the last line of a run. */
+    public long countNow() {
+        askedAt = clock.getAsLong();
+        long end = endOffsets();
+        if (end >= 0) {
+            count = Math.max(count, end - baseline);
         }
         return count;
     }
