@@ -20,7 +20,7 @@ import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 
 /**
- * Times full BPTT (forward and backward, gradient sums) on the workload of {@code spec/cli.md}:
+ * Times full BPTT (forward and backward, gradient sums) on a fixed workload:
  * a fully connected logistic network of N units, one clamped input unit, squared-error targets
  * on the last N/4 units at every step, batches of B sequences of T steps. Prints one JSON line:
  * the batched, multi-threaded {@link BatchBptt} throughput, and the plain single-threaded
