@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
 
 import java.io.IOException;
+import java.io.PrintStream;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -19,10 +20,11 @@ public final class ExternalTools {
 
     /** Returns {@code tool} if it runs with {@code versionFlag}; otherwise skips the test, or fails it in CI. */
     public static String require(String tool, String versionFlag) {
-        return require(tool, versionFlag, System.getenv());
+        return require(tool, versionFlag, System.getenv(), System.err);
     }
 
-    static String require(String tool, String versionFlag, Map<String, String> env) {
+    /** The same with the environment to read and where to say that the test is skipped. */
+    static String require(String tool, String versionFlag, Map<String, String> env, PrintStream log) {
         if (runs(tool, versionFlag)) {
             return tool;
         }
@@ -30,7 +32,7 @@ public final class ExternalTools {
         if (inCi(env)) {
             Assertions.fail(why + "; CI is set, so this test may not be skipped");
         }
-        System.err.println("SKIPPED: " + why + "; .ci/run installs it and then runs this test");
+        log.println("SKIPPED: " + why + "; .ci/run installs it and then runs this test");
         Assumptions.abort("SKIPPED: " + why + "; outside CI the test is skipped");
         return null;
     }

@@ -135,6 +135,9 @@ final class ReplayCommand implements Callable<Integer> {
                     records - last.sequencesTrained, DEAD_LETTER_WAIT), file);
         }
         rejected.summary("replay", records).forEach(System.err::println);
+        if (rejected.size() == 0 && !quiet) {
+            System.err.println("replay: no record rejected (of " + records + ")");
+        }
         if (deadLetters != null) {
             rejected.writeJsonLines(deadLetters);
         }
