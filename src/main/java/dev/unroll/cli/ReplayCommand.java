@@ -87,6 +87,9 @@ final class ReplayCommand implements Callable<Integer> {
                 broker.createTopic(topics.sequences(), 1);
                 long records = FilePublisher.publishLines(kafka.producerProperties(), topics.sequences(), input.data);
                 if (records == 0) {
+                    if (deadLetters != null) {
+                        new Rejections().writeJsonLines(deadLetters);
+                    }
                     Outputs.writeNetwork(out, initial, Outputs.provenance(config, "replay", 0, 0));
                     return 0;
                 }
@@ -137,6 +140,11 @@ final class ReplayCommand implements Callable<Integer> {
         rejected.summary("replay", records).forEach(System.err::println);
         if (rejected.size() == 0 && !quiet) {
             System.err.println("replay: no record rejected (of " + records + ")");
+        }
+        long unaccounted = records - last.sequencesTrained - rejected.size();
+        if (unaccounted > 0) {
+            System.err.println("replay: " + unaccounted + " of the " + records + " records are neither trained nor among the"
+                    + " dead letters read within " + DEAD_LETTER_WAIT.toSeconds() + " s");
         }
         if (deadLetters != null) {
             rejected.writeJsonLines(deadLetters);

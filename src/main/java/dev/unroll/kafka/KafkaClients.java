@@ -137,13 +137,7 @@ public final class KafkaClients {
      * beginning of a partition not named) to its end; 0 for an absent topic.
      */
     public static long countRecords(Properties clientProperties, String topic, Map<Integer, Long> fromOffsets) {
-        Properties props = new Properties();
-        props.putAll(clientProperties);
-        props.remove(ConsumerConfig.GROUP_ID_CONFIG);
-        props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        props.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props)) {
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(lookingConsumerProps(clientProperties))) {
             List<PartitionInfo> infos = consumer.partitionsFor(topic, REACH_TIMEOUT);
             if (infos == null || infos.isEmpty()) {
                 return 0;
@@ -158,6 +152,22 @@ public final class KafkaClients {
             }
             return count;
         }
+    }
+
+    /**
+     * A job's client properties for a consumer that only looks: byte[] records, no group, nothing
+     * committed, no topic created by asking for it, from the beginning.
+     */
+    public static Properties lookingConsumerProps(Properties clientProperties) {
+        Properties props = new Properties();
+        props.putAll(clientProperties);
+        props.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        props.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
+        return props;
     }
 
     private static Properties groupLessConsumerProps(String bootstrap) {
@@ -188,14 +198,7 @@ public final class KafkaClients {
      */
     public static List<ConsumerRecord<byte[], byte[]>> readAll(Properties clientProperties, String topic, Duration timeout,
                                                                boolean requireTopic) {
-        Properties props = new Properties();
-        props.putAll(clientProperties);
-        props.remove(ConsumerConfig.GROUP_ID_CONFIG);
-        props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        props.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
+        Properties props = lookingConsumerProps(clientProperties);
         long deadline = System.nanoTime() + timeout.toNanos();
         KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props);
         try {
