@@ -27,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class UnreachableKafkaTest {
     /** The commands wait 8 s for a broker; the rest is a JVM starting, on a machine that may be busy. */
-    private static final long EXIT_WITHIN_SECONDS = 30;
+    private static final long EXIT_WITHIN_SECONDS = 45;
     private static final Path JOB = Path.of("jobs", "binary-addition.yaml");
 
     @TempDir
@@ -84,9 +84,9 @@ class UnreachableKafkaTest {
         String err = Files.readString(l.err(), StandardCharsets.UTF_8);
         assertTrue(exited, name + " still running after " + EXIT_WITHIN_SECONDS + " s; stderr:\n" + err);
         assertEquals(Main.BAD_INPUT, l.process().exitValue(), name + " exit code; stderr:\n" + err);
-        assertTrue(err.contains("unroll " + name + ": cannot reach Kafka at " + servers + ": no broker answered within 8 s"),
-                name + " stderr:\n" + err);
-        assertTrue(err.strip().lines().count() <= 2, name + " printed more than the error:\n" + err);
+        List<String> lines = err.strip().lines().toList();
+        assertEquals("unroll " + name + ": cannot reach Kafka at " + servers + ": no broker answered within 8 s",
+                lines.isEmpty() ? "" : lines.get(lines.size() - 1), name + ": the error is the last word; stderr:\n" + err);
         System.err.printf("%s: exit %d after %.1f s (JVM start included)%n", name, l.process().exitValue(), seconds);
     }
 
