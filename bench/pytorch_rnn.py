@@ -7,7 +7,7 @@ measurement:
   kind "fused-nn.RNN"   torch.nn.RNN (Elman, tanh: the only sigmoid-like nonlinearity it
                         offers), hidden size N, input size 1, forward + backward of
                         0.5 * sum of squared errors on the last N/4 units at every step
-  kind "step-by-step"   the network of shared/spec/model.md written out step by step
+  kind "step-by-step"   the network of Unroll's docs/model.md written out step by step
                         (logistic units, unit 0 clamped to the input at t = 0..T-1, not at T,
                         learned initial state), forward + backward with autograd,
                         squared-error targets on the last N/4 units at t = 1..T
@@ -108,7 +108,7 @@ def fused_step(n, t, b, gen):
 
 
 def spec_forward_backward(w, bias, h0, inputs, targets, k):
-    """model.md, logistic, squared loss; unit 0 is the one input unit.
+    """docs/model.md, logistic, squared loss; unit 0 is the one input unit.
 
     w (N, N): weights[j][i] from unit i at t-1 to unit j at t; bias (N); h0 (N) learned
     initial state; inputs (B, T): clamps unit 0 of h_t for t = 0..T-1; targets (T, B, k):
@@ -240,7 +240,7 @@ def main():
         for kind, make, note in (
                 ("fused-nn.RNN", fused_step, "torch.nn.RNN, tanh (nn.RNN offers tanh or relu, no logistic), "
                                              "input size 1, 0.5*SSE on last N/4 units every step"),
-                ("step-by-step", spec_step, "model.md network: logistic, unit 0 clamped, learned h0, autograd")):
+                ("step-by-step", spec_step, "docs/model.md network: logistic, unit 0 clamped, learned h0, autograd")):
             if ("fused" if kind.startswith("fused") else "step") not in kinds:
                 continue
             med, best, all_rates, fastest = rate(make(n, t, b, gen), b, args.reps, args.rep_seconds, args.warmup)

@@ -7,6 +7,7 @@ import dev.unroll.model.Gradients;
 import dev.unroll.model.Json;
 import dev.unroll.model.Network;
 import dev.unroll.model.Sequence;
+import org.apache.commons.math3.stat.descriptive.DescriptiveStatistics;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -19,7 +20,7 @@ import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 
 /**
- * Times full BPTT (forward and backward, gradient sums) on the workload of {@code spec/cli.md}:
+ * Times full BPTT (forward and backward, gradient sums) on a fixed workload:
  * a fully connected logistic network of N units, one clamped input unit, squared-error targets
  * on the last N/4 units at every step, batches of B sequences of T steps. Prints one JSON line:
  * the batched, multi-threaded {@link BatchBptt} throughput, and the plain single-threaded
@@ -72,16 +73,18 @@ final class BenchCommand implements Callable<Integer> {
         out.put("gflops", round(flopsPerBatch * batched.batchesPerSecond() / 1e9));
         out.put("batchesTimed", batched.batches);
         out.put("secondsTimed", round(batched.seconds));
-        // on a shared machine the average understates the code: also the process's CPU time and the fastest batch
+        // on a shared machine the average understates the code: also the process's CPU time, the median and the fastest batch
         out.put("cpuSecondsTimed", round(batched.cpuSeconds));
-        out.put("fastestBatchSequencesPerSecond", round(batch / batched.fastestBatchSeconds));
+        out.put("medianBatchSequencesPerSecond", round(batch / batched.batchSeconds.getPercentile(50)));
+        out.put("fastestBatchSequencesPerSecond", round(batch / batched.batchSeconds.getMin()));
         out.put("sequencesPerCpuSecond", round(batch * batched.batchesPerCpuSecond()));
         if (!noBaseline) {
             Timing plain = time(() -> GradientSum.plain(net, seqs));
             out.put("baselineSequencesPerSecond", round(batch * plain.batchesPerSecond()));
             out.put("baselineGflops", round(flopsPerBatch * plain.batchesPerSecond() / 1e9));
             out.put("baselineSequencesPerCpuSecond", round(batch * plain.batchesPerCpuSecond()));
-            out.put("baselineFastestBatchSequencesPerSecond", round(batch / plain.fastestBatchSeconds));
+            out.put("baselineMedianBatchSequencesPerSecond", round(batch / plain.batchSeconds.getPercentile(50)));
+            out.put("baselineFastestBatchSequencesPerSecond", round(batch / plain.batchSeconds.getMin()));
             out.put("speedup", round(batched.batchesPerSecond() / plain.batchesPerSecond()));
             out.put("maxRelativeDifference", maxRelativeDifference(plain.last, batched.last));
         }
@@ -91,8 +94,8 @@ final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Whole batches timed: wall seconds, and CPU seconds of the whole process over the same time. */
-    private record Timing(long batches, double seconds, double cpuSeconds, double fastestBatchSeconds, Gradients last) {
+    /** Whole batches timed: wall seconds, CPU seconds of the whole process over the same time, and each batch's seconds. */
+    private record Timing(long batches, double seconds, double cpuSeconds, DescriptiveStatistics batchSeconds, Gradients last) {
         double batchesPerSecond() {
             return batches / seconds;
         }
@@ -117,16 +120,16 @@ final class BenchCommand implements Callable<Integer> {
         long cpuStart = processCpuNanos();
         start = System.nanoTime();
         long elapsed;
-        long fastest = Long.MAX_VALUE;
+        DescriptiveStatistics batchSeconds = new DescriptiveStatistics();
         do {
             long batchStart = System.nanoTime();
             last = run.get();
             batches++;
             long now = System.nanoTime();
-            fastest = Math.min(fastest, now - batchStart);
+            batchSeconds.addValue((now - batchStart) / 1e9);
             elapsed = now - start;
         } while (elapsed < seconds * 1e9);
-        return new Timing(batches, elapsed / 1e9, (processCpuNanos() - cpuStart) / 1e9, fastest / 1e9, last);
+        return new Timing(batches, elapsed / 1e9, (processCpuNanos() - cpuStart) / 1e9, batchSeconds, last);
     }
 
     /** CPU time of this JVM, all threads; -1 where the platform does not say. */

@@ -1,6 +1,7 @@
 package dev.unroll.cli;
 
 import dev.unroll.job.JobConfig;
+import dev.unroll.kafka.DeadLetterCount;
 import dev.unroll.kafka.EmbeddedKafka;
 import dev.unroll.kafka.KafkaConnectors;
 import dev.unroll.model.Network;
@@ -18,8 +19,6 @@ import dev.unroll.task.Tasks;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.logging.log4j.Level;
-import org.apache.logging.log4j.core.config.Configurator;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -160,10 +159,6 @@ final class DemoCommand implements Callable<Integer> {
                     heldOutSet.size(), heldOutSeed);
             err.println("demo: starting an embedded Kafka broker and a Flink MiniCluster...");
         }
-        // warnings that break the progress line and need no action: the MiniCluster's dashboard has no log file
-        // to show, and the Kafka sink's committer registers one metric twice at every checkpoint
-        Configurator.setLevel("org.apache.flink.runtime.webmonitor.WebMonitorUtils", Level.ERROR);
-        Configurator.setLevel("org.apache.flink.metrics.MetricGroup", Level.ERROR);
         Run run;
         try (EmbeddedKafka broker = EmbeddedKafka.start()) {
             if (!quiet) {
@@ -183,8 +178,9 @@ final class DemoCommand implements Callable<Integer> {
                 long limit = (maxSequences + batch - 1) / batch * batch;
                 Iterator<Sequence> sequences = Tasks.generator(task, seed, Tasks.idPrefix(config, seed));
                 try (Feeder feeder = new Feeder(kafka, topics.sequences(), sequences, initial, config,
-                        (long) LOOKAHEAD_BATCHES * batch, limit)) {
-                    run = train(pipeline, feeder, initial, heldOutSet, began);
+                        (long) LOOKAHEAD_BATCHES * batch, limit);
+                     DeadLetterCount deadLetters = new DeadLetterCount(kafka.consumerProperties(), topics.deadLetters())) {
+                    run = train(pipeline, feeder, deadLetters, initial, heldOutSet, began);
                 }
                 // the results first: on Ctrl-C the MiniCluster and broker may be going down under us
                 write(run, config, initial, spec, heldOutSet.size(), heldOutSeed, dir, began);
@@ -199,14 +195,14 @@ final class DemoCommand implements Callable<Integer> {
     private record Run(End end, History history, ParameterVersion kept, double accuracy, double trainingSeconds) {
     }
 
-    private Run train(Pipeline pipeline, Feeder feeder, Network initial, List<Sequence> heldOutSet, long began)
-            throws Exception {
+    private Run train(Pipeline pipeline, Feeder feeder, DeadLetterCount deadLetters, Network initial,
+                      List<Sequence> heldOutSet, long began) throws Exception {
         long started = System.nanoTime();
         History history = new History();
         Scorer scorer = new Scorer(initial, heldOutSet);
         Evaluation.Summary first = scorer.score(initial);
         history.add(new History.Point(0, 0, Double.NaN, first.fractionSequencesAllRight(), 0));
-        Bar bar = new Bar(quiet, started);
+        Bar bar = new Bar(quiet, started, deadLetters);
         if (allRight(first)) {
             return new Run(End.REACHED, history, null, 1.0, 0);
         }
@@ -478,12 +474,14 @@ final class DemoCommand implements Callable<Integer> {
         private static final long INTERVAL_NANOS = 200_000_000L;
         private final boolean silent;
         private final long started;
+        private final DeadLetterCount deadLetters;
         private long lastPrinted;
         private int lastLength;
 
-        Bar(boolean silent, long started) {
+        Bar(boolean silent, long started, DeadLetterCount deadLetters) {
             this.silent = silent;
             this.started = started;
+            this.deadLetters = deadLetters;
         }
 
         void update(ParameterVersion v, double accuracy, boolean force) {
@@ -492,12 +490,12 @@ final class DemoCommand implements Callable<Integer> {
                 return;
             }
             lastPrinted = now;
-            print(line(v, accuracy, now));
+            print(line(v, accuracy, deadLetters.count(), now));
         }
 
         void done(ParameterVersion v, double accuracy) {
             if (!silent) {
-                print(line(v, accuracy, System.nanoTime()));
+                print(line(v, accuracy, deadLetters.countNow(), System.nanoTime()));
                 err.println();
             }
         }
@@ -509,14 +507,14 @@ final class DemoCommand implements Callable<Integer> {
             err.flush();
         }
 
-        private String line(ParameterVersion v, double accuracy, long now) {
+        private String line(ParameterVersion v, double accuracy, long dead, long now) {
             double seconds = Math.max(1e-9, (now - started) / 1e9);
             int filled = Double.isNaN(accuracy) ? 0 : (int) Math.floor(accuracy * WIDTH);
             long trained = v == null ? 0 : v.sequencesTrained;
             return String.format(Locale.ROOT, "demo: [%s%s] %5.1f%% held-out | version %d | %,d sequences | batch loss %.4g"
-                            + " | %,.0f sequences/s | %.1f s",
+                            + " | %,d dead letters | %,.0f sequences/s | %.1f s",
                     "#".repeat(filled), ".".repeat(WIDTH - filled), Double.isNaN(accuracy) ? 0.0 : 100 * accuracy,
-                    v == null ? 0 : v.version, trained, v == null ? Double.NaN : v.batchLoss, trained / seconds, seconds);
+                    v == null ? 0 : v.version, trained, v == null ? Double.NaN : v.batchLoss, dead, trained / seconds, seconds);
         }
     }
 }

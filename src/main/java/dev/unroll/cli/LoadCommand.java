@@ -14,6 +14,7 @@ import dev.unroll.task.Task;
 import dev.unroll.task.Tasks;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.commons.math3.stat.descriptive.DescriptiveStatistics;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -26,12 +27,14 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 /**
  * The overload benchmark: a producer drives the live job on the embedded default as fast as it
  * can (or at a given rate) for a stated time; then production stops and the job drains. Prints
- * one JSON line: the rates, the lag when production stopped and at the end, heap, and the count
- * check (records in = sequences trained + dead letters + a partial batch still waiting).
+ * one JSON line: the rates, the lag when production stopped and at the end, the time from one
+ * update to the next (median and 95th percentile, by the aggregator's publish times), heap, and
+ * the count check (records in = sequences trained + dead letters + a partial batch still waiting).
  */
 @Command(name = "load", description = "Overload benchmark: drive the live job from a producer, report sustained rate and lag.")
 final class LoadCommand implements Callable<Integer> {
@@ -70,8 +73,9 @@ final class LoadCommand implements Callable<Integer> {
                 long start = System.nanoTime();
                 producer.start();
                 ParameterVersion newest = null;
+                UpdateTimes updates = new UpdateTimes();
                 while (System.nanoTime() - start < seconds * 1_000_000_000L) {
-                    newest = orElse(pipeline.follow(v -> { }, Duration.ofMillis(200)), newest);
+                    newest = orElse(pipeline.follow(updates, Duration.ofMillis(200)), newest);
                 }
                 producing.set(false);
                 producer.join();
@@ -81,7 +85,7 @@ final class LoadCommand implements Callable<Integer> {
                 long drainStart = System.nanoTime();
                 while (produced.get() - trained(newest) >= batch
                         && System.nanoTime() - drainStart < drainSeconds * 1_000_000_000L) {
-                    newest = orElse(pipeline.follow(v -> { }, Duration.ofMillis(200)), newest);
+                    newest = orElse(pipeline.follow(updates, Duration.ofMillis(200)), newest);
                 }
                 double totalSeconds = (System.nanoTime() - start) / 1e9;
                 long dead = KafkaClients.readAll(broker.bootstrapServers(), topics.deadLetters(), Duration.ofSeconds(30)).size();
@@ -99,6 +103,9 @@ final class LoadCommand implements Callable<Integer> {
                 long waiting = produced.get() - trained(newest) - dead;
                 report.put("finalLag", waiting);
                 report.put("countsAddUp", waiting >= 0 && waiting < batch);
+                report.put("updates", updates.millis.getN());
+                report.put("msPerUpdateP50", updates.percentile(50));
+                report.put("msPerUpdateP95", updates.percentile(95));
                 report.put("heapUsedMiB", (rt.totalMemory() - rt.freeMemory()) >> 20);
                 report.put("heapMaxMiB", rt.maxMemory() >> 20);
             }
@@ -120,6 +127,27 @@ final class LoadCommand implements Callable<Integer> {
                 produced.incrementAndGet();
             }
             producer.flush();
+        }
+    }
+
+    /** Milliseconds between consecutive new versions, by the aggregator's publish times. */
+    private static final class UpdateTimes implements Consumer<ParameterVersion> {
+        private final DescriptiveStatistics millis = new DescriptiveStatistics();
+        private ParameterVersion last;
+
+        @Override
+        public void accept(ParameterVersion v) {
+            // the topic is at-least-once: a version seen again is no update
+            if (last != null && v.version > last.version) {
+                millis.addValue((v.publishedAt - last.publishedAt) / (double) (v.version - last.version));
+            }
+            if (last == null || v.version > last.version) {
+                last = v;
+            }
+        }
+
+        Double percentile(double p) {
+            return millis.getN() == 0 ? null : millis.getPercentile(p);
         }
     }
 

@@ -1,11 +1,12 @@
 package dev.unroll.cli;
 
 import dev.unroll.job.JobException;
+import dev.unroll.kafka.KafkaUnreachableException;
 import dev.unroll.model.ModelException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The {@code unroll} command line: one subcommand per verb of spec/cli.md, plus a few more. */
+/** The {@code unroll} command line: one subcommand per verb. */
 @Command(name = "unroll", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT, version = "unroll 0.1.0",
         description = "Backpropagation through time on sequences streaming through Kafka, with Flink.",
         subcommands = {GradientCommand.class, TrainCommand.class, ReplayCommand.class, RunCommand.class, LoadCommand.class, KeysCommand.class,
@@ -25,6 +26,10 @@ public final class Main implements Runnable {
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             if (e instanceof ModelException || e instanceof JobException) {
                 cmd.getErr().println(e.getMessage());
+                return BAD_INPUT;
+            }
+            if (e instanceof KafkaUnreachableException) {
+                cmd.getErr().println("unroll " + cmd.getCommandName() + ": " + e.getMessage());
                 return BAD_INPUT;
             }
             cmd.getErr().println("unroll " + cmd.getCommandName() + ": " + e);

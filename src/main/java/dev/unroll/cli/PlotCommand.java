@@ -1,6 +1,7 @@
 package dev.unroll.cli;
 
 import dev.unroll.job.JobConfig;
+import dev.unroll.kafka.KafkaClients;
 import dev.unroll.kafka.KafkaConnectors;
 import dev.unroll.model.Network;
 import dev.unroll.model.Sequence;
@@ -86,6 +87,8 @@ final class PlotCommand implements Callable<Integer> {
                 return Main.BAD_INPUT;
             }
             JobConfig config = JobConfig.read(t.job);
+            KafkaConnectors kafka = new KafkaConnectors(t.bootstrap, config.kafka());
+            KafkaClients.requireReachable(kafka.consumerProperties(), KafkaClients.REACH_TIMEOUT);
             Network initial = config.loadNetwork();
             List<Sequence> heldOut = null;
             if (t.data != null) {
@@ -97,7 +100,6 @@ final class PlotCommand implements Callable<Integer> {
                 }
             }
             String topic = t.topic != null ? t.topic : config.get(JobConfig.PARAMETERS_TOPIC);
-            KafkaConnectors kafka = new KafkaConnectors(t.bootstrap, config.kafka());
             ParameterHistory.Result read = ParameterHistory.read(kafka.consumerProperties(), topic, config.name(), initial,
                     config.limits(), heldOut, t.every, Duration.ofSeconds(t.timeoutSeconds));
             history = read.history();

@@ -107,7 +107,6 @@ final class ProduceCommand implements Callable<Integer> {
 
     private void writeKafka(JobConfig config, String bootstrap, String topic, Lines lines, Counter progress)
             throws InterruptedException {
-        createTopicIfAbsent(config, bootstrap, topic);
         Properties props = KafkaClients.producerProps(bootstrap);
         // a bulk load: let records gather into batches (the shared default sends each at once)
         props.put(ProducerConfig.LINGER_MS_CONFIG, "10");
@@ -116,6 +115,8 @@ final class ProduceCommand implements Callable<Integer> {
         props.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        KafkaClients.requireReachable(props, KafkaClients.REACH_TIMEOUT);
+        createTopicIfAbsent(config, bootstrap, topic);
         AtomicReference<Exception> failure = new AtomicReference<>();
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props)) {
             for (long k = 0; k < count && failure.get() == null; k++) {

@@ -1,5 +1,7 @@
 package dev.unroll.cli;
 
+import org.apache.commons.math3.stat.descriptive.DescriptiveStatistics;
+
 import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.Locale;
@@ -10,7 +12,8 @@ import java.util.function.LongSupplier;
  * the rates that compare {@code train} with {@code replay} like for like: the warm-up to the first
  * version (JIT, and for the pipeline the broker, MiniCluster and job start), the rate after it,
  * and the steady rate over the second half of the versions, once a replay's backlog of input is
- * decoded and the code is compiled.
+ * decoded and the code is compiled, with the median time from one version to the next there (for
+ * the pipeline, one synchronous update's round trip; a median, as a stall or a burst moves it little).
  */
 final class Progress {
     private static final long INTERVAL_NANOS = 500_000_000L;
@@ -77,10 +80,21 @@ final class Progress {
         while (half < seen - 1 && versions[half] < version / 2) {
             half++;
         }
+        DescriptiveStatistics perVersion = millisBetweenVersions(half);
         err.printf(Locale.ROOT, "%s: warm-up %.1f s to the first version, then %.0f sequences/s; %.0f sequences/s"
-                        + " over the second half of the versions (%d to %d)%n", label, (seenAt[0] - started) / 1e9,
+                        + " over the second half of the versions (%d to %d)%s%n", label, (seenAt[0] - started) / 1e9,
                 rate(sequences - sequencesAt[0], now - seenAt[0]), rate(sequences - sequencesAt[half], now - seenAt[half]),
-                versions[half], version);
+                versions[half], version, perVersion.getN() == 0 ? ""
+                        : String.format(Locale.ROOT, ", median %.1f ms per version", perVersion.getPercentile(50)));
+    }
+
+    /** Milliseconds from each version seen to the next, from the {@code from}-th seen on. */
+    private DescriptiveStatistics millisBetweenVersions(int from) {
+        DescriptiveStatistics s = new DescriptiveStatistics();
+        for (int k = from + 1; k < seen; k++) {
+            s.addValue((seenAt[k] - seenAt[k - 1]) / 1e6);
+        }
+        return s;
     }
 
     private static double rate(long sequences, long nanos) {

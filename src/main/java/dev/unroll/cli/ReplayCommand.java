@@ -3,9 +3,11 @@ package dev.unroll.cli;
 import dev.unroll.job.JobConfig;
 import dev.unroll.kafka.EmbeddedKafka;
 import dev.unroll.kafka.FilePublisher;
+import dev.unroll.kafka.KafkaClients;
 import dev.unroll.kafka.KafkaConnectors;
 import dev.unroll.model.ModelException;
 import dev.unroll.model.Network;
+import dev.unroll.report.Rejections;
 import dev.unroll.stream.LocalFlink;
 import dev.unroll.stream.ParameterVersion;
 import dev.unroll.stream.Pipeline;
@@ -56,6 +58,9 @@ final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "where to write the final network (network.json format)")
     Path out;
 
+    @Option(names = "--dead-letters", description = "write the rejected records here with their reasons, as JSON lines")
+    Path deadLetters;
+
     @Option(names = "--parallelism", description = "parallelism of the BPTT operator (default: the job's stream.parallelism)")
     Integer parallelism;
 
@@ -67,6 +72,9 @@ final class ReplayCommand implements Callable<Integer> {
 
     @Mixin
     InitOption init = new InitOption();
+
+    /** How long to wait for the dead letters the input must have produced to be readable. */
+    private static final Duration DEAD_LETTER_WAIT = Duration.ofSeconds(10);
 
     @Override
     public Integer call() throws Exception {
@@ -83,14 +91,18 @@ final class ReplayCommand implements Callable<Integer> {
                 broker.createTopic(topics.sequences(), 1);
                 long records = FilePublisher.publishLines(kafka.producerProperties(), topics.sequences(), input.data);
                 if (records == 0) {
+                    if (deadLetters != null) {
+                        new Rejections().writeJsonLines(deadLetters);
+                    }
                     Outputs.writeNetwork(out, initial, init.provenance(config, "replay", 0, 0));
                     return 0;
                 }
-                replay(config, spec, kafka, topics, OffsetsInitializer.earliest(), initial);
+                return replay(config, spec, kafka, topics, OffsetsInitializer.earliest(), initial, records, input.data);
             }
         } else {
             TopicInput t = input.topic;
             KafkaConnectors kafka = new KafkaConnectors(t.bootstrap, config.kafka());
+            KafkaClients.requireReachable(kafka.consumerProperties(), KafkaClients.REACH_TIMEOUT);
             // private output topics: a replay must not write into the live job's parameter history
             String run = "unroll." + config.name() + ".replay-" + System.currentTimeMillis();
             Pipeline.Topics topics = new Pipeline.Topics(t.topic, run + ".parameters", run + ".dead-letters");
@@ -103,15 +115,22 @@ final class ReplayCommand implements Callable<Integer> {
             if (!quiet) {
                 System.err.println("replay: parameters go to " + topics.parameters() + ", dead letters to " + topics.deadLetters());
             }
-            replay(config, spec, kafka, topics, from, initial);
+            long records = KafkaClients.countRecords(kafka.consumerProperties(), t.topic, t.fromOffsets);
+            return replay(config, spec, kafka, topics, from, initial, records, null);
         }
-        return 0;
     }
 
-    private void replay(JobConfig config, TrainingSpec spec, KafkaConnectors kafka, Pipeline.Topics topics,
-                        OffsetsInitializer from, Network initial) throws Exception {
+    /**
+     * Runs the job to its last version, then reports the records it dead-lettered: {@code records}
+     * went in, so the dead-letter topic ends up with {@code records - sequencesTrained} of them.
+     *
+     * @param file the input file (its records' offsets are its line numbers less one), or null for a topic
+     */
+    private int replay(JobConfig config, TrainingSpec spec, KafkaConnectors kafka, Pipeline.Topics topics,
+                       OffsetsInitializer from, Network initial, long records, Path file) throws Exception {
         Progress progress = new Progress("replay", quiet);
         ParameterVersion last;
+        Rejections rejected;
         LocalFlink.Monitoring monitoring = LocalFlink.Monitoring.choose(config.get(JobConfig.PROMETHEUS_PORT));
         try (Pipeline pipeline = Pipeline.start(LocalFlink.create(spec.shards(), monitoring.configuration()), spec, kafka,
                 topics, 1, Pipeline.Options.replay(from, config))) {
@@ -122,8 +141,28 @@ final class ReplayCommand implements Callable<Integer> {
                     Duration.ofSeconds(stallSeconds));
             // before the job is cancelled: its shutdown is not training time
             progress.done(last.version, last.sequencesTrained, last.batchLoss);
+            // while the job runs: its at-least-once sink may still be delivering the last of them
+            rejected = Rejections.fromDeadLetters(KafkaClients.readAtLeast(kafka.consumerProperties(), topics.deadLetters(),
+                    records - last.sequencesTrained, DEAD_LETTER_WAIT), file);
+        }
+        rejected.summary("replay", records).forEach(System.err::println);
+        if (rejected.size() == 0 && !quiet) {
+            System.err.println("replay: no record rejected (of " + records + ")");
+        }
+        long unaccounted = records - last.sequencesTrained - rejected.size();
+        if (unaccounted > 0) {
+            System.err.println("replay: " + unaccounted + " of the " + records + " records are neither trained nor among the"
+                    + " dead letters read within " + DEAD_LETTER_WAIT.toSeconds() + " s");
+        }
+        if (deadLetters != null) {
+            rejected.writeJsonLines(deadLetters);
+        }
+        if (last.sequencesTrained == 0 && rejected.size() > 0) {
+            System.err.println("replay: no record was a valid sequence; nothing written to " + out);
+            return Main.BAD_INPUT;
         }
         Outputs.writeNetwork(out, initial.withParameters(last.parameters()),
                 init.provenance(config, "replay", last.version, last.sequencesTrained));
+        return 0;
     }
 }

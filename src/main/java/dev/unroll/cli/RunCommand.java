@@ -2,7 +2,9 @@ package dev.unroll.cli;
 
 import dev.unroll.job.ClientSettings;
 import dev.unroll.job.JobConfig;
+import dev.unroll.kafka.DeadLetterCount;
 import dev.unroll.kafka.EmbeddedKafka;
+import dev.unroll.kafka.KafkaClients;
 import dev.unroll.kafka.KafkaConnectors;
 import dev.unroll.model.Network;
 import dev.unroll.stream.LocalFlink;
@@ -109,6 +111,9 @@ final class RunCommand implements Callable<Integer> {
         try (EmbeddedKafka broker = bootstrap == null ? EmbeddedKafka.start(state.kafka(), freePort(port)) : null) {
             String servers = broker != null ? broker.bootstrapServers() : bootstrap;
             KafkaConnectors kafka = new KafkaConnectors(servers, config.kafka());
+            if (broker == null) {
+                KafkaClients.requireReachable(kafka.consumerProperties(), KafkaClients.REACH_TIMEOUT);
+            }
             if (init.fromTopic()) {
                 initial = init.start(config, initial, kafka);
                 spec = TrainingSpec.forJob(config, initial, parallelism);
@@ -124,12 +129,13 @@ final class RunCommand implements Callable<Integer> {
                 flink.set(StateRecoveryOptions.RESTORE_MODE, resumeFrom != null ? RecoveryClaimMode.NO_CLAIM : RecoveryClaimMode.CLAIM);
             }
             try (Pipeline pipeline = Pipeline.start(LocalFlink.create(p, flink), spec, kafka, topics,
-                    config.get(JobConfig.PARTITIONS), options)) {
+                    config.get(JobConfig.PARTITIONS), options);
+                 DeadLetterCount deadLetters = new DeadLetterCount(kafka.consumerProperties(), topics.deadLetters())) {
                 announce(servers, broker != null, topics, config);
                 if (!quiet) {
                     monitoring.describe().forEach(line -> System.err.println("run: " + line));
                 }
-                follow(pipeline, initial);
+                follow(pipeline, deadLetters);
                 if (savepointDir != null) {
                     String path = pipeline.stopWithSavepoint(savepointDir);
                     System.err.println("run: stopped with a savepoint; resume with --resume-from " + path);
@@ -152,7 +158,7 @@ final class RunCommand implements Callable<Integer> {
         return 0;
     }
 
-    private void follow(Pipeline pipeline, Network initial) throws InterruptedException {
+    private void follow(Pipeline pipeline, DeadLetterCount deadLetters) throws InterruptedException {
         long started = System.nanoTime();
         double movingLoss = Double.NaN;
         long lastPrint = 0;
@@ -167,16 +173,22 @@ final class RunCommand implements Callable<Integer> {
             long trained = newest == null ? 0 : newest.sequencesTrained;
             if (!quiet && System.nanoTime() - lastPrint > 1_000_000_000L) {
                 lastPrint = System.nanoTime();
-                System.err.printf(Locale.ROOT, "\rrun: version %d, %d sequences trained, moving loss %.5g, %.1f sequences/s, %.0f s   ",
-                        newest == null ? 0 : newest.version, trained, movingLoss, trained / seconds, seconds);
+                System.err.print(progressLine(newest, movingLoss, deadLetters.count(), seconds));
             }
             if ((maxSeconds != null && seconds >= maxSeconds) || (maxSequences != null && trained >= maxSequences)) {
                 break;
             }
         }
         if (!quiet) {
-            System.err.println();
+            System.err.println(progressLine(newest, movingLoss, deadLetters.countNow(), (System.nanoTime() - started) / 1e9));
         }
+    }
+
+    private static String progressLine(ParameterVersion newest, double movingLoss, long deadLetters, double seconds) {
+        long trained = newest == null ? 0 : newest.sequencesTrained;
+        return String.format(Locale.ROOT, "\rrun: version %d, %d sequences trained, %d dead letters, moving loss %.5g,"
+                        + " %.1f sequences/s, %.0f s   ", newest == null ? 0 : newest.version, trained, deadLetters, movingLoss,
+                trained / seconds, seconds);
     }
 
     private void announce(String servers, boolean embedded, Pipeline.Topics topics, JobConfig config) {

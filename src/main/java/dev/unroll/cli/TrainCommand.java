@@ -6,12 +6,16 @@ import dev.unroll.model.NetworkJson;
 import dev.unroll.model.Sequence;
 import dev.unroll.model.SequenceFile;
 import dev.unroll.model.Trainer;
+import dev.unroll.report.Rejections;
+import dev.unroll.report.Rejections.Rejection;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 
 @Command(name = "train", description = "The offline reference trainer: a plain loop over a .jsonl file, no Flink, no Kafka.")
 final class TrainCommand implements Callable<Integer> {
@@ -23,6 +27,13 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--out", required = true, description = "where to write the final network (network.json format)")
     Path out;
+
+    @Option(names = "--skip-bad", description = "go on past lines that are not valid sequences, and report them at the end"
+            + " (default: stop with exit 2 at the first)")
+    boolean skipBad;
+
+    @Option(names = "--dead-letters", description = "with --skip-bad: write the skipped lines with their reasons here, as JSON lines")
+    Path deadLetters;
 
     @Option(names = "--quiet", description = "no progress on stderr")
     boolean quiet;
@@ -36,19 +47,52 @@ final class TrainCommand implements Callable<Integer> {
         Network initial = init.start(config, config.loadNetwork());
         Trainer trainer = config.trainer(initial);
         Progress progress = new Progress("train", quiet);
+        if (deadLetters != null && !skipBad) {
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                    "--dead-letters needs --skip-bad (without it the first bad line stops the run)");
+        }
+        Rejections rejected = new Rejections();
+        long[] valid = {0};
+        Consumer<Sequence> train = seq -> {
+            valid[0]++;
+            trainer.add(seq);
+            progress.update(trainer.version(), trainer.sequencesTrained(), trainer.lastBatchLoss());
+        };
         try (SequenceFile sequences = new SequenceFile(data, initial, config.limits())) {
-            for (Sequence seq : sequences) {
-                trainer.add(seq);
-                progress.update(trainer.version(), trainer.sequencesTrained(), trainer.lastBatchLoss());
+            if (skipBad) {
+                sequences.forEach(train, bad -> rejected.add(new Rejection(bad.error().source(), bad.number(), "decode",
+                        Rejections.withoutPrefix(bad.error().getMessage(), bad.error().source()),
+                        bad.text().getBytes(StandardCharsets.UTF_8))));
+            } else {
+                sequences.forEach(train);
             }
         }
         Network result = trainer.finish();
         progress.done(trainer.version(), trainer.sequencesTrained(), trainer.lastBatchLoss());
+        rejected.summary("train", valid[0] + rejected.size()).forEach(System.err::println);
+        if (deadLetters != null) {
+            rejected.writeJsonLines(deadLetters);
+        }
+        if (rejected.size() > 0 && valid[0] == 0) {
+            System.err.println("train: no line of " + data + " is a valid sequence; nothing written to " + out);
+            return Main.BAD_INPUT;
+        }
         if (!trainer.leftOut().isEmpty()) {
             System.err.println("train: left out " + trainer.leftOut().size() + " sequences whose gradient was not finite"
-                    + " (lines " + trainer.leftOut().stream().limit(10).map(k -> Long.toString(k + 1)).toList() + ")");
+                    + " (lines " + trainer.leftOut().stream().limit(10).map(k -> Long.toString(line(k, rejected))).toList() + ")");
         }
         Outputs.writeNetwork(out, result, init.provenance(config, "train", trainer.version(), trainer.sequencesTrained()));
         return 0;
+    }
+
+    /** The line number of the k-th valid sequence (from 0), counting the skipped lines before it. */
+    private static long line(long k, Rejections skipped) {
+        long line = k + 1;
+        for (Rejection r : skipped.all()) {
+            if (r.line() <= line) {
+                line++;
+            }
+        }
+        return line;
     }
 }

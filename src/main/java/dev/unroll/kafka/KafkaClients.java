@@ -6,12 +6,18 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TimeoutException;
@@ -50,11 +56,118 @@ public final class KafkaClients {
         return p;
     }
 
-    /** A byte[] consumer in {@code groupId} that starts from the earliest offset when the group has none. */
-    public static Properties consumerProps(String bootstrap, String groupId) {
-        Properties p = groupLessConsumerProps(bootstrap);
-        p.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
+    /** How long a command waits for a broker to answer before it says it cannot reach Kafka. */
+    public static final Duration REACH_TIMEOUT = Duration.ofSeconds(8);
+
+    /**
+     * Fails fast, naming the servers, when no broker answers: without this check a client waits
+     * for its own timeouts (60 s to create a topic, 60 s per record to produce) and then reports
+     * something about topics or metadata instead.
+     *
+     * @throws KafkaUnreachableException if no broker answers within {@code timeout}
+     */
+    public static void requireReachable(Properties clientProperties, Duration timeout) {
+        String servers = clientProperties.getProperty(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG);
+        Properties props = adminProps(clientProperties);
+        int ms = (int) timeout.toMillis();
+        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, Integer.toString(ms));
+        props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, Integer.toString(ms));
+        String cannot = "cannot reach Kafka at " + servers + ": ";
+        Admin admin;
+        try {
+            admin = Admin.create(props);
+        } catch (KafkaException e) {
+            throw new KafkaUnreachableException(cannot + rootMessage(e), e);
+        }
+        try {
+            admin.describeCluster().nodes().get(ms, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new KafkaUnreachableException(cannot + "no broker answered within " + timeout.toSeconds() + " s", e);
+        } catch (ExecutionException e) {
+            // the admin client's own timeout says only that it timed out; anything else (authentication, say) is news
+            String why = e.getCause() instanceof TimeoutException ? "" : " (" + rootMessage(e) + ")";
+            throw new KafkaUnreachableException(cannot + "no broker answered within " + timeout.toSeconds() + " s" + why, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KafkaUnreachableException(cannot + "interrupted", e);
+        } finally {
+            admin.close(Duration.ZERO);
+        }
+    }
+
+    /** Only the keys an Admin client knows, so producer- or consumer-only settings do not produce warnings. */
+    public static Properties adminProps(Properties client) {
+        Properties p = new Properties();
+        for (String key : client.stringPropertyNames()) {
+            if (key.startsWith("bootstrap") || key.startsWith("security") || key.startsWith("sasl")
+                    || key.startsWith("ssl") || key.startsWith("client.")) {
+                p.put(key, client.getProperty(key));
+            }
+        }
         return p;
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null) {
+            root = root.getCause();
+        }
+        return root.getMessage() != null ? root.getMessage() : root.getClass().getSimpleName();
+    }
+
+    /**
+     * Reads {@code topic} as {@link #readAll(Properties, String, Duration, boolean)} does, again and
+     * again until it holds at least {@code atLeast} records or {@code timeout} has passed: for
+     * records an at-least-once sink is still delivering. Returns what it read last.
+     */
+    public static List<ConsumerRecord<byte[], byte[]>> readAtLeast(Properties clientProperties, String topic, long atLeast,
+                                                                   Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            List<ConsumerRecord<byte[], byte[]>> records = readAll(clientProperties, topic, timeout, false);
+            if (records.size() >= atLeast || System.nanoTime() >= deadline) {
+                return records;
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    /**
+     * How many records {@code topic} holds now from {@code fromOffsets} (partition to offset; the
+     * beginning of a partition not named) to its end; 0 for an absent topic.
+     */
+    public static long countRecords(Properties clientProperties, String topic, Map<Integer, Long> fromOffsets) {
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(lookingConsumerProps(clientProperties))) {
+            List<PartitionInfo> infos = consumer.partitionsFor(topic, REACH_TIMEOUT);
+            if (infos == null || infos.isEmpty()) {
+                return 0;
+            }
+            List<TopicPartition> partitions = infos.stream().map(i -> new TopicPartition(topic, i.partition())).toList();
+            Map<TopicPartition, Long> begin = consumer.beginningOffsets(partitions, REACH_TIMEOUT);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions, REACH_TIMEOUT);
+            long count = 0;
+            for (TopicPartition tp : partitions) {
+                long from = Math.max(begin.get(tp), fromOffsets.getOrDefault(tp.partition(), 0L));
+                count += Math.max(0, end.get(tp) - from);
+            }
+            return count;
+        }
+    }
+
+    /**
+     * A job's client properties for a consumer that only looks: byte[] records, no group, nothing
+     * committed, no topic created by asking for it, from the beginning.
+     */
+    public static Properties lookingConsumerProps(Properties clientProperties) {
+        Properties props = new Properties();
+        props.putAll(clientProperties);
+        props.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        props.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
+        return props;
     }
 
     private static Properties groupLessConsumerProps(String bootstrap) {
@@ -85,14 +198,7 @@ public final class KafkaClients {
      */
     public static List<ConsumerRecord<byte[], byte[]>> readAll(Properties clientProperties, String topic, Duration timeout,
                                                                boolean requireTopic) {
-        Properties props = new Properties();
-        props.putAll(clientProperties);
-        props.remove(ConsumerConfig.GROUP_ID_CONFIG);
-        props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        props.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
+        Properties props = lookingConsumerProps(clientProperties);
         long deadline = System.nanoTime() + timeout.toNanos();
         KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props);
         try {

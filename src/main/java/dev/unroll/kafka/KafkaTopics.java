@@ -17,7 +17,7 @@ public final class KafkaTopics {
     }
 
     public static void ensure(Properties clientProperties, String name, int partitions) {
-        try (Admin admin = Admin.create(adminProperties(clientProperties))) {
+        try (Admin admin = Admin.create(KafkaClients.adminProps(clientProperties))) {
             NewTopic topic = new NewTopic(name, Optional.of(partitions), Optional.empty())
                     .configs(Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(EmbeddedKafka.MAX_MESSAGE_BYTES)));
             admin.createTopics(List.of(topic)).all().get();
@@ -29,17 +29,5 @@ public final class KafkaTopics {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted creating topic " + name, e);
         }
-    }
-
-    /** Only the keys an Admin client knows, so producer-only settings do not produce warnings. */
-    private static Properties adminProperties(Properties client) {
-        Properties p = new Properties();
-        for (String key : client.stringPropertyNames()) {
-            if (key.startsWith("bootstrap") || key.startsWith("security") || key.startsWith("sasl")
-                    || key.startsWith("ssl") || key.startsWith("client.")) {
-                p.put(key, client.getProperty(key));
-            }
-        }
-        return p;
     }
 }

@@ -5,8 +5,8 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * The {@code bench} workload of {@code spec/cli.md}, shared by the command and the JMH
- * benchmarks: a fully connected logistic network of N units with one clamped input unit
+ * The {@code bench} workload, fixed so that figures compare across machines and with PyTorch,
+ * shared by the command and the JMH benchmarks: a fully connected logistic network of N units with one clamped input unit
  * (unit 0) and squared-error targets on the last N/4 units (at least one) at every step.
  */
 public final class BatchBenchWorkload {

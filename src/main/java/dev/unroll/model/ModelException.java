@@ -27,9 +27,4 @@ public final class ModelException extends RuntimeException {
     public String reason() {
         return reason;
     }
-
-    /** The same error, said of another source (for example a file and line instead of "sequence"). */
-    public ModelException withSource(String newSource) {
-        return new ModelException(newSource, field, reason);
-    }
 }

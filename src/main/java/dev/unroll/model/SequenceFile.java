@@ -8,11 +8,13 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
+import java.util.function.Consumer;
 
 /**
  * Streams a {@code .jsonl} file of sequences, one per line, validating each against the network.
- * A bad line fails with its file and line number; lines are read lazily so a file of any length
- * needs memory for one sequence at a time.
+ * A bad line fails with its file and line number (or, through {@link #forEach(Consumer, Consumer)},
+ * is handed over and skipped); lines are read lazily so a file of any length needs memory for one
+ * sequence at a time.
  */
 public final class SequenceFile implements Iterable<Sequence>, AutoCloseable {
     private final Path file;
@@ -31,6 +33,30 @@ public final class SequenceFile implements Iterable<Sequence>, AutoCloseable {
         } catch (IOException e) {
             throw new ModelException(file.toString(), "", "cannot read: " + e.getMessage());
         }
+    }
+
+    /** A line that is not a valid sequence: its number (from 1), its text and what is wrong with it. */
+    public record BadLine(long number, String text, ModelException error) {
+    }
+
+    /** Reads every line, handing valid sequences to {@code good} and the others to {@code bad}. */
+    public void forEach(Consumer<Sequence> good, Consumer<BadLine> bad) {
+        long number = 0;
+        for (String text = readLine(); text != null; text = readLine()) {
+            number++;
+            Sequence seq;
+            try {
+                seq = parse(text, number);
+            } catch (ModelException e) {
+                bad.accept(new BadLine(number, text, e));
+                continue;
+            }
+            good.accept(seq);
+        }
+    }
+
+    private Sequence parse(String text, long line) {
+        return SequenceJson.parse(text, file + ":" + line, net, limits);
     }
 
     @Override
@@ -52,7 +78,7 @@ public final class SequenceFile implements Iterable<Sequence>, AutoCloseable {
                 String text = next;
                 int at = line++;
                 next = readLine();
-                return SequenceJson.parse(text, file + ":" + at, net, limits);
+                return parse(text, at);
             }
         };
     }

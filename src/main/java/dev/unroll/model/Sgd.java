@@ -9,11 +9,10 @@ import java.io.Serializable;
  *
  * <p>Optional, off by default so the plain rule holds: heavy-ball momentum, gradient-norm
  * clipping of the averaged gradient, and freezing the initial states. Momentum keeps a velocity,
- * so an instance belongs to one training run and is part of its checkpointed state.
+ * so an instance belongs to one training run; the streaming job checkpoints {@link #velocity()},
+ * not the instance. The settings are serializable: Flink ships them inside the job's TrainingSpec.
  */
-public final class Sgd implements Serializable {
-    private static final long serialVersionUID = 1L;
-
+public final class Sgd {
     /**
      * @param learningRate      the step size
      * @param momentum          0 for plain gradient descent

@@ -82,11 +82,6 @@ public final class History {
         return null;
     }
 
-    /** Whether any version has a held-out accuracy. */
-    public boolean hasAccuracy() {
-        return lastScored() != null;
-    }
-
     /** The table as CSV text: the header, then one line per version. */
     public String toCsv() {
         StringBuilder s = new StringBuilder(HEADER).append('\n');

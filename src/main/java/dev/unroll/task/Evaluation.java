@@ -5,6 +5,8 @@ import dev.unroll.model.Bptt;
 import dev.unroll.model.Network;
 import dev.unroll.model.Sequence;
 
+import org.apache.commons.math3.stat.descriptive.SummaryStatistics;
+
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -110,19 +112,16 @@ public final class Evaluation {
         return s;
     }
 
-    /** Figures over many sequences; summaries of disjoint parts {@link #merge} into the whole's. */
+    /** Figures over many sequences. */
     public static final class Summary {
         private final int stepsBeyond;
-        private long sequences;
-        private double lossSum;
+        private final SummaryStatistics loss = new SummaryStatistics();
         private long binaryTargets;
         private long binaryRight;
         private long sequencesAllRight;
-        private long withFinal;
-        private double distanceAtTSum;
-        private double distanceAtTMax;
-        private double distanceAfterSum;
-        private double distanceAfterMax;
+        /** over the sequences with targets at t = T, the ones the settling figures cover */
+        private final SummaryStatistics distanceAtT = new SummaryStatistics();
+        private final SummaryStatistics distanceAfter = new SummaryStatistics();
         private long stillRight;
 
         public Summary(int stepsBeyond) {
@@ -130,37 +129,15 @@ public final class Evaluation {
         }
 
         public Summary add(Score s) {
-            sequences++;
-            lossSum += s.loss();
+            loss.addValue(s.loss());
             binaryTargets += s.binaryTargets();
             binaryRight += s.binaryRight();
             sequencesAllRight += s.allRight() ? 1 : 0;
             if (s.hasFinal()) {
-                withFinal++;
-                distanceAtTSum += s.distanceAtT();
-                distanceAtTMax = Math.max(distanceAtTMax, s.distanceAtT());
-                distanceAfterSum += s.distanceAfter();
-                distanceAfterMax = Math.max(distanceAfterMax, s.distanceAfter());
+                distanceAtT.addValue(s.distanceAtT());
+                distanceAfter.addValue(s.distanceAfter());
                 stillRight += s.stillRight() ? 1 : 0;
             }
-            return this;
-        }
-
-        public Summary merge(Summary o) {
-            if (o.stepsBeyond != stepsBeyond) {
-                throw new IllegalArgumentException("cannot merge summaries of different steps beyond T");
-            }
-            sequences += o.sequences;
-            lossSum += o.lossSum;
-            binaryTargets += o.binaryTargets;
-            binaryRight += o.binaryRight;
-            sequencesAllRight += o.sequencesAllRight;
-            withFinal += o.withFinal;
-            distanceAtTSum += o.distanceAtTSum;
-            distanceAtTMax = Math.max(distanceAtTMax, o.distanceAtTMax);
-            distanceAfterSum += o.distanceAfterSum;
-            distanceAfterMax = Math.max(distanceAfterMax, o.distanceAfterMax);
-            stillRight += o.stillRight;
             return this;
         }
 
@@ -169,12 +146,12 @@ public final class Evaluation {
         }
 
         public long sequences() {
-            return sequences;
+            return loss.getN();
         }
 
         /** Mean loss per sequence (NaN with no sequences). */
         public double meanLoss() {
-            return lossSum / sequences;
+            return loss.getMean();
         }
 
         public long binaryTargets() {
@@ -196,39 +173,35 @@ public final class Evaluation {
         }
 
         public double fractionSequencesAllRight() {
-            return (double) sequencesAllRight / sequences;
+            return (double) sequencesAllRight / sequences();
         }
 
-        /** Sequences that have targets at t = T, the ones the settling figures cover. */
-        public long sequencesWithFinalTargets() {
-            return withFinal;
-        }
-
+        /** The settling figures: mean and largest distance at T (NaN without final targets). */
         public double meanDistanceAtT() {
-            return distanceAtTSum / withFinal;
+            return distanceAtT.getMean();
         }
 
         public double maxDistanceAtT() {
-            return distanceAtTMax;
+            return distanceAtT.getMax();
         }
 
         public double meanDistanceAfter() {
-            return distanceAfterSum / withFinal;
+            return distanceAfter.getMean();
         }
 
         public double maxDistanceAfter() {
-            return distanceAfterMax;
+            return distanceAfter.getMax();
         }
 
         /** Of the sequences with final targets, the fraction whose binary ones still hold at T + K. */
         public double fractionStillRight() {
-            return (double) stillRight / withFinal;
+            return (double) stillRight / distanceAtT.getN();
         }
 
         /** The figures as plain JSON values; an undefined ratio is null. */
         public Map<String, Object> toMap() {
             Map<String, Object> m = new LinkedHashMap<>();
-            m.put("sequences", sequences);
+            m.put("sequences", sequences());
             m.put("meanLoss", finite(meanLoss()));
             m.put("binaryTargets", binaryTargets);
             m.put("binaryTargetsRight", binaryRight);
@@ -236,15 +209,15 @@ public final class Evaluation {
             m.put("sequencesAllRight", sequencesAllRight);
             m.put("fractionSequencesAllRight", finite(fractionSequencesAllRight()));
             Map<String, Object> fin = new LinkedHashMap<>();
-            fin.put("sequences", withFinal);
+            fin.put("sequences", distanceAtT.getN());
             fin.put("meanDistance", finite(meanDistanceAtT()));
-            fin.put("maxDistance", withFinal == 0 ? null : distanceAtTMax);
+            fin.put("maxDistance", finite(maxDistanceAtT()));
             m.put("finalTargets", fin);
             if (stepsBeyond > 0) {
                 Map<String, Object> beyond = new LinkedHashMap<>();
                 beyond.put("steps", stepsBeyond);
                 beyond.put("meanDistance", finite(meanDistanceAfter()));
-                beyond.put("maxDistance", withFinal == 0 ? null : distanceAfterMax);
+                beyond.put("maxDistance", finite(maxDistanceAfter()));
                 beyond.put("fractionStillRight", finite(fractionStillRight()));
                 m.put("beyond", beyond);
             }

@@ -25,6 +25,12 @@ class BenchCommandTest {
         assertEquals(5, j.get("batch").intValue());
         assertEquals(2, j.get("threads").intValue());
         assertTrue(j.get("maxRelativeDifference").doubleValue() < 1e-12, r.out());
+        // a median batch is no faster than the fastest; both are rates of one batch (rounded to 0.001)
+        for (String prefix : new String[] {"", "baseline"}) {
+            double median = j.get(prefix.isEmpty() ? "medianBatchSequencesPerSecond" : "baselineMedianBatchSequencesPerSecond").doubleValue();
+            double fastest = j.get(prefix.isEmpty() ? "fastestBatchSequencesPerSecond" : "baselineFastestBatchSequencesPerSecond").doubleValue();
+            assertTrue(median > 0 && median <= fastest + 0.001, prefix + " median " + median + ", fastest " + fastest);
+        }
     }
 
     @Test

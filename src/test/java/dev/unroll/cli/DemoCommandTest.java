@@ -67,6 +67,7 @@ class DemoCommandTest {
         assertEquals(0, r.exitCode(), r.describe());
         assertTrue(r.out().contains("reached 100% held-out accuracy"), r.describe());
         assertTrue(r.err().contains("held-out | version"), "a progress line: " + r.describe());
+        assertTrue(r.err().contains("| 0 dead letters |"), "the dead-letter count in the progress line: " + r.describe());
 
         // history.csv: every version in order from 0, each holding batchSize more sequences, the last all right
         History history = History.read(out.resolve("history.csv"));

@@ -32,9 +32,26 @@ class ProgressTest {
             p.update(v, 10L * v, 0.5); // a version seen twice counts once
         }
         p.done(10, 100, 0.5);
-        // second half: from the first version >= 10/2 (version 5, at 8 s, 50 sequences) to the end (8.5 s, 100)
+        // second half: from the first version >= 10/2 (version 5, at 8 s, 50 sequences) to the end (8.5 s, 100),
+        // 0.1 s from each version to the next there
         assertEquals("replay: warm-up 4.0 s to the first version, then 20 sequences/s; 100 sequences/s"
-                + " over the second half of the versions (5 to 10)", lastLine(out));
+                + " over the second half of the versions (5 to 10), median 100.0 ms per version", lastLine(out));
+    }
+
+    @Test
+    void theTimePerVersionIsAMedianThatOneStallDoesNotMove() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        Progress p = new Progress("replay", false, new PrintStream(out, true, StandardCharsets.UTF_8), () -> now);
+        now = SECOND;
+        p.update(1, 10, 0.5);
+        // versions 2..4 a second apart; in the second half (from version 4) 0.1 s apart but for one stall of 2 s
+        long[] gaps = {SECOND, SECOND, SECOND, SECOND / 10, SECOND / 10, 2 * SECOND, SECOND / 10};
+        for (int v = 2; v <= 8; v++) {
+            now += gaps[v - 2];
+            p.update(v, 10L * v, 0.5);
+        }
+        p.done(8, 80, 0.5);
+        assertTrue(lastLine(out).endsWith("(4 to 8), median 100.0 ms per version"), lastLine(out));
     }
 
     @Test

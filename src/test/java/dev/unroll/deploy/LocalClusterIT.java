@@ -1,5 +1,6 @@
 package dev.unroll.deploy;
 
+import dev.unroll.ExternalTools;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.unroll.cli.Main;
@@ -50,7 +51,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * order, {@code sequencesTrained = batchSize * version}, and the last version equal to the offline
  * trainer's parameters on the same sequences (the sequences go to one partition, so batch k is
  * lines k*B .. k*B+B-1 as for {@code train}). The cluster is always stopped, also on failure.
- * Needs kcat and curl on the PATH, Maven (the scripts resolve the cluster's classpath) and the
+ * Needs kcat and curl on the PATH (skipped without them, except in CI: see ExternalTools), Maven (the scripts resolve the cluster's classpath) and the
  * packaged jars: failsafe runs it after {@code package}.
  */
 class LocalClusterIT {
@@ -68,8 +69,8 @@ class LocalClusterIT {
 
     @Test
     void trainsAcrossTwoTaskManagersAsTheOfflineTrainerDoes() throws Exception {
-        String kcat = requireTool("kcat", "-V");
-        requireTool("curl", "--version");
+        String kcat = ExternalTools.require("kcat", "-V");
+        ExternalTools.require("curl", "--version");
         Path jobJar = REPO.resolve("target/unroll-job.jar");
         assertTrue(Files.isRegularFile(jobJar), "no " + jobJar + ": the job jar is built by `mvn package`");
 
@@ -169,20 +170,6 @@ class LocalClusterIT {
         Path job = dir.resolve("cluster-it.yaml");
         Files.writeString(job, yaml.replace("\nname: adder64\n", "\nname: cluster-it\n"));
         return job;
-    }
-
-    private static String requireTool(String tool, String versionFlag) {
-        try {
-            Process p = new ProcessBuilder(tool, versionFlag).redirectErrorStream(true).start();
-            p.getInputStream().readAllBytes();
-            if (p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0) {
-                return tool;
-            }
-        } catch (IOException | InterruptedException e) {
-            // reported below
-        }
-        fail(tool + " is needed on the PATH for this test (Debian/Ubuntu: apt-get install -y " + tool + ")");
-        return null;
     }
 
     /** Runs a command, returning its output; fails on a non-zero exit or after {@code timeout}. */

@@ -3,7 +3,7 @@ package dev.unroll.model;
 import java.util.Arrays;
 
 /**
- * The loss of one sequence, written again straight from the text of spec/model.md, sharing no code
+ * The loss of one sequence, written again straight from the text of docs/model.md, sharing no code
  * with {@link Bptt}: plain 2-D arrays, the states of all steps kept, every rule spelled out. Tests
  * use it as an independent statement of the forward dynamics and of the loss.
  */

@@ -29,7 +29,7 @@ public final class TinyLinearNet {
 
     /** A sequence of 1 or 2 steps; given[u] is the data's initial state of u, or NaN for the learned one. */
     public record Seq(int steps, double[] given, List<Term> terms) {
-        /** The sequence in the model.md format (one line). */
+        /** The sequence in the docs/model.md format (one line). */
         public String json() {
             StringBuilder s = new StringBuilder("{\"steps\":" + steps);
             List<Integer> units = new ArrayList<>();

@@ -14,7 +14,7 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
- * The update rule of spec/cli.md and model.md: {@code param -= learningRate * sum / batchSize},
+ * The update rule of docs/model.md: {@code param -= learningRate * sum / batchSize},
  * batches in order, a short last batch averaged over its own size, initial states learned, tied
  * members moving together; and the options of {@link Sgd} (momentum, clipping, frozen initial
  * states) that are off by default.

@@ -25,7 +25,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Every validity rule of spec/model.md, and more, through the real {@code gradient} command with
+ * Every validity rule of docs/model.md, and more, through the real {@code gradient} command with
  * real files: exit code 2, nothing on stdout, exactly one line on stderr naming the file and the
  * field ({@code FILE: FIELD: reason}), no stack trace. The same files through the parsers must
  * fail with exactly that field.

@@ -1,6 +1,8 @@
 package dev.unroll.stream;
 
+import dev.unroll.ExternalTools;
 import dev.unroll.job.JobConfig;
+import dev.unroll.model.TestSupport;
 import dev.unroll.kafka.DeadLetterSerializer;
 import dev.unroll.kafka.KafkaClients;
 import dev.unroll.kafka.KafkaConnectors;
@@ -11,7 +13,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -95,14 +96,13 @@ class LiveTrainingTest extends BrokerTestBase {
 
     @Test
     void kcatFeedsTheLiveJob() throws Exception {
-        Assumptions.assumeTrue(kcatInstalled(),
-                "SKIPPED: kcat is not installed here (apt-get install kcat); .ci/run installs it");
+        String kcatTool = ExternalTools.require("kcat", "-V");
         JobConfig config = job("kcat", 5);
         Network net = config.loadNetwork();
         Path data = dir.resolve("data.jsonl");
         Files.write(data, RandomSequences.jsonLines(net, 11, 15));
         try (Pipeline pipeline = start(config, net)) {
-            Process kcat = new ProcessBuilder("kcat", "-b", broker.bootstrapServers(), "-P",
+            Process kcat = new ProcessBuilder(kcatTool, "-b", broker.bootstrapServers(), "-P",
                     "-t", config.get(JobConfig.SEQUENCES_TOPIC), "-l", data.toString())
                     .redirectErrorStream(true).start();
             assertTrue(kcat.waitFor(60, TimeUnit.SECONDS), "kcat finished");
@@ -113,28 +113,42 @@ class LiveTrainingTest extends BrokerTestBase {
     }
 
     @Test
-    void replayOfWhatATopicHoldsMatchesTrain() throws Exception {
+    void replayOfWhatATopicHoldsMatchesTrainAndReportsItsDeadLetters() throws Exception {
         JobConfig config = job("topic-replay", 4);
         Network net = config.loadNetwork();
         List<String> lines = RandomSequences.jsonLines(net, 17, 14);
         String topic = "recorded.sequences";
         broker.createTopic(topic, 1);
+        // offsets 0..5 come before the replay's start (a bad one among them, not its business); from 6 on
+        // 9 good records and 2 bad ones, at offsets 10 and 16
+        List<String> records = new ArrayList<>(lines);
+        records.add(3, "not json");
+        records.add(10, "{\"steps\": 0, \"targets\": []}");
+        records.add("[]");
         Path all = dir.resolve("all.jsonl");
-        Files.write(all, lines);
+        Files.write(all, records);
         dev.unroll.kafka.FilePublisher.publishLines(KafkaClients.producerProps(broker.bootstrapServers()), topic, all);
         Files.write(dir.resolve("tail.jsonl"), lines.subList(5, lines.size()));
 
         String job = config.file().toString();
         assertEquals(0, dev.unroll.cli.Main.run("train", "--job", job, "--data", dir.resolve("tail.jsonl").toString(),
                 "--out", dir.resolve("train.json").toString(), "--quiet"));
-        assertEquals(0, dev.unroll.cli.Main.run("replay", "--job", job, "--bootstrap-servers", broker.bootstrapServers(),
-                "--topic", topic, "--from-offsets", "0=5", "--parallelism", "2", "--out", dir.resolve("replay.json").toString(),
-                "--quiet"));
+        TestSupport.Result replay = TestSupport.run("replay", "--job", job, "--bootstrap-servers", broker.bootstrapServers(),
+                "--topic", topic, "--from-offsets", "0=6", "--parallelism", "2", "--out", dir.resolve("replay.json").toString(),
+                "--dead-letters", dir.resolve("dead.jsonl").toString(), "--quiet");
+        assertEquals(0, replay.exitCode(), replay.describe());
         Network trained = dev.unroll.model.NetworkJson.read(dir.resolve("train.json"), config.limits());
         Network replayed = dev.unroll.model.NetworkJson.read(dir.resolve("replay.json"), config.limits());
         RecoveryTest.assertClose(trained.parameters().weights, replayed.parameters().weights, "weights");
         RecoveryTest.assertClose(trained.parameters().biases, replayed.parameters().biases, "biases");
         RecoveryTest.assertClose(trained.parameters().initialState, replayed.parameters().initialState, "initialState");
+
+        assertTrue(replay.err().contains("replay: 2 of 11 records rejected"), replay.describe());
+        assertTrue(replay.err().contains("steps: must be at least 1, found 0 (at " + topic + "/0@10)"), replay.describe());
+        List<String> dead = Files.readAllLines(dir.resolve("dead.jsonl"));
+        assertEquals(List.of(topic + "/0@10", topic + "/0@16"),
+                dead.stream().map(d -> TestSupport.json(d).get("source").asText()).toList(), String.join("\n", dead));
+        assertEquals("[]", TestSupport.json(dead.get(1)).get("record").asText());
     }
 
     private JobConfig job(String name, int batchSize) throws Exception {
@@ -176,13 +190,5 @@ class LiveTrainingTest extends BrokerTestBase {
 
     private static byte[] utf8(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
-    }
-
-    static boolean kcatInstalled() {
-        try {
-            return new ProcessBuilder("kcat", "-V").start().waitFor(10, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            return false;
-        }
     }
 }

@@ -54,12 +54,18 @@ class EvaluationTest {
         assertEquals(1.0 - h3, later.distanceAfter(), 1e-15);
         assertFalse(later.stillRight());
 
-        Evaluation.Summary a = new Evaluation.Summary(1).add(later);
-        Evaluation.Summary b = new Evaluation.Summary(1).add(later).add(later);
-        a.merge(b);
+        Evaluation.Summary a = new Evaluation.Summary(1).add(later).add(later).add(now);
         assertEquals(3, a.sequences());
-        assertEquals(0.0, a.fractionStillRight());
+        assertEquals(1.0 / 3, a.fractionStillRight(), 1e-15, "only the score without steps beyond still holds");
         assertEquals(1.0, a.fractionSequencesAllRight());
         assertEquals(1.0 - h3, a.maxDistanceAfter(), 1e-15);
+        assertEquals((2 * (1.0 - h3) + (1.0 - h2)) / 3, a.meanDistanceAfter(), 1e-15);
+        assertEquals(1.0 - h2, a.maxDistanceAtT(), 1e-15);
+        assertEquals((3 * now.loss()), 3 * a.meanLoss(), 1e-12, "the loss at T is the same with or without steps beyond");
+
+        Evaluation.Summary none = new Evaluation.Summary(0);
+        assertEquals(0, none.sequences());
+        assertTrue(Double.isNaN(none.meanLoss()));
+        assertEquals(null, none.toMap().get("meanLoss"));
     }
 }
