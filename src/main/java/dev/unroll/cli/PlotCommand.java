@@ -15,7 +15,6 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -90,15 +89,7 @@ final class PlotCommand implements Callable<Integer> {
             KafkaConnectors kafka = new KafkaConnectors(t.bootstrap, config.kafka());
             KafkaClients.requireReachable(kafka.consumerProperties(), KafkaClients.REACH_TIMEOUT);
             Network initial = config.loadNetwork();
-            List<Sequence> heldOut = null;
-            if (t.data != null) {
-                heldOut = new ArrayList<>();
-                try (SequenceFile file = new SequenceFile(t.data, initial, config.limits())) {
-                    for (Sequence s : file) {
-                        heldOut.add(s);
-                    }
-                }
-            }
+            List<Sequence> heldOut = t.data == null ? null : SequenceFile.readAll(t.data, initial, config.limits());
             String topic = t.topic != null ? t.topic : config.get(JobConfig.PARAMETERS_TOPIC);
             ParameterHistory.Result read = ParameterHistory.read(kafka.consumerProperties(), topic, config.name(), initial,
                     config.limits(), heldOut, t.every, Duration.ofSeconds(t.timeoutSeconds));

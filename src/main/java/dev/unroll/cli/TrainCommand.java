@@ -6,6 +6,7 @@ import dev.unroll.model.NetworkJson;
 import dev.unroll.model.Sequence;
 import dev.unroll.model.SequenceFile;
 import dev.unroll.model.Trainer;
+import dev.unroll.task.Evaluation;
 import dev.unroll.report.Rejections;
 import dev.unroll.report.Rejections.Rejection;
 import picocli.CommandLine.Command;
@@ -14,6 +15,7 @@ import picocli.CommandLine.Option;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 
@@ -38,6 +40,13 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--quiet", description = "no progress on stderr")
     boolean quiet;
 
+    @Option(names = "--until-right", description = {"held-out sequences: every --check-every versions, score them, and stop",
+            "once every one of them is right (prints how many sequences that took)"})
+    Path heldOut;
+
+    @Option(names = "--check-every", description = "versions between two scorings with --until-right (default ${DEFAULT-VALUE})")
+    int checkEvery = 10;
+
     @Mixin
     InitOption init = new InitOption();
 
@@ -53,10 +62,20 @@ final class TrainCommand implements Callable<Integer> {
         }
         Rejections rejected = new Rejections();
         long[] valid = {0};
+        List<Sequence> held = heldOut == null ? null : SequenceFile.readAll(heldOut, initial, config.limits());
+        long[] rightAt = {-1};
         Consumer<Sequence> train = seq -> {
+            if (rightAt[0] >= 0) {
+                return;
+            }
             valid[0]++;
+            long before = trainer.version();
             trainer.add(seq);
             progress.update(trainer.version(), trainer.sequencesTrained(), trainer.lastBatchLoss());
+            if (held != null && trainer.version() != before && trainer.version() % checkEvery == 0
+                    && Evaluation.of(trainer.network(), held, 0).sequencesAllRight() == held.size()) {
+                rightAt[0] = trainer.sequencesTrained();
+            }
         };
         try (SequenceFile sequences = new SequenceFile(data, initial, config.limits())) {
             if (skipBad) {
@@ -67,7 +86,13 @@ final class TrainCommand implements Callable<Integer> {
                 sequences.forEach(train);
             }
         }
-        Network result = trainer.finish();
+        Network result = rightAt[0] >= 0 ? trainer.network() : trainer.finish();
+        if (held != null) {
+            System.err.println(rightAt[0] >= 0
+                    ? "train: all " + held.size() + " held-out sequences right after " + rightAt[0] + " sequences (version "
+                            + trainer.version() + ")"
+                    : "train: not every held-out sequence right after all " + trainer.sequencesTrained() + " sequences");
+        }
         progress.done(trainer.version(), trainer.sequencesTrained(), trainer.lastBatchLoss());
         rejected.summary("train", valid[0] + rejected.size()).forEach(System.err::println);
         if (deadLetters != null) {

@@ -6,7 +6,9 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.function.Consumer;
 
@@ -53,6 +55,15 @@ public final class SequenceFile implements Iterable<Sequence>, AutoCloseable {
             }
             good.accept(seq);
         }
+    }
+
+    /** Every sequence of {@code file}, in order; the first bad line is an error naming it. */
+    public static List<Sequence> readAll(Path file, Network net, Limits limits) {
+        List<Sequence> all = new ArrayList<>();
+        try (SequenceFile sequences = new SequenceFile(file, net, limits)) {
+            sequences.forEach(all::add);
+        }
+        return all;
     }
 
     private Sequence parse(String text, long line) {

@@ -131,7 +131,12 @@ class LocalClusterIT {
             }
             assertNotNull(bptt, "no vertex named bptt in " + graph.get("vertices"));
             assertEquals(PARALLELISM, bptt.get("parallelism").asInt(), "bptt parallelism");
-            JsonNode subtasks = cluster.rest("/jobs/" + jobId + "/vertices/" + bptt.get("id").asText()).get("subtasks");
+            // the REST API serves a cached view of the job for a few seconds: ask until it shows the subtasks running
+            JsonNode subtasks;
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            do {
+                subtasks = cluster.rest("/jobs/" + jobId + "/vertices/" + bptt.get("id").asText()).get("subtasks");
+            } while (!allRunning(subtasks) && System.nanoTime() < deadline && sleep(500));
             assertEquals(PARALLELISM, subtasks.size(), "bptt subtasks: " + subtasks);
             Set<String> usedTaskManagers = new HashSet<>();
             for (JsonNode subtask : subtasks) {
@@ -332,5 +337,19 @@ class LocalClusterIT {
                 }
             }
         }
+    }
+
+    private static boolean allRunning(JsonNode subtasks) {
+        for (JsonNode subtask : subtasks) {
+            if (!subtask.get("status").asText().equals("RUNNING")) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean sleep(long millis) throws InterruptedException {
+        Thread.sleep(millis);
+        return true;
     }
 }
