@@ -13,6 +13,7 @@ import org.apache.flink.util.OutputTag;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 
@@ -30,6 +31,7 @@ public class DecodeSequences extends ProcessFunction<RawRecord, SequenceItem> {
     private transient Counter accepted;
     private transient Counter rejected;
     private transient boolean started;
+    private transient CharsetDecoder utf8;
 
     public DecodeSequences(TrainingSpec spec) {
         this.spec = spec;
@@ -40,6 +42,9 @@ public class DecodeSequences extends ProcessFunction<RawRecord, SequenceItem> {
         network = spec.network();
         accepted = getRuntimeContext().getMetricGroup().counter("sequencesAccepted");
         rejected = getRuntimeContext().getMetricGroup().counter("deadLetters");
+        utf8 = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
     }
 
     @Override
@@ -53,10 +58,7 @@ public class DecodeSequences extends ProcessFunction<RawRecord, SequenceItem> {
         try {
             problem = check(record);
             if (problem == null) {
-                String text = StandardCharsets.UTF_8.newDecoder()
-                        .onMalformedInput(CodingErrorAction.REPORT)
-                        .onUnmappableCharacter(CodingErrorAction.REPORT)
-                        .decode(ByteBuffer.wrap(record.value)).toString();
+                String text = utf8.decode(ByteBuffer.wrap(record.value)).toString();
                 byte[] encoded = SequenceCodec.encode(SequenceJson.parse(text, record.origin(), network, spec.limits()));
                 accepted.inc();
                 out.collect(new SequenceItem(record, encoded));

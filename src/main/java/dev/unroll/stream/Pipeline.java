@@ -131,6 +131,9 @@ public final class Pipeline implements AutoCloseable {
     public static void define(StreamExecutionEnvironment env, TrainingSpec spec, KafkaConnectors kafka, Topics topics,
                               Options options) {
         env.setBufferTimeout(options.bufferTimeoutMs());
+        // chained operators (source -> decode, aggregate -> sink) neither keep nor change their inputs, so they may
+        // pass them on uncopied; records that cross the network are always fresh objects (the batcher keeps those)
+        env.getConfig().enableObjectReuse();
         if (options.checkpointIntervalMs() > 0) {
             env.enableCheckpointing(options.checkpointIntervalMs());
             env.configure(options.durability().flinkConfig());
