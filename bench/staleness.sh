@@ -49,6 +49,6 @@ for s in $stalenesses; do
     row+=("${n:-not within $count}")
   done
   rm -f "$copy"
-  median=$(printf '%s\n' "${row[@]}" | grep -E '^[0-9]+$' | sort -n | awk '{a[NR]=$1} END {if (NR) print a[int((NR+1)/2)]; else print "-"}')
+  median=$(printf '%s\n' "${row[@]}" | { grep -E '^[0-9]+$' || true; } | sort -n | awk '{a[NR]=$1} END {if (NR) print a[int((NR+1)/2)]; else print "-"}')
   printf '| %s | %s | %s |\n' "$s" "$(IFS='|'; echo "${row[*]}" | sed 's/|/ | /g')" "$median"
 done

@@ -9,6 +9,7 @@ import dev.unroll.model.ModelException;
 import dev.unroll.model.Network;
 import dev.unroll.report.Rejections;
 import dev.unroll.stream.LocalFlink;
+import dev.unroll.stream.LoopTrace;
 import dev.unroll.stream.ParameterVersion;
 import dev.unroll.stream.Pipeline;
 import dev.unroll.stream.TrainingSpec;
@@ -141,6 +142,9 @@ final class ReplayCommand implements Callable<Integer> {
                     Duration.ofSeconds(stallSeconds));
             // before the job is cancelled: its shutdown is not training time
             progress.done(last.version, last.sequencesTrained, last.batchLoss);
+            if (!quiet) {
+                LoopTrace.summary(pipeline.accumulators()).forEach(line -> System.err.println("replay: " + line));
+            }
             // while the job runs: its at-least-once sink may still be delivering the last of them
             rejected = Rejections.fromDeadLetters(KafkaClients.readAtLeast(kafka.consumerProperties(), topics.deadLetters(),
                     records - last.sequencesTrained, DEAD_LETTER_WAIT), file);

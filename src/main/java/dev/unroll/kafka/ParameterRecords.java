@@ -57,6 +57,8 @@ public final class ParameterRecords {
 
     /** The header that names the attempt that published a version. */
     public static final String EPOCH_HEADER = "unroll.epoch";
+    /** The header with the wall-clock microsecond at which the aggregator published a version. */
+    public static final String PUBLISHED_MICROS_HEADER = "unroll.publishedMicros";
     /** "UNRP", the first four bytes of a binary record. */
     public static final int MAGIC = 0x554E5250;
     /** The binary layout's number, bumped on any change to it. */
@@ -99,6 +101,9 @@ public final class ParameterRecords {
         h.add("unroll.format", utf8(format.toString()));
         if (v.epoch != null) {
             h.add(EPOCH_HEADER, utf8(v.epoch));
+        }
+        if (v.publishedMicros > 0) {
+            h.add(PUBLISHED_MICROS_HEADER, utf8(Long.toString(v.publishedMicros)));
         }
         return h;
     }

@@ -68,12 +68,18 @@ final class ParameterTopicReader implements AutoCloseable {
                 continue;
             }
             if (job.equals(v.job)) {
-                Header epoch = record.headers().lastHeader(ParameterRecords.EPOCH_HEADER);
-                v.epoch = epoch == null ? null : new String(epoch.value(), StandardCharsets.UTF_8);
+                v.epoch = header(record, ParameterRecords.EPOCH_HEADER);
+                String published = header(record, ParameterRecords.PUBLISHED_MICROS_HEADER);
+                v.publishedMicros = published == null ? 0 : Long.parseLong(published);
                 out.add(v);
             }
         }
         return out;
+    }
+
+    private static String header(ConsumerRecord<byte[], byte[]> record, String key) {
+        Header h = record.headers().lastHeader(key);
+        return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
     }
 
     @Override

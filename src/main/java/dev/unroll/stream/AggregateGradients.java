@@ -3,6 +3,7 @@ package dev.unroll.stream;
 import dev.unroll.model.Gradients;
 import dev.unroll.model.Parameters;
 import dev.unroll.model.Sgd;
+import org.apache.flink.api.common.accumulators.Histogram;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
@@ -36,6 +37,8 @@ public class AggregateGradients extends KeyedProcessFunction<Integer, ShardGradi
     private transient MapState<Long, ShardGradient> waiting;
     private transient Counter sequencesTrained;
     private transient Counter duplicates;
+    private transient Histogram toAggregatorTrace;
+    private transient Histogram updateTrace;
     private transient volatile long versionGauge;
     private transient volatile double lossGauge;
     private transient volatile long stalenessGauge;
@@ -54,6 +57,10 @@ public class AggregateGradients extends KeyedProcessFunction<Integer, ShardGradi
         var metrics = getRuntimeContext().getMetricGroup();
         sequencesTrained = metrics.counter("sequencesTrained");
         duplicates = metrics.counter("duplicateShardSums");
+        toAggregatorTrace = new Histogram();
+        updateTrace = new Histogram();
+        getRuntimeContext().addAccumulator(LoopTrace.TO_AGGREGATOR, toAggregatorTrace);
+        getRuntimeContext().addAccumulator(LoopTrace.UPDATE, updateTrace);
         metrics.gauge("version", () -> versionGauge);
         metrics.gauge("batchLoss", () -> lossGauge);
         metrics.gauge("staleness", () -> stalenessGauge);
@@ -67,6 +74,8 @@ public class AggregateGradients extends KeyedProcessFunction<Integer, ShardGradi
             }
             return;
         }
+        long arrived = LoopTrace.nowMicros();
+        LoopTrace.add(toAggregatorTrace, arrived - g.emittedMicros);
         ParameterVersion now = currentVersion();
         if (g.batch < now.version || now.last) {
             duplicates.inc();
@@ -77,7 +86,9 @@ public class AggregateGradients extends KeyedProcessFunction<Integer, ShardGradi
         while (!now.last && (batch = completeBatch(now.version)) != null) {
             now = apply(now, batch);
             remember(now);
+            now.publishedMicros = LoopTrace.nowMicros();
             out.collect(now);
+            LoopTrace.add(updateTrace, LoopTrace.nowMicros() - arrived);
         }
     }
 

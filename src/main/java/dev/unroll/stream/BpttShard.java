@@ -6,6 +6,7 @@ import dev.unroll.model.Network;
 import dev.unroll.model.Sequence;
 import dev.unroll.model.SequenceCodec;
 import dev.unroll.model.SequenceJson;
+import org.apache.flink.api.common.accumulators.Histogram;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
@@ -51,6 +52,9 @@ public class BpttShard extends ProcessFunction<Shard, ShardGradient> {
     private transient Counter sequencesComputed;
     private transient Counter nonFinite;
     private transient Counter waitMillis;
+    private transient Histogram bpttTrace;
+    private transient Histogram waitTrace;
+    private transient Histogram backTrace;
 
     public BpttShard(TrainingSpec spec, VersionFeed feed) {
         this.spec = spec;
@@ -68,6 +72,12 @@ public class BpttShard extends ProcessFunction<Shard, ShardGradient> {
         sequencesComputed = metrics.counter("sequencesComputed");
         nonFinite = metrics.counter("nonFiniteGradients");
         waitMillis = metrics.counter("versionWaitMillis");
+        bpttTrace = new Histogram();
+        waitTrace = new Histogram();
+        backTrace = new Histogram();
+        getRuntimeContext().addAccumulator(LoopTrace.BPTT, bpttTrace);
+        getRuntimeContext().addAccumulator(LoopTrace.WAIT, waitTrace);
+        getRuntimeContext().addAccumulator(LoopTrace.BACK_TO_BPTT, backTrace);
     }
 
     @Override
@@ -85,7 +95,11 @@ public class BpttShard extends ProcessFunction<Shard, ShardGradient> {
         }
         long needed = spec.versionFor(shard.batch);
         ParameterVersion at = await(needed, shard.batch);
-        out.collect(compute(shard, at, dead -> ctx.output(DecodeSequences.DEAD_LETTERS, dead)));
+        long start = LoopTrace.nowMicros();
+        ShardGradient sum = compute(shard, at, dead -> ctx.output(DecodeSequences.DEAD_LETTERS, dead));
+        sum.emittedMicros = LoopTrace.nowMicros();
+        LoopTrace.add(bpttTrace, sum.emittedMicros - start);
+        out.collect(sum);
         // batches come in order, so no later batch needs an older version
         versions.headMap(needed).clear();
     }
@@ -93,14 +107,16 @@ public class BpttShard extends ProcessFunction<Shard, ShardGradient> {
     private ParameterVersion await(long needed, long batch) {
         ParameterVersion v = versions.get(needed);
         if (v != null) {
+            LoopTrace.add(waitTrace, 0);
             return v;
         }
         long start = System.nanoTime();
         long warnAt = start + WARN_AFTER_NANOS;
         while ((v = versions.get(needed)) == null) {
             for (ParameterVersion p : reader.poll(POLL)) {
-                if (epoch.equals(p.epoch) && p.version >= needed) {
-                    versions.putIfAbsent(p.version, p);
+                if (epoch.equals(p.epoch) && p.version >= needed && versions.putIfAbsent(p.version, p) == null
+                        && p.publishedMicros > 0) {
+                    LoopTrace.add(backTrace, LoopTrace.nowMicros() - p.publishedMicros);
                 }
             }
             if (System.nanoTime() > warnAt) {
@@ -110,6 +126,7 @@ public class BpttShard extends ProcessFunction<Shard, ShardGradient> {
             }
         }
         waitMillis.inc((System.nanoTime() - start) / 1_000_000);
+        LoopTrace.add(waitTrace, (System.nanoTime() - start) / 1_000);
         return v;
     }
 

@@ -24,6 +24,8 @@ public class ParameterVersion {
      * record's {@code unroll.epoch} header: a BPTT instance takes only its own attempt's versions.
      */
     public String epoch;
+    /** When the aggregator handed it to the producer, in wall-clock microseconds ({@code unroll.publishedMicros}; see LoopTrace). */
+    public long publishedMicros;
     public double[] weights;
     public double[] biases;
     public double[] initialState;

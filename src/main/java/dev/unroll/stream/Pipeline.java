@@ -15,6 +15,7 @@ import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -192,6 +193,15 @@ public final class Pipeline implements AutoCloseable {
 
     public ParameterVersion newest() {
         return newest;
+    }
+
+    /** The job's accumulators now (the round trip's trace among them, see LoopTrace); empty when it cannot say. */
+    public Map<String, Object> accumulators() {
+        try {
+            return client.getAccumulators().get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            return Map.of();
+        }
     }
 
     public JobClient client() {

@@ -9,6 +9,8 @@ import dev.unroll.model.Gradients;
 public class ShardGradient {
     /** true for an announcement, which carries no gradient */
     public boolean announcement;
+    /** when BPTT emitted it, in wall-clock microseconds (see LoopTrace) */
+    public long emittedMicros;
     public long batch;
     public int shard;
     public int shards;

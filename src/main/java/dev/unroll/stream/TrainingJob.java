@@ -19,6 +19,13 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * Shard s of every batch goes to BPTT instance s.
  */
 public final class TrainingJob {
+    /**
+     * How long decoded sequences may wait to fill a network buffer. The loop's own hops flush at
+     * once (the job's buffer timeout, 0 by default); this edge carries every sequence, and flushing
+     * each one on its own costs more than its decoding. One millisecond is all a trickle waits.
+     */
+    static final long SEQUENCE_FLUSH_MS = 1;
+
     private TrainingJob() {
     }
 
@@ -29,7 +36,8 @@ public final class TrainingJob {
                              Sink<DeadLetter> deadLetterSink) {
         SingleOutputStreamOperator<SequenceItem> decoded = env
                 .fromSource(sequenceSource, WatermarkStrategy.noWatermarks(), "sequences").setParallelism(1).uid("sequences")
-                .process(new DecodeSequences(spec)).name("decode").setParallelism(1).uid("decode");
+                .process(new DecodeSequences(spec)).name("decode").setParallelism(1).uid("decode")
+                .setBufferTimeout(SEQUENCE_FLUSH_MS);
 
         DataStream<Shard> shards = decoded
                 .keyBy(item -> 0, Types.INT)
