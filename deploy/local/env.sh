@@ -102,6 +102,35 @@ launch() {
   die "$name did not start"
 }
 
+# BashJavaUtils turns the memory settings into JVM flags (line 1) and -D settings (line 2),
+# as flink-dist's jobmanager.sh and taskmanager.sh do.
+resource_params() {
+  local out
+  out=$("$JAVA" "${JAVA_MODULE_FLAGS[@]}" -cp "$FLINK_CP" -Dlog4j2.configurationFile="$RUN_DIR/conf/log4j-cli.properties" \
+    org.apache.flink.runtime.util.bash.BashJavaUtils "$1" --configDir "$RUN_DIR/conf" 2>&1) \
+    || die "BashJavaUtils $1 failed: $out"
+  grep -A2 '^BASH_JAVA_UTILS_EXEC_RESULT:' <<<"$out" | tail -n 2 | sed 's/^BASH_JAVA_UTILS_EXEC_RESULT://'
+}
+
+flink_jvm() { # NAME JVM-FLAGS: the command line of a Flink process, into the array "cmd"
+  local flags
+  read -r -a flags <<<"$2"
+  cmd=("$JAVA" "$RUN_MARKER" "${JAVA_MODULE_FLAGS[@]}" "${flags[@]}" -Dlog.file="$RUN_DIR/logs/$1.log"
+    -Dlog4j.configurationFile="$RUN_DIR/conf/log4j.properties" -cp "$FLINK_CP")
+}
+
+# Starts TaskManager K (resource id taskmanager-K) with the cluster's configuration.
+start_taskmanager() {
+  local k=$1 tm tm_settings
+  FLINK_CP=${FLINK_CP:-$(classpath flink)}
+  mapfile -t tm < <(resource_params GET_TM_RESOURCE_PARAMS)
+  [[ ${#tm[@]} -eq 2 ]] || die "unexpected BashJavaUtils output for the TaskManagers: ${tm[*]}"
+  read -r -a tm_settings <<<"${tm[1]}"
+  flink_jvm "taskmanager-$k" "${tm[0]}"
+  launch "taskmanager-$k" "${cmd[@]}" org.apache.flink.runtime.taskexecutor.TaskManagerRunner \
+    --configDir "$RUN_DIR/conf" "${tm_settings[@]}" -D "taskmanager.resource-id=taskmanager-$k"
+}
+
 rest_get() {
   curl -fsS --max-time 5 "$REST_URL$1"
 }

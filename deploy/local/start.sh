@@ -106,10 +106,18 @@ execution.checkpointing.dir: file://$RUN_DIR/flink/checkpoints
 execution.checkpointing.savepoint-dir: file://$RUN_DIR/flink/savepoints
 io.tmp.dirs: $RUN_DIR/flink/tmp
 web.tmpdir: $RUN_DIR/flink/tmp
-# a failing job gives up after a few tries instead of restarting forever
-restart-strategy.type: fixed-delay
-restart-strategy.fixed-delay.attempts: 3
-restart-strategy.fixed-delay.delay: 2 s
+# as a production cluster: a job whose TaskManager is lost keeps trying, with backoff, until slots are
+# back (a TaskManager restarted with taskmanager.sh, or spare ones), and resumes from its last checkpoint
+restart-strategy.type: exponential-delay
+restart-strategy.exponential-delay.initial-backoff: 1 s
+restart-strategy.exponential-delay.max-backoff: 10 s
+restart-strategy.exponential-delay.attempts-before-reset-backoff: 2147483647
+# checkpoints survive the job's cancellation and failure (resume with submit.sh --from-savepoint DIR/chk-N)
+execution.checkpointing.externalized-checkpoint-retention: RETAIN_ON_CANCELLATION
+execution.checkpointing.num-retained: 2
+# one machine: a dead TaskManager is noticed in seconds, not Flink's default 50 s
+heartbeat.interval: 1000
+heartbeat.timeout: 8000
 env.java.opts.all: ${JAVA_MODULE_FLAGS[*]}
 EOF
 if [[ -n $PROMETHEUS_PORTS ]]; then
@@ -144,22 +152,6 @@ logger.kafka.level = ERROR
 EOF
 export FLINK_CONF_DIR=$RUN_DIR/conf FLINK_PLUGINS_DIR=$RUN_DIR/flink/plugins
 
-# BashJavaUtils turns the memory settings into JVM flags (line 1) and -D settings (line 2),
-# as flink-dist's jobmanager.sh and taskmanager.sh do.
-resource_params() {
-  local out
-  out=$("$JAVA" "${JAVA_MODULE_FLAGS[@]}" -cp "$FLINK_CP" -Dlog4j2.configurationFile="$RUN_DIR/conf/log4j-cli.properties" \
-    org.apache.flink.runtime.util.bash.BashJavaUtils "$1" --configDir "$RUN_DIR/conf" 2>&1) \
-    || die "BashJavaUtils $1 failed: $out"
-  grep -A2 '^BASH_JAVA_UTILS_EXEC_RESULT:' <<<"$out" | tail -n 2 | sed 's/^BASH_JAVA_UTILS_EXEC_RESULT://'
-}
-flink_jvm() { # NAME JVM-FLAGS: the command line of a Flink process, into the array "cmd"
-  local flags
-  read -r -a flags <<<"$2"
-  cmd=("$JAVA" "$RUN_MARKER" "${JAVA_MODULE_FLAGS[@]}" "${flags[@]}" -Dlog.file="$RUN_DIR/logs/$1.log"
-    -Dlog4j.configurationFile="$RUN_DIR/conf/log4j.properties" -cp "$FLINK_CP")
-}
-
 mapfile -t jm < <(resource_params GET_JM_RESOURCE_PARAMS)
 [[ ${#jm[@]} -eq 2 ]] || die "unexpected BashJavaUtils output for the JobManager: ${jm[*]}"
 read -r -a jm_settings <<<"${jm[1]}"
@@ -167,13 +159,8 @@ flink_jvm jobmanager "${jm[0]}"
 launch jobmanager "${cmd[@]}" org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint \
   --configDir "$RUN_DIR/conf" "${jm_settings[@]}"
 
-mapfile -t tm < <(resource_params GET_TM_RESOURCE_PARAMS)
-[[ ${#tm[@]} -eq 2 ]] || die "unexpected BashJavaUtils output for the TaskManagers: ${tm[*]}"
-read -r -a tm_settings <<<"${tm[1]}"
 for k in $(seq 1 "$TASKMANAGERS"); do
-  flink_jvm "taskmanager-$k" "${tm[0]}"
-  launch "taskmanager-$k" "${cmd[@]}" org.apache.flink.runtime.taskexecutor.TaskManagerRunner \
-    --configDir "$RUN_DIR/conf" "${tm_settings[@]}" -D "taskmanager.resource-id=taskmanager-$k"
+  start_taskmanager "$k"
 done
 
 # ---- wait: the broker's port, the REST API, every TaskManager registered ----

@@ -61,6 +61,8 @@ class LocalClusterIT {
     private static final int PARALLELISM = 2;
     private static final int BATCH_SIZE = 32;
     private static final int BATCHES = 8;
+    /** trained after the first checks, with a TaskManager killed part-way */
+    private static final int LATER_BATCHES = 200;
     private static final Duration START_TIMEOUT = Duration.ofMinutes(3);
     private static final Duration TRAIN_TIMEOUT = Duration.ofMinutes(2);
 
@@ -157,6 +159,34 @@ class LocalClusterIT {
             assertTrue(metrics.contains("flink_taskmanager_job_task_operator_pendingRecords{"), "the sources' lag");
             System.out.printf("LocalClusterIT: %d versions from 2 TaskManagers, %.1f s from start.sh to the checks%n",
                     versions.size(), (System.nanoTime() - started) / 1e9);
+
+            // a TaskManager running a bptt subtask is killed in the middle of training: the job waits for slots,
+            // and once the TaskManager is started again it resumes from its last checkpoint and ends as `train`
+            String victim = subtasks.get(0).get("taskmanager-id").asText();
+            Path more = dir.resolve("more.jsonl");
+            Path all = dir.resolve("all.jsonl");
+            assertEquals(0, Main.run("produce", "--job", job.toString(), "--out", more.toString(),
+                    "--count", Integer.toString(BATCH_SIZE * LATER_BATCHES), "--seed", "8", "--quiet"));
+            Files.write(all, Stream.concat(Files.readAllLines(sequences).stream(), Files.readAllLines(more).stream()).toList());
+            assertEquals(0, Main.run("train", "--job", job.toString(), "--data", all.toString(),
+                    "--out", trained.toString(), "--quiet"));
+            run(Duration.ofSeconds(60), List.of(kcat, "-b", cluster.bootstrap(), "-P", "-t", topics.sequences(),
+                    "-p", "0", "-l", more.toString()), Map.of());
+            ParameterRecords records = new ParameterRecords(initial, config.limits());
+            long newest = cluster.awaitVersion(topics.parameters(), BATCHES + 1, records).version;
+            assertTrue(newest < BATCHES + LATER_BATCHES, "killed before the end of training: version " + newest);
+            cluster.kill(victim);
+            Thread.sleep(3000);
+            JsonNode afterKill = cluster.rest("/jobs/" + jobId);
+            assertTrue(!afterKill.get("state").asText().equals("FAILED"), "the job waits for slots: " + afterKill.get("state"));
+            cluster.script(START_TIMEOUT, "taskmanager.sh", victim.substring(victim.lastIndexOf('-') + 1));
+            ParameterVersion resumed = cluster.awaitVersion(topics.parameters(), BATCHES + LATER_BATCHES, records);
+            assertEquals((BATCHES + LATER_BATCHES) * BATCH_SIZE, resumed.sequencesTrained, "each sequence once");
+            TestSupport.assertSameParameters(JSON.readTree(trained.toFile()),
+                    JSON.readTree(NetworkJson.write(initial.withParameters(resumed.parameters()), null)));
+            assertEquals("RUNNING", cluster.rest("/jobs/" + jobId).get("state").asText(), "job state after the TaskManager came back");
+            System.out.printf("LocalClusterIT: %s killed at version %d; resumed to version %d, equal to train%n",
+                    victim, newest, resumed.version);
         } catch (Throwable t) {
             cluster.printLogs();
             throw t;
@@ -173,7 +203,10 @@ class LocalClusterIT {
         String yaml = Files.readString(bench.resolve("adder64.yaml"));
         assertTrue(yaml.contains("\nname: adder64\n"), "deploy/local/bench/adder64.yaml names its job adder64");
         Path job = dir.resolve("cluster-it.yaml");
-        Files.writeString(job, yaml.replace("\nname: adder64\n", "\nname: cluster-it\n"));
+        assertTrue(yaml.contains("\nstream:\n"), "deploy/local/bench/adder64.yaml has a stream section");
+        // checkpoints often enough that one is taken between the first checks and the TaskManager's death
+        Files.writeString(job, yaml.replace("\nname: adder64\n", "\nname: cluster-it\n")
+                .replace("\nstream:\n", "\nstream:\n  checkpointIntervalMs: 300\n"));
         return job;
     }
 
@@ -295,6 +328,33 @@ class LocalClusterIT {
             }
             fail(versions.size() + " of " + count + " parameter versions within " + TRAIN_TIMEOUT.toSeconds() + " s");
             return versions;
+        }
+
+        /** The newest version numbered {@code number} or more on the topic, once there is one (restarts publish some twice). */
+        ParameterVersion awaitVersion(String topic, long number, ParameterRecords records) throws Exception {
+            long deadline = System.nanoTime() + TRAIN_TIMEOUT.toNanos();
+            while (System.nanoTime() < deadline) {
+                ParameterVersion found = null;
+                for (ConsumerRecord<byte[], byte[]> r : KafkaClients.readAll(bootstrap(), topic, Duration.ofSeconds(5))) {
+                    ParameterVersion v = records.decode(r.value());
+                    if (v.version >= number) {
+                        found = v;
+                    }
+                }
+                if (found != null) {
+                    return found;
+                }
+                Thread.sleep(200);
+            }
+            throw new AssertionError("no version " + number + " within " + TRAIN_TIMEOUT.toSeconds() + " s");
+        }
+
+        /** SIGKILL to a process of the cluster, by its name in the run dir's pids. */
+        void kill(String name) throws Exception {
+            long pid = Long.parseLong(Files.readString(runDir.resolve("pids").resolve(name + ".pid")).strip());
+            ProcessHandle process = ProcessHandle.of(pid).orElseThrow(() -> new AssertionError(name + " is not running"));
+            process.destroyForcibly();
+            process.onExit().get(30, TimeUnit.SECONDS);
         }
 
         synchronized void stop() {
