@@ -91,7 +91,9 @@ final class TrainCommand implements Callable<Integer> {
             System.err.println(rightAt[0] >= 0
                     ? "train: all " + held.size() + " held-out sequences right after " + rightAt[0] + " sequences (version "
                             + trainer.version() + ")"
-                    : "train: not every held-out sequence right after all " + trainer.sequencesTrained() + " sequences");
+                    : String.format(java.util.Locale.ROOT, "train: not every held-out sequence right after all %d sequences"
+                            + " (%.1f%% right)", trainer.sequencesTrained(),
+                            100 * Evaluation.of(result, held, 0).fractionSequencesAllRight()));
         }
         progress.done(trainer.version(), trainer.sequencesTrained(), trainer.lastBatchLoss());
         rejected.summary("train", valid[0] + rejected.size()).forEach(System.err::println);
