@@ -40,7 +40,8 @@ printf '| S | %s | median |\n|---:|%s---:|\n' "$(for s in $seeds; do printf 'see
 for s in $stalenesses; do
   # the job with training.staleness set (a copy beside the original, so its network path still resolves)
   copy="$(dirname "$job")/.staleness-$s-$$.yaml"
-  sed "s/^training:/training:\n  staleness: $s/" "$job" > "$copy"
+  # the job with training.staleness set (replacing any), a copy beside it so its network path resolves
+  sed "/^  staleness:/d; s/^training:/training:\n  staleness: $s/" "$job" > "$copy"
   row=()
   for seed in $seeds; do
     line=$(java -jar "$jar" train --job "$copy" --data "$work/train-$seed.jsonl" --out "$work/out.json" \

@@ -1,0 +1,92 @@
+package dev.unroll.stream;
+
+import dev.unroll.job.JobConfig;
+import dev.unroll.model.Network;
+import dev.unroll.model.SequenceJson;
+import dev.unroll.model.TestSupport;
+import dev.unroll.model.Trainer;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.connector.datagen.source.DataGeneratorSource;
+import org.apache.flink.connector.datagen.source.GeneratorFunction;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The job graph of {@link TrainingJob#build} on a MiniCluster with sources and sinks in memory (no
+ * broker): for every staleness S in 0..8 and parallelism P in 1..3 it ends with the offline
+ * trainer's parameters to 1e-9, a short last batch and bad records included. The broker tests
+ * check the same through Kafka for a selection of these.
+ */
+class TrainingJobTest {
+    private static final int SEQUENCES = 40;
+
+    @RegisterExtension
+    static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
+            .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(3).build());
+
+    @TempDir
+    Path dir;
+
+    static Stream<Arguments> stalenessAndParallelism() {
+        return IntStream.rangeClosed(0, 8).boxed()
+                .flatMap(s -> IntStream.rangeClosed(1, 3).mapToObj(p -> Arguments.of(s, p)));
+    }
+
+    @ParameterizedTest(name = "S={0}, P={1}")
+    @MethodSource("stalenessAndParallelism")
+    void theStreamingJobFollowsTheOfflineRule(int staleness, int parallelism) throws Exception {
+        Files.copy(TestSupport.examples().resolve("training/j2-tanh-b7/network.json"), dir.resolve("network.json"));
+        Files.writeString(dir.resolve("job.yaml"), "name: graph\nnetwork: network.json\ntraining:\n  batchSize: 7\n"
+                + "  learningRate: 0.05\n  momentum: 0.5\n  staleness: " + staleness + "\n");
+        JobConfig config = JobConfig.read(dir.resolve("job.yaml"));
+        Network net = config.loadNetwork();
+        List<String> good = RandomSequences.jsonLines(net, 31L * staleness + parallelism, SEQUENCES);
+        ArrayList<String> records = new ArrayList<>(good);
+        records.add(3, "not json");
+        records.add(17, "{\"steps\": 0, \"targets\": []}");
+
+        Trainer reference = config.trainer(net);
+        for (String line : good) {
+            reference.add(SequenceJson.parse(line, "data", net, config.limits()));
+        }
+        reference.finish();
+
+        InMemoryTopic<ParameterVersion> parameters = new InMemoryTopic<>();
+        InMemoryTopic<DeadLetter> deadLetters = new InMemoryTopic<>();
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setBufferTimeout(0);
+        GeneratorFunction<Long, RawRecord> record = k -> new RawRecord("in-memory", 0, k, null,
+                records.get(k.intValue()).getBytes(StandardCharsets.UTF_8));
+        TrainingJob.build(env, TrainingSpec.of(config, net, parallelism),
+                new DataGeneratorSource<>(record, records.size(), TypeInformation.of(RawRecord.class)),
+                InMemoryTopic.feed(parameters), parameters.sink(), deadLetters.sink());
+        env.execute("graph S=" + staleness + " P=" + parallelism);
+
+        List<ParameterVersion> versions = parameters.records();
+        ParameterVersion last = versions.get(versions.size() - 1);
+        assertTrue(last.last, "the bounded input's last version is marked last");
+        assertEquals(reference.version(), last.version, "versions");
+        assertEquals(SEQUENCES, last.sequencesTrained, "each valid sequence once");
+        assertEquals(2, deadLetters.records().size(), "the two bad records are dead-lettered");
+        RecoveryTest.assertClose(reference.network().parameters().weights, last.weights, "weights");
+        RecoveryTest.assertClose(reference.network().parameters().biases, last.biases, "biases");
+        RecoveryTest.assertClose(reference.network().parameters().initialState, last.initialState, "initialState");
+    }
+}
