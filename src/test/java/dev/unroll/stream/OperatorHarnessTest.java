@@ -1,0 +1,248 @@
+package dev.unroll.stream;
+
+import dev.unroll.job.JobConfig;
+import dev.unroll.model.Gradients;
+import dev.unroll.model.Network;
+import dev.unroll.model.Parameters;
+import dev.unroll.model.Sgd;
+import dev.unroll.model.TestSupport;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.streaming.api.operators.ProcessOperator;
+import org.apache.flink.streaming.api.watermark.Watermark;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The three stateful operators alone, through Flink's operator test harnesses: no broker, no cluster. */
+class OperatorHarnessTest {
+    @TempDir
+    Path dir;
+    private Network net;
+
+    @BeforeEach
+    void network() throws Exception {
+        Files.copy(TestSupport.examples().resolve("training/j2-tanh-b7/network.json"), dir.resolve("network.json"));
+    }
+
+    private TrainingSpec spec(int batchSize, int staleness, int shards, String extra) throws Exception {
+        Files.writeString(dir.resolve("job.yaml"), "name: harness\nnetwork: network.json\ntraining:\n  batchSize: "
+                + batchSize + "\n  learningRate: 0.1\n  staleness: " + staleness + "\n" + extra);
+        JobConfig config = JobConfig.read(dir.resolve("job.yaml"));
+        net = config.loadNetwork();
+        return TrainingSpec.of(config, net, shards);
+    }
+
+    private static SequenceItem item(long offset) {
+        SequenceItem i = new SequenceItem();
+        i.topic = "t";
+        i.offset = offset;
+        i.sequence = new byte[] {(byte) offset};
+        return i;
+    }
+
+    private static KeyedOneInputStreamOperatorTestHarness<Integer, SequenceItem, Shard> batcher(TrainingSpec spec)
+            throws Exception {
+        return new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new Batcher(spec)), i -> 0, Types.INT);
+    }
+
+    private static List<Shard> shards(OneInputStreamOperatorTestHarness<?, Shard> h) {
+        return h.extractOutputValues();
+    }
+
+    @Test
+    void theBatcherCutsContiguousShardsAndClosesWithAShortLastBatch() throws Exception {
+        try (var h = batcher(spec(5, 0, 2, ""))) {
+            h.open();
+            for (long k = 0; k < 8; k++) {
+                h.processElement(item(k), 0);
+            }
+            List<Shard> out = shards(h);
+            assertEquals(2, out.size(), "one full batch, two shards");
+            assertEquals(List.of(0L, 1L), Arrays.stream(out.get(0).items).map(i -> i.offset).toList());
+            assertEquals(List.of(2L, 3L, 4L), Arrays.stream(out.get(1).items).map(i -> i.offset).toList());
+            assertTrue(out.stream().allMatch(s -> s.batch == 0 && s.shards == 2 && !s.last));
+            h.processWatermark(new Watermark(Long.MAX_VALUE)); // the end of a bounded input
+            out = shards(h);
+            assertEquals(4, out.size());
+            assertTrue(out.get(2).last && out.get(3).last && out.get(2).batch == 1);
+            assertEquals(List.of(5L), Arrays.stream(out.get(2).items).map(i -> i.offset).toList());
+            assertEquals(List.of(6L, 7L), Arrays.stream(out.get(3).items).map(i -> i.offset).toList());
+        }
+    }
+
+    @Test
+    void aBatchEndingAtTheEndOfInputIsFollowedByAnEmptyLastOneAndEmptyShardsAreSent() throws Exception {
+        try (var h = batcher(spec(2, 0, 3, ""))) {
+            h.open();
+            h.processElement(item(0), 0);
+            h.processElement(item(1), 0);
+            h.processWatermark(new Watermark(Long.MAX_VALUE));
+            List<Shard> out = shards(h);
+            assertEquals(6, out.size(), "every shard of every batch, even empty");
+            assertEquals(0, out.get(0).items.length, "batch 0, shard 0 of 3 holds none of the 2");
+            assertTrue(out.subList(3, 6).stream().allMatch(s -> s.last && s.batch == 1 && s.items.length == 0));
+        }
+    }
+
+    @Test
+    void theBatcherResumesItsPartialBatchAndNumberingFromASnapshot() throws Exception {
+        TrainingSpec spec = spec(4, 0, 1, "");
+        OperatorSubtaskState snapshot;
+        try (var h = batcher(spec)) {
+            h.open();
+            for (long k = 0; k < 6; k++) {
+                h.processElement(item(k), 0);
+            }
+            snapshot = h.snapshot(1, 1);
+        }
+        try (var h = batcher(spec)) {
+            h.initializeState(snapshot);
+            h.open();
+            h.processElement(item(6), 0);
+            h.processElement(item(7), 0);
+            List<Shard> out = shards(h);
+            assertEquals(1, out.size());
+            assertEquals(1, out.get(0).batch, "numbering goes on");
+            assertEquals(List.of(4L, 5L, 6L, 7L), Arrays.stream(out.get(0).items).map(i -> i.offset).toList());
+        }
+    }
+
+    private static KeyedOneInputStreamOperatorTestHarness<Integer, ShardGradient, ParameterVersion> aggregator(
+            TrainingSpec spec) throws Exception {
+        return new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new AggregateGradients(spec)),
+                g -> 0, Types.INT);
+    }
+
+    /** Shard {@code shard} of {@code shards} of batch {@code batch}: a gradient of {@code value} everywhere, over {@code count} sequences. */
+    private ShardGradient sum(long batch, int shard, int shards, long count, double value) {
+        int n = net.units();
+        double[] w = new double[n * n];
+        double[] b = new double[n];
+        double[] s = new double[n];
+        Arrays.fill(w, value);
+        Arrays.fill(b, value);
+        Arrays.fill(s, value);
+        Shard cut = new Shard(batch, shard, shards, false, new SequenceItem[0]);
+        return new ShardGradient(cut, 0, new Gradients(n, w, b, s, 0.5 * count, count));
+    }
+
+    @Test
+    void theAggregatorWaitsForEveryShardDropsDuplicatesAndCountsEmptyBatches() throws Exception {
+        try (var h = aggregator(spec(4, 0, 2, ""))) {
+            h.open();
+            h.processElement(sum(0, 1, 2, 2, 1.0), 0);
+            assertEquals(0, h.extractOutputValues().size(), "batch 0 waits for its shard 0");
+            h.processElement(sum(0, 0, 2, 2, 1.0), 0);
+            List<ParameterVersion> out = h.extractOutputValues();
+            assertEquals(1, out.size());
+            assertEquals(1, out.get(0).version);
+            assertEquals(4, out.get(0).batchSize);
+            // the two shards' sums (1.0 each, so 2.0 in all) averaged over the batch's 4 sequences
+            Parameters expected = new Sgd(Sgd.Settings.plain(0.1)).step(net.parameters(),
+                    sum(0, 0, 1, 4, 2.0).gradients());
+            assertArrayEquals(expected.weights, out.get(0).weights, 0.0);
+
+            h.processElement(sum(0, 0, 2, 2, 9.0), 0); // a shard sum of a batch already applied (a replay)
+            assertEquals(1, h.extractOutputValues().size(), "dropped");
+            h.processElement(sum(1, 0, 2, 0, 0.0), 0);
+            h.processElement(sum(1, 1, 2, 0, 0.0), 0); // every sequence of batch 1 dead-lettered
+            ParameterVersion empty = h.extractOutputValues().get(1);
+            assertEquals(2, empty.version, "an empty batch still gives the next version, which BPTT waits for");
+            assertEquals(0, empty.batchSize);
+            assertArrayEquals(out.get(0).weights, empty.weights, 0.0);
+        }
+    }
+
+    @Test
+    void theAggregatorRestoresMomentumAndRepublishesItsLastVersionsUnderItsEpoch() throws Exception {
+        TrainingSpec spec = spec(2, 1, 1, "  momentum: 0.9\n");
+        List<ParameterVersion> uninterrupted;
+        try (var h = aggregator(spec)) {
+            h.open();
+            for (long b = 0; b < 4; b++) {
+                h.processElement(sum(b, 0, 1, 2, 0.1 * (b + 1)), 0);
+            }
+            uninterrupted = h.extractOutputValues();
+        }
+        OperatorSubtaskState snapshot;
+        try (var h = aggregator(spec)) {
+            h.open();
+            for (long b = 0; b < 2; b++) {
+                h.processElement(sum(b, 0, 1, 2, 0.1 * (b + 1)), 0);
+            }
+            snapshot = h.snapshot(1, 1);
+        }
+        try (var h = aggregator(spec)) {
+            h.initializeState(snapshot);
+            h.open();
+            h.processElement(ShardGradient.announcement(0), 0);
+            List<ParameterVersion> republished = h.extractOutputValues();
+            assertEquals(List.of(1L, 2L), republished.stream().map(v -> v.version).sorted().toList(),
+                    "its newest S + 1 versions");
+            assertTrue(republished.stream().allMatch(v -> spec.epoch(0).equals(v.epoch)), "under this attempt's epoch");
+            for (long b = 2; b < 4; b++) {
+                h.processElement(sum(b, 0, 1, 2, 0.1 * (b + 1)), 0);
+            }
+            List<ParameterVersion> out = h.extractOutputValues();
+            ParameterVersion last = out.get(out.size() - 1);
+            assertEquals(4, last.version);
+            assertArrayEquals(uninterrupted.get(3).weights, last.weights, 0.0, "momentum's velocity was restored");
+        }
+    }
+
+    @Test
+    void bpttWaitsForItsVersionAndTakesOnlyItsOwnEpochs() throws Exception {
+        TrainingSpec spec = spec(2, 0, 1, "");
+        InMemoryTopic<ParameterVersion> topic = new InMemoryTopic<>();
+        try (var h = new OneInputStreamOperatorTestHarness<>(new ProcessOperator<>(new BpttShard(spec, InMemoryTopic.feed(topic))))) {
+            h.open();
+            String seq = "{\"steps\": 2, \"targets\": [{\"t\": 2, \"units\": [0], \"values\": [0.5]}]}";
+            SequenceItem one = new SequenceItem(new RawRecord("t", 0, 0, null, null),
+                    dev.unroll.model.SequenceCodec.encode(dev.unroll.model.SequenceJson.parse(seq, "s", net, spec.limits())));
+            h.processElement(new Shard(0, 0, 1, false, new SequenceItem[] {one}), 0);
+            List<ShardGradient> out = h.extractOutputValues();
+            assertTrue(out.get(0).announcement, "an instance announces itself before its first shard");
+            assertEquals(0, out.get(1).version, "batch 0 at version 0, the job's network, without waiting");
+
+            Parameters moved = net.parameters().copy();
+            moved.weights[0] += 1;
+            ParameterVersion foreign = new ParameterVersion("harness", 1, moved);
+            foreign.epoch = "another-run/0";
+            ParameterVersion own = new ParameterVersion("harness", 1, net.parameters());
+            own.epoch = spec.epoch(0);
+            topic.append(foreign);
+            // batch 1 needs version 1: it waits until its own epoch's version 1 is published
+            CompletableFuture<Void> publish = CompletableFuture.runAsync(() -> {
+                try {
+                    Thread.sleep(300);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                topic.append(own);
+            });
+            h.processElement(new Shard(1, 0, 1, false, new SequenceItem[] {one}), 0);
+            publish.get(10, TimeUnit.SECONDS);
+            ShardGradient second = h.extractOutputValues().get(2);
+            assertEquals(1, second.version);
+            assertArrayEquals(out.get(1).weights, second.weights, 0.0, "computed at its own version 1 (equal to"
+                    + " version 0 here), not at the other run's moved one");
+            assertFalse(second.announcement);
+        }
+    }
+}
