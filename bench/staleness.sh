@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # What staleness costs in learning: sequences `train` needs before every held-out binary-addition
-# sequence is added correctly, at staleness S = 0 1 2 4 8, for three data seeds. See bench/README.md.
+# sequence is added correctly, at staleness S = 0 1 2 4 8, for three data seeds (where a run never
+# gets there: the share of held-out sequences right at the end). See bench/README.md.
 #
 #   bench/staleness.sh [--jar PATH] [--job JOB.yaml] [--stalenesses "0 1 2 4 8"] [--seeds "1 2 3"] [--count C]
 #
@@ -38,7 +39,6 @@ done
 printf '| S | %s | median |\n|---:|%s---:|\n' "$(for s in $seeds; do printf 'seed %s | ' "$s"; done | sed 's/ | $//')" \
   "$(for s in $seeds; do printf -- '---:|'; done)"
 for s in $stalenesses; do
-  # the job with training.staleness set (a copy beside the original, so its network path still resolves)
   copy="$(dirname "$job")/.staleness-$s-$$.yaml"
   # the job with training.staleness set (replacing any), a copy beside it so its network path resolves
   sed "/^  staleness:/d; s/^training:/training:\n  staleness: $s/" "$job" > "$copy"
@@ -47,7 +47,8 @@ for s in $stalenesses; do
     line=$(java -jar "$jar" train --job "$copy" --data "$work/train-$seed.jsonl" --out "$work/out.json" \
              --until-right "$work/held.jsonl" --quiet 2>&1 | grep 'held-out' || true)
     n=$(sed -nE 's/.* right after ([0-9]+) sequences.*/\1/p' <<<"$line")
-    row+=("${n:-not within $count}")
+    right=$(sed -nE 's/.*\(([0-9.]+%) right\).*/\1/p' <<<"$line")
+    row+=("${n:-not within $count ($right right)}")
   done
   rm -f "$copy"
   median=$(printf '%s\n' "${row[@]}" | { grep -E '^[0-9]+$' || true; } | sort -n | awk '{a[NR]=$1} END {if (NR) print a[int((NR+1)/2)]; else print "-"}')
