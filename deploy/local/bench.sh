@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Training throughput on the local cluster at several parallelisms, in one run:
-#   deploy/local/bench.sh [COUNT] [PARALLELISM...]        (defaults: 4096 sequences, P = 1 2)
+#   deploy/local/bench.sh [--staleness S] [--units N] [COUNT] [PARALLELISM...]
+#                                                        (defaults: S 0, 4096 sequences, P = 1 2)
 # The job is deploy/local/bench/adder64.yaml: a 64-unit fully connected network, sequences of
-# exactly 50 steps (48-bit binary addition), 32 sequences per update. COUNT sequences are
+# exactly 50 steps (48-bit binary addition), 32 sequences per update; with --units N, the same
+# task on a fully connected N-unit network with sequences of exactly 100 steps (62-bit addition,
+# the sum delayed), as bench/pipeline.sh; --staleness S sets training.staleness. COUNT sequences are
 # generated once (`unroll produce`, seed 1) and, for each P, written with kcat to a fresh job's
 # sequences topic right after the job is submitted; the job trains until version COUNT/32.
 # Throughput is read from the parameters topic's record timestamps t_1..t_K (start-up excluded):
@@ -14,12 +17,34 @@
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 
+staleness=0 units=64
+while [[ ${1:-} == --* ]]; do
+  case $1 in
+    --staleness) staleness=$2; shift 2 ;;
+    --units) units=$2; shift 2 ;;
+    *) die "unknown option $1" ;;
+  esac
+done
+[[ $staleness =~ ^[0-9]+$ && $units =~ ^[1-9][0-9]*$ ]] || die "--staleness and --units take whole numbers"
 count=${1:-4096}
 shift || true
 parallelisms=("$@")
 ((${#parallelisms[@]})) || parallelisms=(1 2)
 cli_jar=${UNROLL_CLI_JAR:-$REPO_DIR/target/unroll.jar}
+work=$RUN_DIR/bench
+mkdir -p "$work"
 template=$LOCAL_DIR/bench/adder64.yaml
+network=$LOCAL_DIR/bench/adder64.network.json
+steps=50
+if ((units != 64)); then
+  network=$work/net$units.json
+  steps=100
+  "$JAVA" -jar "$cli_jar" init --units "$units" --inputs 0,1 --outputs 2 --loss cross-entropy --scale 0.1 --seed 1 \
+    --out "$network" >/dev/null
+  template=$work/adder$units.yaml
+  sed -e "s/^name: .*/name: adder$units/" -e "s/minBits: 48/minBits: 62/; s/maxBits: 48/maxBits: 62/; s/delay: 2/delay: 38/" \
+    "$LOCAL_DIR/bench/adder64.yaml" >"$template"
+fi
 batch=$(sed -n 's/^  batchSize: *\([0-9]*\).*/\1/p' "$template")
 [[ $count =~ ^[0-9]+$ ]] && ((count >= 2 * batch && count % batch == 0)) \
   || die "COUNT must be a multiple of the batch size $batch, at least two batches"
@@ -28,9 +53,7 @@ command -v kcat >/dev/null || die "kcat is needed (apt-get install -y kcat)"
 [[ -f $cli_jar ]] || die "no $cli_jar: build it with 'mvn -B package -DskipTests' (or set UNROLL_CLI_JAR)"
 require_cluster
 
-work=$RUN_DIR/bench
-mkdir -p "$work"
-data=$work/adder64-$count.jsonl
+data=$work/adder$units-$count.jsonl
 if [[ ! -s $data ]]; then
   "$JAVA" -jar "$cli_jar" produce --job "$template" --out "$data" --count "$count" --seed 1 --quiet
 fi
@@ -41,13 +64,14 @@ last_version() { # TOPIC -> the newest version number in it (0 when empty)
   echo "${v:-0}"
 }
 
-echo "bench: $(basename "$template") ($count sequences of 50 steps, 64 units, batch $batch, $versions updates)"
+echo "bench: $(basename "$template") ($count sequences of $steps steps, $units units, batch $batch, staleness $staleness, $versions updates)"
 echo "cluster: $(grep -c . <(ls "$RUN_DIR"/pids/taskmanager-*.pid)) TaskManagers x $(grep TM_SLOTS "$RUN_DIR/cluster.env" | cut -d= -f2) slot(s); $(nproc) cores; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 results=()
 for p in "${parallelisms[@]}"; do
-  name=adder64-p$p-$(date +%s)
+  name=adder$units-p$p-$(date +%s)
   job=$work/$name.yaml
-  sed -e "s/^name: .*/name: $name/" -e "s#^network: .*#network: $LOCAL_DIR/bench/adder64.network.json#" "$template" >"$job"
+  sed -e "s/^name: .*/name: $name/" -e "s#^network: .*#network: $network#" \
+    -e "s/^training:/training:\n  staleness: $staleness/" "$template" >"$job"
   submitted=$(date +%s%3N)
   id=$("$LOCAL_DIR/submit.sh" "$job" "$p" | sed -n 's/^job id: //p')
   kcat -b "$BOOTSTRAP" -P -t "unroll.$name.sequences" -l "$data"
