@@ -42,7 +42,8 @@ if ((units != 64)); then
   "$JAVA" -jar "$cli_jar" init --units "$units" --inputs 0,1 --outputs 2 --loss cross-entropy --scale 0.1 --seed 1 \
     --out "$network" >/dev/null
   template=$work/adder$units.yaml
-  sed -e "s/^name: .*/name: adder$units/" -e "s/minBits: 48/minBits: 62/; s/maxBits: 48/maxBits: 62/; s/delay: 2/delay: 38/" \
+  sed -e "s/^name: .*/name: adder$units/" -e "s#^network: .*#network: $network#" \
+    -e "s/minBits: 48/minBits: 62/; s/maxBits: 48/maxBits: 62/; s/delay: 2/delay: 38/" \
     "$LOCAL_DIR/bench/adder64.yaml" >"$template"
 fi
 batch=$(sed -n 's/^  batchSize: *\([0-9]*\).*/\1/p' "$template")
