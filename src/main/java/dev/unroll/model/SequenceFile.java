@@ -19,8 +19,19 @@ public final class SequenceFile implements Iterable<Sequence>, AutoCloseable {
     private final Network net;
     private final Limits limits;
     private final BufferedReader reader;
+    private final boolean targetsOptional;
 
     public SequenceFile(Path file, Network net, Limits limits) {
+        this(file, net, limits, false);
+    }
+
+    /** The sequences of a file to predict: targets may be left out ({@link SequenceJson#parseRequest}). */
+    public static SequenceFile toPredict(Path file, Network net, Limits limits) {
+        return new SequenceFile(file, net, limits, true);
+    }
+
+    private SequenceFile(Path file, Network net, Limits limits, boolean targetsOptional) {
+        this.targetsOptional = targetsOptional;
         this.file = file;
         this.net = net;
         this.limits = limits;
@@ -52,7 +63,9 @@ public final class SequenceFile implements Iterable<Sequence>, AutoCloseable {
                 String text = next;
                 int at = line++;
                 next = readLine();
-                return SequenceJson.parse(text, file + ":" + at, net, limits);
+                String source = file + ":" + at;
+                return targetsOptional ? SequenceJson.parseRequest(text, source, net, limits)
+                        : SequenceJson.parse(text, source, net, limits);
             }
         };
     }
