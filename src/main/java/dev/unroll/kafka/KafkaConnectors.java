@@ -2,7 +2,9 @@ package dev.unroll.kafka;
 
 import dev.unroll.stream.DeadLetter;
 import dev.unroll.stream.ParameterVersion;
+import dev.unroll.stream.PredictionRecord;
 import dev.unroll.stream.RawRecord;
+import dev.unroll.stream.ServingJob;
 import dev.unroll.stream.TrainingSpec;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
@@ -67,6 +69,37 @@ public final class KafkaConnectors {
                 .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
                 .setKafkaProducerConfig(producerProperties())
                 .build();
+    }
+
+    /** Predictions, keyed like their requests; at-least-once like every other sink of the job. */
+    public KafkaSink<PredictionRecord> predictionSink(String topic, String job) {
+        return KafkaSink.<PredictionRecord>builder()
+                .setBootstrapServers(bootstrap)
+                .setRecordSerializer(new PredictionSerializer(job, topic))
+                .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
+                .setKafkaProducerConfig(producerProperties())
+                .build();
+    }
+
+    /**
+     * The prediction path's connectors: requests produced from {@code requestsSinceMillis} on,
+     * parameter versions from {@code versionsFrom}.
+     */
+    public ServingJob.Wiring serving(TrainingSpec spec, ServingTopics topics, OffsetsInitializer versionsFrom,
+                                     long requestsSinceMillis, int parallelism) {
+        String group = "unroll." + spec.job() + ".serving";
+        KafkaSource<ParameterVersion> versions = KafkaSource.<ParameterVersion>builder()
+                .setBootstrapServers(bootstrap)
+                .setTopics(topics.parameters())
+                .setGroupId(group + ".parameters")
+                .setStartingOffsets(versionsFrom)
+                .setDeserializer(new ParameterVersionDeserializer(spec))
+                .setProperties(consumerProperties())
+                .build();
+        return new ServingJob.Wiring(
+                sequences(topics.requests(), group, OffsetsInitializer.timestamp(requestsSinceMillis), null),
+                versions, predictionSink(topics.predictions(), spec.job()), deadLetterSink(topics.deadLetters()),
+                parallelism);
     }
 
     public KafkaSink<DeadLetter> deadLetterSink(String topic) {

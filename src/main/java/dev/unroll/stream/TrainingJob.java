@@ -14,6 +14,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * <pre>
  *   sequences -> decode -+-> batcher -> bptt (P, + parameter versions broadcast) -> aggregate -> parameters
  *                        +-> dead letters <- (non-finite gradients from bptt)
+ *   requests -> predict (+ the newest version) -> predictions     (ServingJob, when wired)
  * </pre>
  * Decode and batcher run as one instance each so that batch k is the k-th B sequences in the
  * order the source reads them; the aggregator is one instance so updates form one sequence.
@@ -26,7 +27,8 @@ public final class TrainingJob {
                              Source<RawRecord, ?, ?> sequenceSource,
                              Source<ParameterVersion, ?, ?> parameterSource,
                              Sink<ParameterVersion> parameterSink,
-                             Sink<DeadLetter> deadLetterSink) {
+                             Sink<DeadLetter> deadLetterSink,
+                             ServingJob.Wiring serving) {
         SingleOutputStreamOperator<SequenceItem> decoded = env
                 .fromSource(sequenceSource, WatermarkStrategy.noWatermarks(), "sequences").setParallelism(1).uid("sequences")
                 .process(new DecodeSequences(spec)).name("decode").setParallelism(1).uid("decode");
@@ -54,5 +56,9 @@ public final class TrainingJob {
         decoded.getSideOutput(DecodeSequences.DEAD_LETTERS)
                 .union(gradients.getSideOutput(DecodeSequences.DEAD_LETTERS))
                 .sinkTo(deadLetterSink).name("dead letters").setParallelism(1).uid("dead-letters-sink");
+
+        if (serving != null) {
+            ServingJob.build(env, spec, serving);
+        }
     }
 }
