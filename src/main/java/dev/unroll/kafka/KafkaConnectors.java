@@ -51,11 +51,16 @@ public final class KafkaConnectors {
      * earlier runs. A restored job resumes from its checkpointed offset instead.
      */
     public KafkaSource<ParameterVersion> parameters(String topic, String groupId, TrainingSpec spec, long sinceMillis) {
+        return parameters(topic, groupId, spec, OffsetsInitializer.timestamp(sinceMillis));
+    }
+
+    /** The parameter versions from {@code from} on. */
+    public KafkaSource<ParameterVersion> parameters(String topic, String groupId, TrainingSpec spec, OffsetsInitializer from) {
         return KafkaSource.<ParameterVersion>builder()
                 .setBootstrapServers(bootstrap)
                 .setTopics(topic)
                 .setGroupId(groupId)
-                .setStartingOffsets(OffsetsInitializer.timestamp(sinceMillis))
+                .setStartingOffsets(from)
                 .setDeserializer(new ParameterVersionDeserializer(spec))
                 .setProperties(consumerProperties())
                 .build();
@@ -83,23 +88,15 @@ public final class KafkaConnectors {
 
     /**
      * The prediction path's connectors: requests produced from {@code requestsSinceMillis} on,
-     * parameter versions from {@code versionsFrom}.
+     * the parameters topic read from {@code versionsFrom}.
      */
     public ServingJob.Wiring serving(TrainingSpec spec, ServingTopics topics, OffsetsInitializer versionsFrom,
                                      long requestsSinceMillis, int parallelism) {
         String group = "unroll." + spec.job() + ".serving";
-        KafkaSource<ParameterVersion> versions = KafkaSource.<ParameterVersion>builder()
-                .setBootstrapServers(bootstrap)
-                .setTopics(topics.parameters())
-                .setGroupId(group + ".parameters")
-                .setStartingOffsets(versionsFrom)
-                .setDeserializer(new ParameterVersionDeserializer(spec))
-                .setProperties(consumerProperties())
-                .build();
         return new ServingJob.Wiring(
                 sequences(topics.requests(), group, OffsetsInitializer.timestamp(requestsSinceMillis), null),
-                versions, predictionSink(topics.predictions(), spec.job()), deadLetterSink(topics.deadLetters()),
-                parallelism);
+                parameters(topics.parameters(), group + ".parameters", spec, versionsFrom),
+                predictionSink(topics.predictions(), spec.job()), deadLetterSink(topics.deadLetters()), parallelism);
     }
 
     public KafkaSink<DeadLetter> deadLetterSink(String topic) {

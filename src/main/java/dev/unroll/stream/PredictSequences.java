@@ -28,6 +28,7 @@ public class PredictSequences extends BroadcastProcessFunction<RawRecord, Parame
     public static final String STAGE = "predict";
 
     private final TrainingSpec spec;
+    private final long initialVersion;
     private transient Network structure;
     /** the network of {@link #inUse}, built once per version rather than per request */
     private transient Network network;
@@ -35,15 +36,22 @@ public class PredictSequences extends BroadcastProcessFunction<RawRecord, Parame
     private transient Counter answered;
     private transient Counter rejected;
 
+    /** Answers with {@code spec}'s network, version 0, until a version arrives. */
     public PredictSequences(TrainingSpec spec) {
+        this(spec, 0);
+    }
+
+    /** Answers with {@code spec}'s network, named {@code initialVersion}, until a newer version arrives. */
+    public PredictSequences(TrainingSpec spec, long initialVersion) {
         this.spec = spec;
+        this.initialVersion = initialVersion;
     }
 
     @Override
     public void open(OpenContext context) {
         structure = spec.network();
         network = structure;
-        inUse = 0;
+        inUse = initialVersion;
         answered = getRuntimeContext().getMetricGroup().counter("predictions");
         rejected = getRuntimeContext().getMetricGroup().counter("predictionDeadLetters");
         getRuntimeContext().getMetricGroup().gauge("servingVersion", () -> inUse);
@@ -52,7 +60,7 @@ public class PredictSequences extends BroadcastProcessFunction<RawRecord, Parame
     @Override
     public void processElement(RawRecord request, ReadOnlyContext ctx, Collector<PredictionRecord> out) throws Exception {
         ParameterVersion newest = ctx.getBroadcastState(NEWEST).get(spec.job());
-        if (newest != null && newest.version != inUse) {
+        if (newest != null && newest.version > inUse) {
             network = structure.withParameters(newest.parameters());
             inUse = newest.version;
         }
@@ -87,7 +95,7 @@ public class PredictSequences extends BroadcastProcessFunction<RawRecord, Parame
         }
         BroadcastState<String, ParameterVersion> state = ctx.getBroadcastState(NEWEST);
         ParameterVersion held = state.get(spec.job());
-        if (held == null || version.version > held.version) {
+        if ((held == null ? initialVersion : held.version) < version.version) {
             state.put(spec.job(), version);
         }
     }

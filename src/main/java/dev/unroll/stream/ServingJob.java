@@ -1,6 +1,10 @@
 package dev.unroll.stream;
 
+import dev.unroll.model.Parameters;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.connector.datagen.source.DataGeneratorSource;
+import org.apache.flink.connector.datagen.source.GeneratorFunction;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.streaming.api.datastream.BroadcastStream;
@@ -25,12 +29,38 @@ public final class ServingJob {
      */
     public record Wiring(Source<RawRecord, ?, ?> requests, Source<ParameterVersion, ?, ?> versions,
                          Sink<PredictionRecord> predictions, Sink<DeadLetter> deadLetters, int parallelism) {
+        public Wiring withVersions(Source<ParameterVersion, ?, ?> newVersions) {
+            return new Wiring(requests, newVersions, predictions, deadLetters, parallelism);
+        }
     }
 
     private ServingJob() {
     }
 
+    /** A source of one version, for serving fixed parameters: nothing newer ever arrives. */
+    public static Source<ParameterVersion, ?, ?> fixed(String job, long version, Parameters p) {
+        return new DataGeneratorSource<>(new FixedVersion(job, version, p.weights, p.biases, p.initialState), 1,
+                TypeInformation.of(ParameterVersion.class));
+    }
+
+    private record FixedVersion(String job, long version, double[] weights, double[] biases, double[] initialState)
+            implements GeneratorFunction<Long, ParameterVersion> {
+        @Override
+        public ParameterVersion map(Long index) {
+            return new ParameterVersion(job, version, new Parameters(biases.length, weights, biases, initialState));
+        }
+    }
+
+    /** The path inside the training job: version 0 is the job's network. */
     public static void build(StreamExecutionEnvironment env, TrainingSpec spec, Wiring io) {
+        build(env, spec, io, 0);
+    }
+
+    /**
+     * The path on its own ({@code serve}): {@code spec}'s network is version {@code initialVersion}
+     * until a newer one arrives.
+     */
+    public static void build(StreamExecutionEnvironment env, TrainingSpec spec, Wiring io, long initialVersion) {
         BroadcastStream<ParameterVersion> versions = env
                 .fromSource(io.versions(), WatermarkStrategy.noWatermarks(), "serving versions")
                 .setParallelism(1).uid("serving-versions")
@@ -40,7 +70,7 @@ public final class ServingJob {
                 .fromSource(io.requests(), WatermarkStrategy.noWatermarks(), "requests")
                 .setParallelism(io.parallelism()).uid("requests")
                 .connect(versions)
-                .process(new PredictSequences(spec)).name("predict").setParallelism(io.parallelism()).uid("predict");
+                .process(new PredictSequences(spec, initialVersion)).name("predict").setParallelism(io.parallelism()).uid("predict");
 
         predictions.sinkTo(io.predictions()).name("predictions").setParallelism(io.parallelism()).uid("predictions-sink");
         predictions.getSideOutput(DecodeSequences.DEAD_LETTERS)
