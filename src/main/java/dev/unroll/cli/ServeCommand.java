@@ -75,8 +75,8 @@ final class ServeCommand implements Callable<Integer> {
                 served = JobParameters.read(config, initial, params);
                 version = JobParameters.provenanceVersion(params);
             } else {
-                served = start.newest() == null ? initial : initial.withParameters(start.newest().parameters());
-                version = start.newest() == null ? 0 : start.newest().version;
+                served = start.network(initial);
+                version = start.version();
             }
             TrainingSpec spec = TrainingSpec.forJob(config, served, parallelism);
             ServingJob.Wiring wiring = kafka.serving(spec, topics, start.versionsFrom(), since, spec.shards());

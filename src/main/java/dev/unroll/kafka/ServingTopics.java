@@ -43,6 +43,15 @@ public record ServingTopics(String requests, String predictions, String paramete
      * follow the topic from for every later one.
      */
     public record Start(ParameterVersion newest, OffsetsInitializer versionsFrom) {
+        /** The network to serve first: the newest version's, or the job's. */
+        public Network network(Network initial) {
+            return newest == null ? initial : initial.withParameters(newest.parameters());
+        }
+
+        /** Its version number: 0 is the job's network. */
+        public long version() {
+            return newest == null ? 0 : newest.version;
+        }
     }
 
     public Start newestVersion(Properties clientProperties, String job, Network structure, Limits limits) {
