@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # The prediction path, measured from outside the job (see the README's Predictions section):
 #
-#   bench/predict.sh latency [--rate R] [--seconds S]      # produce -> prediction while binary addition trains
+#   bench/predict.sh latency [--rate R] [--seconds S] [--train-rate T]   # produce -> prediction while binary addition trains
 #   bench/predict.sh throughput [--parallelism P] [--count N]   # predictions/s of `serve` on a backlog
 #
 # latency: `run` on the embedded default (one JVM: broker, MiniCluster, training and serving);
-# kcat fills the sequences topic with 400,000 binary additions (about a minute of training), then
-# `predict-bench --rate R` (its own JVM) sends requests at R/s for S s and times each one to its
-# prediction. throughput: `serve` on the embedded default at parallelism P; kcat writes N requests
+# kcat fills the sequences topic with 400,000 binary additions (training at full speed
+# throughout), then `predict-bench --rate R` (its own JVM) sends requests at R/s for S s and
+# times each one to its prediction. With --train-rate T there is no backlog: predict-bench also
+# sends T training sequences per second, so training runs at T/s. throughput: `serve` on the embedded default at parallelism P; kcat writes N requests
 # at once, and `predict-bench --count N` reads the rate at which serve wrote the predictions from
 # their timestamps. Needs kcat.
 set -euo pipefail
@@ -19,13 +20,14 @@ job="${UNROLL_JOB:-$root/jobs/binary-addition.yaml}"
 die() { echo "predict.sh: $*" >&2; exit 2; }
 [ $# -ge 1 ] || die "usage: predict.sh latency|throughput [options] (see the top of this file)"
 what="$1"; shift
-rate=1000 seconds=20 parallelism=2 count=300000
+rate=1000 seconds=20 parallelism=2 count=300000 trainrate=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --rate) rate="$2"; shift 2 ;;
     --seconds) seconds="$2"; shift 2 ;;
     --parallelism) parallelism="$2"; shift 2 ;;
     --count) count="$2"; shift 2 ;;
+    --train-rate) trainrate="$2"; shift 2 ;;
     *) die "unknown argument: $1" ;;
   esac
 done
@@ -54,13 +56,18 @@ await_serving() {
 
 case "$what" in
   latency)
-    java -jar "$jar" produce --job "$job" --out "$work/train.jsonl" --count 400000 --seed 1 --quiet
+    [ "$trainrate" -gt 0 ] || java -jar "$jar" produce --job "$job" --out "$work/train.jsonl" --count 400000 --seed 1 --quiet
     java -jar "$jar" run --job "$job" --port "$port" >"$work/job.log" 2>&1 &
     pid=$!
     await_serving
-    kcat -b "$servers" -P -t unroll.binary-addition.sequences -l "$work/train.jsonl"
-    sleep 5
-    java -jar "$jar" predict-bench --job "$job" --bootstrap-servers "$servers" --rate "$rate" --seconds "$seconds"
+    if [ "$trainrate" -gt 0 ]; then
+      java -jar "$jar" predict-bench --job "$job" --bootstrap-servers "$servers" --rate "$rate" --seconds "$seconds" \
+        --train-rate "$trainrate"
+    else
+      kcat -b "$servers" -P -t unroll.binary-addition.sequences -l "$work/train.jsonl"
+      sleep 5
+      java -jar "$jar" predict-bench --job "$job" --bootstrap-servers "$servers" --rate "$rate" --seconds "$seconds"
+    fi
     tr '\r' '\n' <"$work/job.log" | grep 'sequences trained' | tail -n 1 | sed 's/^/training still running: /' >&2
     ;;
   throughput)

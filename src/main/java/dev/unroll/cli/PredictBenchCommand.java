@@ -65,6 +65,10 @@ final class PredictBenchCommand implements Callable<Integer> {
     @ArgGroup(exclusive = true, multiplicity = "1")
     Mode mode;
 
+    @Option(names = "--train-rate", description = "latency: also send this many of the task's sequences per second to the"
+            + " sequences topic, to train on while requests are timed (default ${DEFAULT-VALUE})")
+    int trainRate = 0;
+
     @Option(names = "--seconds", description = "latency: how long to send (default ${DEFAULT-VALUE})")
     int seconds = 30;
 
@@ -116,6 +120,18 @@ final class PredictBenchCommand implements Callable<Integer> {
             long period = 1_000_000_000L / mode.rate;
             long start = System.nanoTime();
             long end = start + seconds * 1_000_000_000L;
+            Thread trainer = trainRate <= 0 ? null : new Thread(() -> {
+                Iterator<dev.unroll.model.Sequence> training = Tasks.generator(task, seed + 1, null);
+                String sequencesTopic = config.get(JobConfig.SEQUENCES_TOPIC);
+                for (long next = start; next < end; next += 1_000_000_000L / trainRate) {
+                    LockSupport.parkNanos(next - System.nanoTime());
+                    producer.send(new ProducerRecord<>(sequencesTopic,
+                            SequenceJson.write(training.next()).getBytes(StandardCharsets.UTF_8)));
+                }
+            }, "predict-bench-trainer");
+            if (trainer != null) {
+                trainer.start();
+            }
             String requestTopic = config.get(JobConfig.REQUESTS_TOPIC);
             long sent = 0;
             for (long next = start; next < end; next += period) {
@@ -125,6 +141,9 @@ final class PredictBenchCommand implements Callable<Integer> {
                 sentAt.put(seq.id(), System.nanoTime());
                 producer.send(new ProducerRecord<>(requestTopic, seq.id().getBytes(StandardCharsets.UTF_8), value));
                 sent++;
+            }
+            if (trainer != null) {
+                trainer.join();
             }
             long deadline = System.nanoTime() + timeout * 1_000_000_000L;
             while (!sentAt.isEmpty() && System.nanoTime() < deadline) {
@@ -144,6 +163,7 @@ final class PredictBenchCommand implements Callable<Integer> {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("mode", "latency");
             m.put("rate", mode.rate);
+            m.put("trainRate", trainRate);
             m.put("seconds", seconds);
             m.put("warmupSeconds", warmup);
             m.put("sent", sent);

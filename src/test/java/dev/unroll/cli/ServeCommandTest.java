@@ -68,7 +68,8 @@ class ServeCommandTest {
                  "weights": [[0.1, 0.2, 0.3], [0.4, -0.5, 0.6], [0.7, 0.8, -0.9]],
                  "biases": [0.1, -0.1, 0.2], "initialState": [0.5, 0.5, 0.5]}
                 """);
-        return Files.writeString(dir.resolve(name + ".yaml"), "name: " + name + "\nnetwork: net.json\nstream:\n  parallelism: 2\n");
+        return Files.writeString(dir.resolve(name + ".yaml"), "name: " + name + "\nnetwork: net.json\nstream:\n  parallelism: 2\n"
+                + "task:\n  type: binary-addition\n  maxBits: 3\n");
     }
 
     private static Parameters shifted(Network net, double by) {
@@ -121,6 +122,22 @@ class ServeCommandTest {
             awaitTopics(config);
             try {
                 assertAnswers(config, fixed, 42, ask(producer, config));
+
+                // predict-bench times requests against this serve, then reads the rate of what it answered
+                TestSupport.Result bench = TestSupport.run("predict-bench", "--job", job.toString(),
+                        "--bootstrap-servers", broker.bootstrapServers(), "--rate", "50", "--seconds", "3", "--warmup", "1");
+                assertEquals(0, bench.exitCode(), bench.describe());
+                JsonNode latency = TestSupport.json(bench.out());
+                assertEquals(150, latency.get("sent").asLong(), bench.out());
+                assertEquals(150, latency.get("answered").asLong(), "every request answered: " + bench.out());
+                assertEquals(100, latency.get("measured").asLong(), "the first second left out: " + bench.out());
+                assertTrue(latency.get("p50Ms").asDouble() > 0 && latency.get("p50Ms").asDouble() <= latency.get("p99Ms").asDouble(),
+                        bench.out());
+                bench = TestSupport.run("predict-bench", "--job", job.toString(), "--bootstrap-servers", broker.bootstrapServers(),
+                        "--count", "153");
+                assertEquals(0, bench.exitCode(), bench.describe());
+                assertEquals(153, TestSupport.json(bench.out()).get("predictions").asLong(), bench.out());
+                assertTrue(TestSupport.json(bench.out()).get("predictionsPerSecond").asDouble() > 0, bench.out());
             } finally {
                 serve.interrupt();
                 serve.join(60_000);
