@@ -7,13 +7,16 @@ import dev.unroll.model.Network;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * The entry point of the job jar ({@code target/unroll-job.jar}) for a real Flink cluster:
- * {@code flink run [-p P] unroll-job.jar --job JOB.yaml --bootstrap-servers HOST:PORT [--parallelism P] [--mode serve]}.
+ * {@code flink run [-p P] unroll-job.jar --job JOB.yaml --bootstrap-servers HOST:PORT [--parallelism P] [--mode all|train|serve]}.
  * The job file and its network are read here, on the client, and travel inside the job graph.
- * {@code --mode serve} runs only the prediction path ({@link ServingJob}), so serving scales apart
- * from training; its P is the number of prediction instances.
+ * {@code --mode all} (the default) trains and answers requests, as {@code run} does;
+ * {@code --mode train} only trains and {@code --mode serve} only answers ({@link ServingJob}), so
+ * that serving scales apart from training (its P is the number of prediction instances). Run
+ * one {@code train} and one {@code serve} job rather than two that both answer requests.
  */
 public final class ClusterJob {
     private ClusterJob() {
@@ -23,7 +26,7 @@ public final class ClusterJob {
         Path job = null;
         String bootstrap = null;
         Integer parallelism = null;
-        String mode = "train";
+        String mode = "all";
         for (int k = 0; k + 1 < args.length; k += 2) {
             switch (args[k]) {
                 case "--job" -> job = Path.of(args[k + 1]);
@@ -33,9 +36,9 @@ public final class ClusterJob {
                 default -> throw new IllegalArgumentException("unknown option " + args[k]);
             }
         }
-        if (job == null || bootstrap == null || args.length % 2 != 0 || !(mode.equals("train") || mode.equals("serve"))) {
+        if (job == null || bootstrap == null || args.length % 2 != 0 || !List.of("all", "train", "serve").contains(mode)) {
             throw new IllegalArgumentException(
-                    "usage: --job JOB.yaml --bootstrap-servers HOST:PORT [--parallelism P] [--mode train|serve]");
+                    "usage: --job JOB.yaml --bootstrap-servers HOST:PORT [--parallelism P] [--mode all|train|serve]");
         }
         JobConfig config = JobConfig.read(job);
         Network initial = config.loadNetwork();
@@ -47,7 +50,9 @@ public final class ClusterJob {
             serve(env, config, initial, p, kafka);
             return;
         }
-        Pipeline.Topics topics = Pipeline.Topics.of(config);
+        Pipeline.Topics all = Pipeline.Topics.of(config);
+        Pipeline.Topics topics = mode.equals("train") ? new Pipeline.Topics(all.sequences(), all.parameters(), all.deadLetters())
+                : all;
         Pipeline.ensureTopics(kafka, topics, config.get(JobConfig.PARTITIONS));
         Pipeline.define(env, spec, kafka, topics, Pipeline.Options.live(config), System.currentTimeMillis());
         env.execute("unroll " + spec.job());

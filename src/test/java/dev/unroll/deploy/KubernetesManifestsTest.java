@@ -146,6 +146,19 @@ class KubernetesManifestsTest {
     }
 
     @Test
+    void theTrainingJobMustNotServeToo() throws IOException {
+        List<Doc> docs = load();
+        Doc training = docs.stream().filter(d -> d.kind().equals("FlinkDeployment") && !isServing(d)).findFirst().orElseThrow();
+        com.fasterxml.jackson.databind.node.ArrayNode args = (com.fasterxml.jackson.databind.node.ArrayNode) training.node().at("/spec/job/args");
+        for (int k = 0; k + 1 < args.size(); k += 2) {
+            if (args.get(k).asText().equals("--mode")) {
+                args.set(k + 1, "all");
+            }
+        }
+        assertTrue(problems(docs).stream().anyMatch(p -> p.contains("answered twice")), problems(docs).toString());
+    }
+
+    @Test
     void servingParallelismAboveTheRequestPartitionsIsReported() throws IOException {
         List<Doc> docs = load();
         ObjectNode job = (ObjectNode) serving(docs).node().at("/spec/job");
@@ -250,6 +263,9 @@ class KubernetesManifestsTest {
             return p;
         }
         Map<String, String> args = checkDeployment(training.get(0), p);
+        if (!"train".equals(args.get("--mode"))) {
+            p.add(training.get(0).where() + ": needs --mode train, or it answers requests too and each is answered twice");
+        }
         Map<String, String> servingArgs = checkDeployment(serving.get(0), p);
         JobConfig job = checkConfigMap(configMaps.get(0), training.get(0), args, p);
         checkConfigMap(configMaps.get(0), serving.get(0), servingArgs, p);
