@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # The prediction path, measured from outside the job (see the README's Predictions section):
 #
-#   bench/predict.sh latency [--rate R] [--seconds S] [--train-rate T]   # produce -> prediction while binary addition trains
+#   bench/predict.sh latency [--rate R] [--seconds S] [--warmup W] [--train-rate T]   # produce -> prediction while binary addition trains
 #   bench/predict.sh throughput [--parallelism P] [--count N]   # predictions/s of `serve` on a backlog
 #
 # latency: `run` on the embedded default (one JVM: broker, MiniCluster, training and serving);
 # kcat fills the sequences topic with 400,000 binary additions (training at full speed
 # throughout), then `predict-bench --rate R` (its own JVM) sends requests at R/s for S s and
-# times each one to its prediction. With --train-rate T there is no backlog: predict-bench also
+# times each one to its prediction, leaving out the first W s (default 10: the JIT's warm-up). With --train-rate T there is no backlog: predict-bench also
 # sends T training sequences per second, so training runs at T/s. throughput: `serve` on the embedded default at parallelism P; kcat writes N requests
 # at once, and `predict-bench --count N` reads the rate at which serve wrote the predictions from
 # their timestamps. Needs kcat.
@@ -20,11 +20,12 @@ job="${UNROLL_JOB:-$root/jobs/binary-addition.yaml}"
 die() { echo "predict.sh: $*" >&2; exit 2; }
 [ $# -ge 1 ] || die "usage: predict.sh latency|throughput [options] (see the top of this file)"
 what="$1"; shift
-rate=1000 seconds=20 parallelism=2 count=300000 trainrate=0
+rate=1000 seconds=30 warmup=10 parallelism=2 count=300000 trainrate=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --rate) rate="$2"; shift 2 ;;
     --seconds) seconds="$2"; shift 2 ;;
+    --warmup) warmup="$2"; shift 2 ;;
     --parallelism) parallelism="$2"; shift 2 ;;
     --count) count="$2"; shift 2 ;;
     --train-rate) trainrate="$2"; shift 2 ;;
@@ -62,11 +63,12 @@ case "$what" in
     await_serving
     if [ "$trainrate" -gt 0 ]; then
       java -jar "$jar" predict-bench --job "$job" --bootstrap-servers "$servers" --rate "$rate" --seconds "$seconds" \
-        --train-rate "$trainrate"
+        --warmup "$warmup" --train-rate "$trainrate"
     else
       kcat -b "$servers" -P -t unroll.binary-addition.sequences -l "$work/train.jsonl"
       sleep 5
-      java -jar "$jar" predict-bench --job "$job" --bootstrap-servers "$servers" --rate "$rate" --seconds "$seconds"
+      java -jar "$jar" predict-bench --job "$job" --bootstrap-servers "$servers" --rate "$rate" --seconds "$seconds" \
+        --warmup "$warmup"
     fi
     tr '\r' '\n' <"$work/job.log" | grep 'sequences trained' | tail -n 1 | sed 's/^/training still running: /' >&2
     ;;

@@ -75,6 +75,9 @@ final class PredictBenchCommand implements Callable<Integer> {
     @Option(names = "--warmup", description = "latency: seconds at the start left out of the figures (default ${DEFAULT-VALUE})")
     int warmup = 5;
 
+    @Option(names = "--trace", description = "latency: also write one line per answered request: seconds since the start, latency in ms")
+    Path trace;
+
     @Option(names = "--seed", description = "seed of the requests (default ${DEFAULT-VALUE})")
     long seed = 7;
 
@@ -153,12 +156,17 @@ final class PredictBenchCommand implements Callable<Integer> {
             reader.join(10_000);
             DescriptiveStatistics ms = new DescriptiveStatistics();
             long from = start + warmup * 1_000_000_000L;
+            StringBuilder lines = new StringBuilder();
             synchronized (timed) {
                 for (long[] t : timed) {
                     if (t[0] >= from) {
                         ms.addValue(t[1] / 1e6);
                     }
+                    lines.append(String.format(java.util.Locale.ROOT, "%.4f %.3f%n", (t[0] - start) / 1e9, t[1] / 1e6));
                 }
+            }
+            if (trace != null) {
+                java.nio.file.Files.writeString(trace, lines);
             }
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("mode", "latency");
