@@ -13,6 +13,7 @@ import dev.unroll.stream.LocalFlink;
 import dev.unroll.stream.ParameterVersion;
 import dev.unroll.stream.Pipeline;
 import dev.unroll.stream.TrainingSpec;
+import dev.unroll.task.Additions;
 import dev.unroll.task.Evaluation;
 import dev.unroll.task.Task;
 import dev.unroll.task.Tasks;
@@ -184,6 +185,9 @@ final class DemoCommand implements Callable<Integer> {
                 }
                 // the results first: on Ctrl-C the MiniCluster and broker may be going down under us
                 write(run, config, initial, spec, heldOutSet.size(), heldOutSeed, dir, began);
+                if (run.end == End.REACHED && Additions.of(task, initial) != null) {
+                    LiveAdditions.ask(kafka.consumerProperties(), config, initial, Additions.of(task, initial), seed, 4, out);
+                }
             } finally {
                 closeQuietlyIfStopping(pipeline);
             }

@@ -6,7 +6,6 @@ import dev.unroll.model.Bptt;
 import dev.unroll.model.Json;
 import dev.unroll.model.ModelException;
 import dev.unroll.model.Network;
-import dev.unroll.model.NetworkJson;
 import dev.unroll.model.Sequence;
 import dev.unroll.model.SequenceFile;
 import dev.unroll.task.Evaluation;
@@ -56,11 +55,7 @@ final class EvaluateCommand implements Callable<Integer> {
         }
         JobConfig config = JobConfig.read(job);
         Network initial = config.loadNetwork();
-        Network net = NetworkJson.read(params, config.limits());
-        if (!net.sameStructure(initial)) {
-            throw new ModelException(params.toString(), "", "not the structure of the job's network " + config.networkPath()
-                    + " (units, input and output units, activation, loss, mask and tied groups must match)");
-        }
+        Network net = JobParameters.read(config, initial, params);
         Evaluation.Summary summary = new Evaluation.Summary(stepsBeyond);
         Sequence traced = null;
         long index = 0;

@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
         description = "Backpropagation through time on sequences streaming through Kafka, with Flink.",
         subcommands = {GradientCommand.class, TrainCommand.class, ReplayCommand.class, RunCommand.class, LoadCommand.class, KeysCommand.class,
                 ProduceCommand.class, EvaluateCommand.class, InitCommand.class, BenchCommand.class,
-                DemoCommand.class, PlotCommand.class})
+                DemoCommand.class, PlotCommand.class, PredictCommand.class, ServeCommand.class, PredictBenchCommand.class})
 public final class Main implements Runnable {
     /** Exit code for bad input: a file, record or job that breaks the contract. */
     public static final int BAD_INPUT = 2;

@@ -208,7 +208,7 @@ final class RunCommand implements Callable<Integer> {
     }
 
     /** The requested port if it is free, else any free port. */
-    private static int freePort(int wanted) {
+    static int freePort(int wanted) {
         try (ServerSocket s = new ServerSocket(wanted, 1, java.net.InetAddress.getLoopbackAddress())) {
             return wanted;
         } catch (java.io.IOException e) {

@@ -86,9 +86,13 @@ public final class JobConfig {
             JobKey.text(), JobConfig::checkTopic, "parameter versions, written by the aggregator (default unroll.NAME.parameters)");
     public static final JobKey<String> DEAD_LETTER_TOPIC = new JobKey<>("topics.deadLetters", "a topic name", null,
             JobKey.text(), JobConfig::checkTopic, "rejected records with their reason (default unroll.NAME.dead-letters)");
+    public static final JobKey<String> REQUESTS_TOPIC = new JobKey<>("topics.requests", "a topic name", null,
+            JobKey.text(), JobConfig::checkTopic, "sequences to predict, answered with the newest version (default unroll.NAME.requests)");
+    public static final JobKey<String> PREDICTIONS_TOPIC = new JobKey<>("topics.predictions", "a topic name", null,
+            JobKey.text(), JobConfig::checkTopic, "one prediction per request, keyed like it (default unroll.NAME.predictions)");
     public static final JobKey<Integer> PARTITIONS = new JobKey<>("topics.partitions", "a whole number", 2,
             JobKey.integer(), v -> v >= 1 ? null : "must be at least 1",
-            "partitions of the sequences topic when the job creates it");
+            "partitions of the sequences and requests topics when the job creates them");
     public static final JobKey<Integer> PROMETHEUS_PORT = new JobKey<>("metrics.prometheusPort", "a whole number", 0,
             JobKey.integer(), v -> v >= 0 && v <= 65535 ? null : "must be in 0..65535",
             "the embedded default's Flink serves its metrics and the job's to Prometheus on this port (all interfaces:"
@@ -97,7 +101,7 @@ public final class JobConfig {
     public static final List<JobKey<?>> KEYS = List.of(NAME, NETWORK, BATCH_SIZE, LEARNING_RATE, MOMENTUM, CLIP_NORM,
             LEARN_INITIAL_STATE, STALENESS, MAX_UNITS, MAX_STEPS, MAX_RECORD_BYTES, PARALLELISM, CHECKPOINT_INTERVAL,
             CHECKPOINT_DIR, STATE_BACKEND, INCREMENTAL_CHECKPOINTS, BUFFER_TIMEOUT, PARAMETER_FORMAT, SEQUENCES_TOPIC,
-            PARAMETERS_TOPIC, DEAD_LETTER_TOPIC, PARTITIONS, PROMETHEUS_PORT);
+            PARAMETERS_TOPIC, DEAD_LETTER_TOPIC, REQUESTS_TOPIC, PREDICTIONS_TOPIC, PARTITIONS, PROMETHEUS_PORT);
     /** Sections whose contents are checked by whoever uses them. */
     private static final List<String> FREE_SECTIONS = List.of("task", "kafka");
 
@@ -163,6 +167,12 @@ public final class JobConfig {
         }
         if (values.get(DEAD_LETTER_TOPIC.path) == null) {
             values.put(DEAD_LETTER_TOPIC.path, "unroll." + name + ".dead-letters");
+        }
+        if (values.get(REQUESTS_TOPIC.path) == null) {
+            values.put(REQUESTS_TOPIC.path, "unroll." + name + ".requests");
+        }
+        if (values.get(PREDICTIONS_TOPIC.path) == null) {
+            values.put(PREDICTIONS_TOPIC.path, "unroll." + name + ".predictions");
         }
         kafka = ClientSettings.merge(source, kafka, System.getenv());
         return new JobConfig(file.toAbsolutePath().normalize(), values, task, kafka);

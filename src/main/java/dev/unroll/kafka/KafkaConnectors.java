@@ -2,7 +2,9 @@ package dev.unroll.kafka;
 
 import dev.unroll.stream.DeadLetter;
 import dev.unroll.stream.ParameterVersion;
+import dev.unroll.stream.PredictionRecord;
 import dev.unroll.stream.RawRecord;
+import dev.unroll.stream.ServingJob;
 import dev.unroll.stream.TrainingSpec;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
@@ -44,16 +46,13 @@ public final class KafkaConnectors {
         return b.build();
     }
 
-    /**
-     * The parameter versions published from {@code sinceMillis} on: earlier records belong to
-     * earlier runs. A restored job resumes from its checkpointed offset instead.
-     */
-    public KafkaSource<ParameterVersion> parameters(String topic, String groupId, TrainingSpec spec, long sinceMillis) {
+    /** The parameter versions from {@code from} on, for the prediction path (a restored job resumes from its checkpointed offset). */
+    public KafkaSource<ParameterVersion> parameters(String topic, String groupId, TrainingSpec spec, OffsetsInitializer from) {
         return KafkaSource.<ParameterVersion>builder()
                 .setBootstrapServers(bootstrap)
                 .setTopics(topic)
                 .setGroupId(groupId)
-                .setStartingOffsets(OffsetsInitializer.timestamp(sinceMillis))
+                .setStartingOffsets(from)
                 .setDeserializer(new ParameterVersionDeserializer(spec))
                 .setProperties(consumerProperties())
                 .build();
@@ -72,6 +71,29 @@ public final class KafkaConnectors {
                 .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
                 .setKafkaProducerConfig(producerProperties())
                 .build();
+    }
+
+    /** Predictions, keyed like their requests; at-least-once like every other sink of the job. */
+    public KafkaSink<PredictionRecord> predictionSink(String topic, String job) {
+        return KafkaSink.<PredictionRecord>builder()
+                .setBootstrapServers(bootstrap)
+                .setRecordSerializer(new PredictionSerializer(job, topic))
+                .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
+                .setKafkaProducerConfig(producerProperties())
+                .build();
+    }
+
+    /**
+     * The prediction path's connectors: requests produced from {@code requestsSinceMillis} on,
+     * the parameters topic read from {@code versionsFrom}.
+     */
+    public ServingJob.Wiring serving(TrainingSpec spec, ServingTopics topics, OffsetsInitializer versionsFrom,
+                                     long requestsSinceMillis, int parallelism) {
+        String group = "unroll." + spec.job() + ".serving";
+        return new ServingJob.Wiring(
+                sequences(topics.requests(), group, OffsetsInitializer.timestamp(requestsSinceMillis), null),
+                parameters(topics.parameters(), group + ".parameters", spec, versionsFrom),
+                predictionSink(topics.predictions(), spec.job()), deadLetterSink(topics.deadLetters()), parallelism);
     }
 
     public KafkaSink<DeadLetter> deadLetterSink(String topic) {

@@ -23,8 +23,19 @@ public final class SequenceFile implements Iterable<Sequence>, AutoCloseable {
     private final Network net;
     private final Limits limits;
     private final BufferedReader reader;
+    private final boolean targetsOptional;
 
     public SequenceFile(Path file, Network net, Limits limits) {
+        this(file, net, limits, false);
+    }
+
+    /** The sequences of a file to predict: targets may be left out ({@link SequenceJson#parseRequest}). */
+    public static SequenceFile toPredict(Path file, Network net, Limits limits) {
+        return new SequenceFile(file, net, limits, true);
+    }
+
+    private SequenceFile(Path file, Network net, Limits limits, boolean targetsOptional) {
+        this.targetsOptional = targetsOptional;
         this.file = file;
         this.net = net;
         this.limits = limits;
@@ -67,7 +78,8 @@ public final class SequenceFile implements Iterable<Sequence>, AutoCloseable {
     }
 
     private Sequence parse(String text, long line) {
-        return SequenceJson.parse(text, file + ":" + line, net, limits);
+        String source = file + ":" + line;
+        return targetsOptional ? SequenceJson.parseRequest(text, source, net, limits) : SequenceJson.parse(text, source, net, limits);
     }
 
     @Override

@@ -12,6 +12,7 @@ public final class SequenceJson {
     private static final Set<String> FIELDS = Set.of("id", "steps", "initial", "inputs", "targets");
     private static final Set<String> INITIAL_FIELDS = Set.of("units", "values");
     private static final Set<String> TARGET_FIELDS = Set.of("t", "units", "values");
+    private static final JsonNode EMPTY = JsonReader.MAPPER.createArrayNode();
 
     private SequenceJson() {
     }
@@ -22,6 +23,18 @@ public final class SequenceJson {
 
     /** Parses and validates one sequence against the network it will train. */
     public static Sequence parse(String text, String source, Network net, Limits limits) {
+        return parse(text, source, net, limits, true);
+    }
+
+    /**
+     * Parses and validates a sequence to predict: the same rules, but {@code targets} may be
+     * left out (a prediction then has no loss).
+     */
+    public static Sequence parseRequest(String text, String source, Network net, Limits limits) {
+        return parse(text, source, net, limits, false);
+    }
+
+    private static Sequence parse(String text, String source, Network net, Limits limits, boolean targetsRequired) {
         JsonReader r = new JsonReader(source);
         JsonNode root = r.parse(text);
         r.requireObject(root, "");
@@ -69,7 +82,8 @@ public final class SequenceJson {
             }
         }
 
-        JsonNode targetNode = r.array(r.required(root, "targets", ""), "targets");
+        JsonNode givenTargets = targetsRequired ? r.required(root, "targets", "") : JsonReader.optional(root, "targets");
+        JsonNode targetNode = givenTargets == null ? EMPTY : r.array(givenTargets, "targets");
         List<Sequence.Target> targets = new ArrayList<>(targetNode.size());
         for (int e = 0; e < targetNode.size(); e++) {
             String f = "targets[" + e + "]";

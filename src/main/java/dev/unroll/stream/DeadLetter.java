@@ -11,7 +11,7 @@ public class DeadLetter {
     public long offset;
     public byte[] key;
     public byte[] value;
-    /** the operator that rejected it: decode or bptt */
+    /** the operator that rejected it: decode, bptt or predict */
     public String stage;
     public String reason;
 

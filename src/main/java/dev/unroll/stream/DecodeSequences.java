@@ -11,11 +11,6 @@ import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CharsetDecoder;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 
 /**
  * Parses and validates each record against the job's network. Never throws on bad input: a
@@ -31,7 +26,6 @@ public class DecodeSequences extends ProcessFunction<RawRecord, SequenceItem> {
     private transient Counter accepted;
     private transient Counter rejected;
     private transient boolean started;
-    private transient CharsetDecoder utf8;
 
     public DecodeSequences(TrainingSpec spec) {
         this.spec = spec;
@@ -42,9 +36,6 @@ public class DecodeSequences extends ProcessFunction<RawRecord, SequenceItem> {
         network = spec.network();
         accepted = getRuntimeContext().getMetricGroup().counter("sequencesAccepted");
         rejected = getRuntimeContext().getMetricGroup().counter("deadLetters");
-        utf8 = StandardCharsets.UTF_8.newDecoder()
-                .onMalformedInput(CodingErrorAction.REPORT)
-                .onUnmappableCharacter(CodingErrorAction.REPORT);
     }
 
     @Override
@@ -56,16 +47,13 @@ public class DecodeSequences extends ProcessFunction<RawRecord, SequenceItem> {
         }
         String problem;
         try {
-            problem = check(record);
-            if (problem == null) {
-                String text = utf8.decode(ByteBuffer.wrap(record.value)).toString();
-                byte[] encoded = SequenceCodec.encode(SequenceJson.parse(text, record.origin(), network, spec.limits()));
-                accepted.inc();
-                out.collect(new SequenceItem(record, encoded));
-                return;
-            }
-        } catch (CharacterCodingException e) {
-            problem = record.origin() + ": not UTF-8 text";
+            String text = RecordText.of(record, spec.maxRecordBytes());
+            byte[] encoded = SequenceCodec.encode(SequenceJson.parse(text, record.origin(), network, spec.limits()));
+            accepted.inc();
+            out.collect(new SequenceItem(record, encoded));
+            return;
+        } catch (RecordText.Unreadable e) {
+            problem = e.getMessage();
         } catch (ModelException e) {
             problem = e.getMessage();
         } catch (RuntimeException | StackOverflowError e) {
@@ -74,19 +62,5 @@ public class DecodeSequences extends ProcessFunction<RawRecord, SequenceItem> {
         rejected.inc();
         ctx.output(DEAD_LETTERS, new DeadLetter(record.topic, record.partition, record.offset, record.key,
                 record.value, "decode", problem));
-    }
-
-    private String check(RawRecord record) {
-        if (record.value == null) {
-            return record.origin() + ": empty record (no value)";
-        }
-        if (record.value.length == 0) {
-            return record.origin() + ": empty record";
-        }
-        if (record.value.length > spec.maxRecordBytes()) {
-            return record.origin() + ": record of " + record.value.length + " bytes exceeds limits.maxRecordBytes "
-                    + spec.maxRecordBytes();
-        }
-        return null;
     }
 }

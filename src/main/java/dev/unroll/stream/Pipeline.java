@@ -4,6 +4,7 @@ import dev.unroll.job.JobConfig;
 import dev.unroll.kafka.KafkaConnectors;
 import dev.unroll.kafka.KafkaTopics;
 import dev.unroll.kafka.ParameterFollower;
+import dev.unroll.kafka.ServingTopics;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
@@ -24,11 +25,15 @@ import java.util.function.Consumer;
  * parameters topic, as the commands (replay, run, demo) and the integration tests do.
  */
 public final class Pipeline implements AutoCloseable {
-    /** The job's three topics. */
-    public record Topics(String sequences, String parameters, String deadLetters) {
+    /** The job's topics; {@code serving} null when the job answers no requests. */
+    public record Topics(String sequences, String parameters, String deadLetters, ServingTopics serving) {
+        public Topics(String sequences, String parameters, String deadLetters) {
+            this(sequences, parameters, deadLetters, null);
+        }
+
         public static Topics of(JobConfig config) {
             return new Topics(config.get(JobConfig.SEQUENCES_TOPIC), config.get(JobConfig.PARAMETERS_TOPIC),
-                    config.get(JobConfig.DEAD_LETTER_TOPIC));
+                    config.get(JobConfig.DEAD_LETTER_TOPIC), ServingTopics.of(config));
         }
     }
 
@@ -126,6 +131,9 @@ public final class Pipeline implements AutoCloseable {
         KafkaTopics.ensure(kafka.producerProperties(), topics.sequences(), partitions);
         KafkaTopics.ensure(kafka.producerProperties(), topics.parameters(), 1);
         KafkaTopics.ensure(kafka.producerProperties(), topics.deadLetters(), 1);
+        if (topics.serving() != null) {
+            topics.serving().ensure(kafka.producerProperties(), partitions);
+        }
     }
 
     /** Defines the job on {@code env} with the connectors of {@code kafka}. */
@@ -140,11 +148,16 @@ public final class Pipeline implements AutoCloseable {
             env.configure(options.durability().flinkConfig());
         }
         String group = "unroll." + spec.job();
+        // requests and versions for serving from now on (a restored job resumes from its checkpointed offsets)
+        long since = System.currentTimeMillis();
         TrainingJob.build(env, spec,
                 kafka.sequences(topics.sequences(), group, options.from(), options.boundedAt()),
                 kafka.versionFeed(topics.parameters()),
                 kafka.parameterSink(topics.parameters(), spec),
-                kafka.deadLetterSink(topics.deadLetters()));
+                kafka.deadLetterSink(topics.deadLetters()),
+                // a bounded run (replay) answers no requests: it must end at the end of its input
+                topics.serving() == null || options.boundedAt() != null ? null : kafka.serving(spec, topics.serving(),
+                        OffsetsInitializer.timestamp(since), since, spec.shards()));
     }
 
     /**

@@ -13,6 +13,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * <pre>
  *   sequences -> decode -+-> batcher -> bptt (P, reads the version feed) -> aggregate -> parameters
  *                        +-> dead letters <- (non-finite gradients from bptt)
+ *   requests -> predict (+ the newest version) -> predictions     (ServingJob, when wired)
  * </pre>
  * Decode and batcher run as one instance each so that batch k is the k-th B sequences in the
  * order the source reads them; the aggregator is one instance so updates form one sequence.
@@ -33,7 +34,8 @@ public final class TrainingJob {
                              Source<RawRecord, ?, ?> sequenceSource,
                              VersionFeed versions,
                              Sink<ParameterVersion> parameterSink,
-                             Sink<DeadLetter> deadLetterSink) {
+                             Sink<DeadLetter> deadLetterSink,
+                             ServingJob.Wiring serving) {
         SingleOutputStreamOperator<SequenceItem> decoded = env
                 .fromSource(sequenceSource, WatermarkStrategy.noWatermarks(), "sequences").setParallelism(1).uid("sequences")
                 .process(new DecodeSequences(spec)).name("decode").setParallelism(1).uid("decode")
@@ -56,5 +58,9 @@ public final class TrainingJob {
         decoded.getSideOutput(DecodeSequences.DEAD_LETTERS)
                 .union(gradients.getSideOutput(DecodeSequences.DEAD_LETTERS))
                 .sinkTo(deadLetterSink).name("dead letters").setParallelism(1).uid("dead-letters-sink");
+
+        if (serving != null) {
+            ServingJob.build(env, spec, serving);
+        }
     }
 }

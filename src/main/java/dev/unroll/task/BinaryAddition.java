@@ -108,6 +108,37 @@ final class BinaryAddition implements Task {
         return new Sequence(id, steps, null, null, inputs, 2, targets);
     }
 
+    /** The question alone: the two numbers' bits as inputs, no targets (a request to predict). */
+    Sequence question(String id, long a, long b, int bits) {
+        Sequence full = of(id, a, b, bits);
+        double[] inputs = new double[full.steps() * 2];
+        for (int t = 0; t < full.steps(); t++) {
+            inputs[2 * t] = full.input(t, 0);
+            inputs[2 * t + 1] = full.input(t, 1);
+        }
+        return new Sequence(id, full.steps(), null, null, inputs, 2, List.of());
+    }
+
+    /** The sum a network's answer says: bit k is the output unit's state at t = k + delay, read against the middle. */
+    long sum(java.util.function.IntToDoubleFunction outputAt, int bits, double middle) {
+        int columns = bits + (carryOut ? 1 : 0);
+        long sum = 0;
+        for (int k = 0; k < columns; k++) {
+            if (outputAt.applyAsDouble(k + delay) > middle) {
+                sum |= 1L << k;
+            }
+        }
+        return sum;
+    }
+
+    int maxBits() {
+        return maxBits;
+    }
+
+    int outputUnit() {
+        return outputUnit;
+    }
+
     private static boolean bit(long x, int k) {
         return ((x >>> k) & 1L) != 0;
     }

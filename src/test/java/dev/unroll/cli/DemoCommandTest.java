@@ -98,6 +98,12 @@ class DemoCommandTest {
         assertEquals(1.0, Evaluation.of(trained, heldOut, 0).fractionSequencesAllRight());
 
         assertPng(out.resolve("training.png"));
+
+        // it ends by asking the live job four additions through its requests topic
+        List<String> asked = r.out().lines().filter(l -> l.startsWith("demo: asked the live job")).toList();
+        assertEquals(4, asked.size(), r.describe());
+        assertTrue(asked.stream().filter(l -> l.endsWith(", right)")).count() >= 3,
+                "a network right on every held-out addition answers (nearly) all four right: " + asked);
     }
 
     @Test

@@ -40,8 +40,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Flink version, job jar, entry class, parallelism (the same in spec.job.parallelism and in the
  * --parallelism argument), upgrade mode, resources and state directories; the ConfigMap's job
  * file and network, read with the project's own {@link JobConfig}; one KafkaTopic for each topic
- * that job file implies, on the Strimzi cluster the bootstrap address names. Each check is also
- * shown to fail when the field it needs is taken away.
+ * that job file implies, on the Strimzi cluster the bootstrap address names. A second
+ * FlinkDeployment runs the same job file's prediction path alone ({@code --mode serve}), with
+ * state directories of its own. Each check is also shown to fail when the field it needs is
+ * taken away.
  */
 class KubernetesManifestsTest {
     private static final Path DIR = Path.of("deploy", "kubernetes");
@@ -72,7 +74,7 @@ class KubernetesManifestsTest {
         assertEquals(List.of(), problems(docs));
         Map<String, Long> kinds = new HashMap<>();
         docs.forEach(d -> kinds.merge(d.kind(), 1L, Long::sum));
-        assertEquals(Map.of("FlinkDeployment", 1L, "ConfigMap", 1L, "KafkaTopic", 3L, "Kustomization", 1L), kinds);
+        assertEquals(Map.of("FlinkDeployment", 2L, "ConfigMap", 1L, "KafkaTopic", 5L, "Kustomization", 1L), kinds);
     }
 
     /** Every required field, taken away in turn, is reported. */
@@ -132,10 +134,68 @@ class KubernetesManifestsTest {
 
     @Test
     void parallelismWrittenTwiceMustAgree() throws IOException {
+        for (boolean servingOne : List.of(false, true)) {
+            List<Doc> docs = load();
+            Doc deployment = docs.stream().filter(d -> d.kind().equals("FlinkDeployment") && isServing(d) == servingOne)
+                    .findFirst().orElseThrow();
+            ObjectNode job = (ObjectNode) deployment.node().at("/spec/job");
+            job.put("parallelism", job.get("parallelism").asInt() + 1);
+            assertTrue(problems(docs).stream().anyMatch(p -> p.contains("--parallelism")), problems(docs).toString());
+        }
+    }
+
+    @Test
+    void servingMustBeItsOwnDeploymentWithItsOwnState() throws IOException {
         List<Doc> docs = load();
-        ObjectNode job = (ObjectNode) only(docs, "FlinkDeployment").node().at("/spec/job");
-        job.put("parallelism", job.get("parallelism").asInt() + 1);
-        assertTrue(problems(docs).stream().anyMatch(p -> p.contains("--parallelism")), problems(docs).toString());
+        Doc serving = serving(docs);
+        ObjectNode conf = (ObjectNode) serving.node().at("/spec/flinkConfiguration");
+        conf.put("execution.checkpointing.dir", "s3://unroll-state/binary-addition/checkpoints");
+        assertTrue(problems(docs).stream().anyMatch(p -> p.contains("share checkpoint")), problems(docs).toString());
+
+        docs = load();
+        docs.remove(serving(docs));
+        assertTrue(problems(docs).stream().anyMatch(p -> p.contains("--mode serve")), problems(docs).toString());
+    }
+
+    @Test
+    void theTrainingJobMustNotServeToo() throws IOException {
+        List<Doc> docs = load();
+        Doc training = docs.stream().filter(d -> d.kind().equals("FlinkDeployment") && !isServing(d)).findFirst().orElseThrow();
+        com.fasterxml.jackson.databind.node.ArrayNode args = (com.fasterxml.jackson.databind.node.ArrayNode) training.node().at("/spec/job/args");
+        for (int k = 0; k + 1 < args.size(); k += 2) {
+            if (args.get(k).asText().equals("--mode")) {
+                args.set(k + 1, "all");
+            }
+        }
+        assertTrue(problems(docs).stream().anyMatch(p -> p.contains("answered twice")), problems(docs).toString());
+    }
+
+    @Test
+    void servingParallelismAboveTheRequestPartitionsIsReported() throws IOException {
+        List<Doc> docs = load();
+        ObjectNode job = (ObjectNode) serving(docs).node().at("/spec/job");
+        job.put("parallelism", 7);
+        com.fasterxml.jackson.databind.node.ArrayNode args = (com.fasterxml.jackson.databind.node.ArrayNode) job.get("args");
+        for (int k = 0; k + 1 < args.size(); k += 2) {
+            if (args.get(k).asText().equals("--parallelism")) {
+                args.set(k + 1, "7");
+            }
+        }
+        assertTrue(problems(docs).stream().anyMatch(p -> p.contains("idle")), problems(docs).toString());
+    }
+
+    private static Doc serving(List<Doc> docs) {
+        return docs.stream().filter(d -> d.kind().equals("FlinkDeployment") && isServing(d)).findFirst().orElseThrow();
+    }
+
+    private static boolean isServing(Doc deployment) {
+        JsonNode args = deployment.node().at("/spec/job/args");
+        for (int k = 0; k + 1 < args.size(); k += 2) {
+            if (args.get(k).asText().equals("--mode") && args.get(k + 1).asText().equals("serve")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Test
@@ -207,15 +267,40 @@ class KubernetesManifestsTest {
                 }
             }
         }
-        if (deployments.size() != 1 || configMaps.size() != 1) {
-            p.add("expected one FlinkDeployment and one ConfigMap, found " + deployments.size() + " and " + configMaps.size());
+        List<Doc> serving = deployments.stream().filter(KubernetesManifestsTest::isServing).toList();
+        List<Doc> training = deployments.stream().filter(d -> !isServing(d)).toList();
+        if (training.size() != 1 || serving.size() != 1 || configMaps.size() != 1) {
+            p.add("expected one training FlinkDeployment, one with --mode serve and one ConfigMap, found "
+                    + training.size() + ", " + serving.size() + " and " + configMaps.size());
             return p;
         }
-        Doc deployment = deployments.get(0);
-        Map<String, String> args = checkDeployment(deployment, p);
-        JobConfig job = checkConfigMap(configMaps.get(0), deployment, args, p);
+        Map<String, String> args = checkDeployment(training.get(0), p);
+        if (!"train".equals(args.get("--mode"))) {
+            p.add(training.get(0).where() + ": needs --mode train, or it answers requests too and each is answered twice");
+        }
+        Map<String, String> servingArgs = checkDeployment(serving.get(0), p);
+        JobConfig job = checkConfigMap(configMaps.get(0), training.get(0), args, p);
+        checkConfigMap(configMaps.get(0), serving.get(0), servingArgs, p);
+        for (String key : List.of("--job", "--bootstrap-servers")) {
+            if (!args.getOrDefault(key, "").equals(servingArgs.getOrDefault(key, ""))) {
+                p.add(serving.get(0).where() + ": " + key + " is not the training job's " + args.get(key));
+            }
+        }
+        for (String dir : List.of("execution.checkpointing.dir", "execution.checkpointing.savepoint-dir",
+                "high-availability.storageDir")) {
+            String a = training.get(0).node().at("/spec/flinkConfiguration").path(dir).asText();
+            if (!a.isEmpty() && a.equals(serving.get(0).node().at("/spec/flinkConfiguration").path(dir).asText())) {
+                p.add(serving.get(0).where() + ": training and serving share checkpoint or HA directories (" + dir + ")");
+            }
+        }
         if (job != null) {
             checkTopics(topics, job, args, p);
+            int partitions = job.get(JobConfig.PARTITIONS);
+            String parallelism = servingArgs.getOrDefault("--parallelism", "0");
+            if (parallelism.matches("\\d+") && Integer.parseInt(parallelism) > partitions) {
+                p.add(serving.get(0).where() + ": parallelism " + parallelism + " above the requests topic's " + partitions
+                        + " partitions would leave readers idle");
+            }
         }
         return p;
     }
@@ -295,7 +380,7 @@ class KubernetesManifestsTest {
             }
         }
         Set<String> unknown = new TreeSet<>(args.keySet());
-        unknown.removeAll(Set.of("--job", "--bootstrap-servers", "--parallelism"));
+        unknown.removeAll(Set.of("--job", "--bootstrap-servers", "--parallelism", "--mode"));
         if (!unknown.isEmpty()) {
             p.add(where + ": ClusterJob takes no " + unknown);
         }
@@ -435,7 +520,8 @@ class KubernetesManifestsTest {
             }
             byTopic.put(name, t);
         }
-        Set<String> want = new HashSet<>(List.of(expected.sequences(), expected.parameters(), expected.deadLetters()));
+        Set<String> want = new HashSet<>(List.of(expected.sequences(), expected.parameters(), expected.deadLetters(),
+                expected.serving().requests(), expected.serving().predictions()));
         if (!byTopic.keySet().equals(want)) {
             p.add("the KafkaTopics are " + new TreeSet<>(byTopic.keySet()) + ", the job's topics " + new TreeSet<>(want));
             return;
@@ -443,6 +529,11 @@ class KubernetesManifestsTest {
         JsonNode sequences = byTopic.get(expected.sequences()).node();
         if (sequences.at("/spec/partitions").asInt() != job.get(JobConfig.PARTITIONS)) {
             p.add(expected.sequences() + ": " + sequences.at("/spec/partitions").asInt()
+                    + " partitions, the job file's topics.partitions says " + job.get(JobConfig.PARTITIONS));
+        }
+        JsonNode requests = byTopic.get(expected.serving().requests()).node();
+        if (requests.at("/spec/partitions").asInt() != job.get(JobConfig.PARTITIONS)) {
+            p.add(expected.serving().requests() + ": " + requests.at("/spec/partitions").asInt()
                     + " partitions, the job file's topics.partitions says " + job.get(JobConfig.PARTITIONS));
         }
         JsonNode parameters = byTopic.get(expected.parameters()).node();

@@ -56,6 +56,8 @@ class JobConfigTest {
         assertEquals("unroll.my-job.sequences", c.get(JobConfig.SEQUENCES_TOPIC));
         assertEquals("unroll.my-job.parameters", c.get(JobConfig.PARAMETERS_TOPIC));
         assertEquals("unroll.my-job.dead-letters", c.get(JobConfig.DEAD_LETTER_TOPIC));
+        assertEquals("unroll.my-job.requests", c.get(JobConfig.REQUESTS_TOPIC));
+        assertEquals("unroll.my-job.predictions", c.get(JobConfig.PREDICTIONS_TOPIC));
         assertEquals(Map.of(), c.task());
         assertEquals(Map.of(), c.kafka());
         // every other key takes its declared default
@@ -135,11 +137,14 @@ class JobConfigTest {
 
     @Test
     void topicsDefaultFromTheGivenName() throws IOException {
-        JobConfig c = JobConfig.read(write("file-name.yaml", "name: parity\nnetwork: n.json\ntopics:\n  parameters: custom.p\n"));
+        JobConfig c = JobConfig.read(write("file-name.yaml",
+                "name: parity\nnetwork: n.json\ntopics:\n  parameters: custom.p\n  predictions: custom.answers\n"));
         assertEquals("parity", c.name());
         assertEquals("unroll.parity.sequences", c.get(JobConfig.SEQUENCES_TOPIC));
         assertEquals("custom.p", c.get(JobConfig.PARAMETERS_TOPIC));
         assertEquals("unroll.parity.dead-letters", c.get(JobConfig.DEAD_LETTER_TOPIC));
+        assertEquals("unroll.parity.requests", c.get(JobConfig.REQUESTS_TOPIC));
+        assertEquals("custom.answers", c.get(JobConfig.PREDICTIONS_TOPIC));
     }
 
     @Test

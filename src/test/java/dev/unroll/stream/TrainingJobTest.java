@@ -76,7 +76,7 @@ class TrainingJobTest {
                 records.get(k.intValue()).getBytes(StandardCharsets.UTF_8));
         TrainingJob.build(env, TrainingSpec.of(config, net, parallelism),
                 new DataGeneratorSource<>(record, records.size(), TypeInformation.of(RawRecord.class)),
-                InMemoryTopic.feed(parameters), parameters.sink(), deadLetters.sink());
+                InMemoryTopic.feed(parameters), parameters.sink(), deadLetters.sink(), null);
         env.execute("graph S=" + staleness + " P=" + parallelism);
 
         List<ParameterVersion> versions = parameters.records();

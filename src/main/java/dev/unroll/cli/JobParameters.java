@@ -1,0 +1,37 @@
+package dev.unroll.cli;
+
+import dev.unroll.job.JobConfig;
+import dev.unroll.model.ModelException;
+import dev.unroll.model.Network;
+import dev.unroll.model.NetworkJson;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/** Trained parameters given to a command, checked to be a network of the job's structure. */
+final class JobParameters {
+    private JobParameters() {
+    }
+
+    static Network read(JobConfig config, Network initial, Path params) {
+        Network net = NetworkJson.read(params, config.limits());
+        if (!net.sameStructure(initial)) {
+            throw new ModelException(params.toString(), "", "not the structure of the job's network " + config.networkPath()
+                    + " (units, input and output units, activation, loss, mask and tied groups must match)");
+        }
+        return net;
+    }
+
+    /** The version a parameters file says it is ({@code provenance.version}, as train, run and demo write), or 0. */
+    static long provenanceVersion(Path params) {
+        try {
+            JsonNode version = new ObjectMapper().readTree(params.toFile()).path("provenance").path("version");
+            return version.canConvertToLong() ? version.longValue() : 0;
+        } catch (IOException e) {
+            throw new ModelException(params.toString(), "", "cannot read: " + e.getMessage());
+        }
+    }
+}

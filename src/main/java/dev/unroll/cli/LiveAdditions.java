@@ -1,0 +1,99 @@
+package dev.unroll.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.unroll.job.JobConfig;
+import dev.unroll.kafka.KafkaClients;
+import dev.unroll.model.Network;
+import dev.unroll.model.Prediction;
+import dev.unroll.model.SequenceJson;
+import dev.unroll.task.Additions;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Asks the live job a few additions through its requests topic, as any client would, and prints
+ * the sums its predictions say, with the version that answered. Ends the binary-addition demo.
+ */
+final class LiveAdditions {
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private LiveAdditions() {
+    }
+
+    /** Returns how many of the {@code count} answers were right (0 when the job did not answer in time). */
+    static int ask(Properties clientProperties, JobConfig config, Network net, Additions additions, long seed, int count,
+                   PrintStream out) throws IOException {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        Map<String, long[]> asked = new LinkedHashMap<>();
+        String predictions = config.get(JobConfig.PREDICTIONS_TOPIC);
+        Properties c = new Properties();
+        c.putAll(clientProperties);
+        c.remove("group.id");
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+             KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(KafkaClients.producerProps(
+                     clientProperties.getProperty("bootstrap.servers")))) {
+            List<TopicPartition> partitions = consumer.partitionsFor(predictions, Duration.ofSeconds(10)).stream()
+                    .map(p -> new TopicPartition(predictions, p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToEnd(partitions);
+            partitions.forEach(consumer::position);
+            for (int k = 0; k < count; k++) {
+                long a = rnd.nextLong(1L << additions.bits());
+                long b = rnd.nextLong(1L << additions.bits());
+                String id = a + "+" + b;
+                asked.put(id, new long[]{a, b});
+                producer.send(new ProducerRecord<>(config.get(JobConfig.REQUESTS_TOPIC), id.getBytes(StandardCharsets.UTF_8),
+                        SequenceJson.write(additions.question(id, a, b)).getBytes(StandardCharsets.UTF_8)));
+            }
+            producer.flush();
+            int right = 0;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!asked.isEmpty() && System.nanoTime() < deadline) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+                    JsonNode p = MAPPER.readTree(r.value());
+                    long[] ab = asked.remove(p.path("id").asText());
+                    if (ab == null) {
+                        continue;
+                    }
+                    long said = additions.answer(prediction(p));
+                    boolean ok = said == ab[0] + ab[1];
+                    right += ok ? 1 : 0;
+                    out.printf("demo: asked the live job %d + %d: it answers %d (version %d, %s)%n", ab[0], ab[1], said,
+                            p.path("version").asLong(), ok ? "right" : "wrong, " + (ab[0] + ab[1]) + " is right");
+                }
+            }
+            if (!asked.isEmpty()) {
+                out.println("demo: no answer within 30 s to " + asked.keySet());
+            }
+            return right;
+        }
+    }
+
+    private static Prediction prediction(JsonNode p) {
+        JsonNode rows = p.get("outputs");
+        int columns = rows.get(0).size();
+        double[] outputs = new double[rows.size() * columns];
+        for (int t = 0; t < rows.size(); t++) {
+            for (int k = 0; k < columns; k++) {
+                outputs[t * columns + k] = rows.get(t).get(k).asDouble();
+            }
+        }
+        return new Prediction(p.path("id").asText(null), columns, outputs, p.has("loss"), p.path("loss").asDouble());
+    }
+}

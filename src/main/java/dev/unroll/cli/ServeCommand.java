@@ -1,0 +1,116 @@
+package dev.unroll.cli;
+
+import dev.unroll.job.JobConfig;
+import dev.unroll.kafka.EmbeddedKafka;
+import dev.unroll.kafka.KafkaConnectors;
+import dev.unroll.kafka.ServingTopics;
+import dev.unroll.model.Network;
+import dev.unroll.stream.LocalFlink;
+import dev.unroll.stream.ServingJob;
+import dev.unroll.stream.TrainingSpec;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Only the prediction path of a job, so serving can be scaled apart from training: requests in,
+ * predictions out, with the newest version on the job's parameters topic (followed from its last
+ * record) or with fixed parameters from a file.
+ */
+@Command(name = "serve", description = {
+        "Answers the job's requests topic on its predictions topic, with the newest version on its parameters topic",
+        "(or fixed --params). With no --bootstrap-servers it starts an embedded Kafka broker. Runs until Ctrl-C."})
+final class ServeCommand implements Callable<Integer> {
+    @Option(names = "--job", required = true, description = "the job file (YAML)")
+    Path job;
+
+    @Option(names = "--bootstrap-servers", description = "an existing Kafka cluster; without it an embedded broker is started")
+    String bootstrap;
+
+    @Option(names = "--port", description = "the embedded broker's port (default ${DEFAULT-VALUE}; a free one if taken)")
+    int port = 9092;
+
+    @Option(names = "--params", description = "serve these parameters (network.json format) instead of following the parameters topic")
+    Path params;
+
+    @Option(names = "--parallelism", description = "instances of the prediction path (default: the job's stream.parallelism)")
+    Integer parallelism;
+
+    @Option(names = "--max-seconds", description = "stop after this many seconds")
+    Long maxSeconds;
+
+    @Option(names = "--quiet", description = "no messages on stderr")
+    boolean quiet;
+
+    private final CountDownLatch stopRequested = new CountDownLatch(1);
+    private final CountDownLatch stopped = new CountDownLatch(1);
+
+    @Override
+    public Integer call() throws Exception {
+        long since = System.currentTimeMillis();
+        JobConfig config = JobConfig.read(job);
+        Network initial = config.loadNetwork();
+        ServingTopics topics = ServingTopics.of(config);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stopRequested.countDown();
+            try {
+                stopped.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "unroll-serve-stop"));
+        try (EmbeddedKafka broker = bootstrap == null ? EmbeddedKafka.start(RunCommand.freePort(port)) : null) {
+            String servers = broker != null ? broker.bootstrapServers() : bootstrap;
+            KafkaConnectors kafka = new KafkaConnectors(servers, config.kafka());
+            ServingTopics.Start start = topics.newestVersion(kafka.consumerProperties(), config.name(), initial, config.limits());
+            Network served;
+            long version;
+            if (params != null) {
+                served = JobParameters.read(config, initial, params);
+                version = JobParameters.provenanceVersion(params);
+            } else {
+                served = start.network(initial);
+                version = start.version();
+            }
+            TrainingSpec spec = TrainingSpec.forJob(config, served, parallelism);
+            ServingJob.Wiring wiring = kafka.serving(spec, topics, start.versionsFrom(), since, spec.shards());
+            if (params != null) {
+                wiring = wiring.withVersions(ServingJob.fixed(spec.job(), version, served.parameters()));
+            }
+            // created last: a client that waits for them knows its requests will be read
+            topics.ensureAll(kafka.producerProperties(), config.get(JobConfig.PARTITIONS));
+            StreamExecutionEnvironment env = LocalFlink.create(spec.shards());
+            env.setBufferTimeout(config.get(JobConfig.BUFFER_TIMEOUT));
+            ServingJob.build(env, spec, wiring, version);
+            JobClient client = env.executeAsync("unroll serve " + spec.job());
+            if (!quiet) {
+                System.err.println("serve: job " + config.name() + " on " + (broker != null ? "an embedded Kafka broker at " : "Kafka at ")
+                        + servers + ", parallelism " + spec.shards());
+                System.err.println("serve: requests in:     " + topics.requests());
+                System.err.println("serve: predictions out: " + topics.predictions());
+                System.err.println("serve: parameters:      " + (params != null ? params.toString()
+                        : "the newest version on " + topics.parameters()) + ", version " + version + " now");
+                System.err.println("serve: dead letters:    " + topics.deadLetters());
+            }
+            try {
+                if (maxSeconds != null) {
+                    stopRequested.await(maxSeconds, TimeUnit.SECONDS);
+                } else {
+                    stopRequested.await();
+                }
+            } catch (InterruptedException e) {
+                // a stop like any other (an embedding program interrupts the thread)
+            }
+            client.cancel().get(30, TimeUnit.SECONDS);
+        } finally {
+            stopped.countDown();
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,80 @@
+package dev.unroll.stream;
+
+import dev.unroll.model.Parameters;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.connector.datagen.source.DataGeneratorSource;
+import org.apache.flink.connector.datagen.source.GeneratorFunction;
+import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.api.connector.source.Source;
+import org.apache.flink.streaming.api.datastream.BroadcastStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+/**
+ * The prediction path, wired from injected sources and sinks:
+ * <pre>
+ *   requests (P) -> predict (P, + the newest parameter version, broadcast) -> predictions
+ *                          +-> dead letters (stage predict)
+ * </pre>
+ * It has its own reader of the parameters topic rather than sharing training's: a shared reader
+ * would let a backlog of requests hold back the versions training waits for. Part of the
+ * training job ({@link TrainingJob#build}) and, alone, of {@code serve}.
+ */
+public final class ServingJob {
+    /**
+     * What the path reads and writes.
+     *
+     * @param parallelism instances of the request reader, the predictor and the predictions sink
+     */
+    public record Wiring(Source<RawRecord, ?, ?> requests, Source<ParameterVersion, ?, ?> versions,
+                         Sink<PredictionRecord> predictions, Sink<DeadLetter> deadLetters, int parallelism) {
+        public Wiring withVersions(Source<ParameterVersion, ?, ?> newVersions) {
+            return new Wiring(requests, newVersions, predictions, deadLetters, parallelism);
+        }
+    }
+
+    private ServingJob() {
+    }
+
+    /** A source of one version, for serving fixed parameters: nothing newer ever arrives. */
+    public static Source<ParameterVersion, ?, ?> fixed(String job, long version, Parameters p) {
+        return new DataGeneratorSource<>(new FixedVersion(job, version, p.weights, p.biases, p.initialState), 1,
+                TypeInformation.of(ParameterVersion.class));
+    }
+
+    private record FixedVersion(String job, long version, double[] weights, double[] biases, double[] initialState)
+            implements GeneratorFunction<Long, ParameterVersion> {
+        @Override
+        public ParameterVersion map(Long index) {
+            return new ParameterVersion(job, version, new Parameters(biases.length, weights, biases, initialState));
+        }
+    }
+
+    /** The path inside the training job: version 0 is the job's network. */
+    public static void build(StreamExecutionEnvironment env, TrainingSpec spec, Wiring io) {
+        build(env, spec, io, 0);
+    }
+
+    /**
+     * The path on its own ({@code serve}): {@code spec}'s network is version {@code initialVersion}
+     * until a newer one arrives.
+     */
+    public static void build(StreamExecutionEnvironment env, TrainingSpec spec, Wiring io, long initialVersion) {
+        BroadcastStream<ParameterVersion> versions = env
+                .fromSource(io.versions(), WatermarkStrategy.noWatermarks(), "serving versions")
+                .setParallelism(1).uid("serving-versions")
+                .broadcast(PredictSequences.NEWEST);
+
+        SingleOutputStreamOperator<PredictionRecord> predictions = env
+                .fromSource(io.requests(), WatermarkStrategy.noWatermarks(), "requests")
+                .setParallelism(io.parallelism()).uid("requests")
+                .connect(versions)
+                .process(new PredictSequences(spec, initialVersion)).name("predict").setParallelism(io.parallelism()).uid("predict");
+
+        predictions.sinkTo(io.predictions()).name("predictions").setParallelism(io.parallelism()).uid("predictions-sink");
+        predictions.getSideOutput(DecodeSequences.DEAD_LETTERS)
+                .sinkTo(io.deadLetters()).name("prediction dead letters").setParallelism(io.parallelism())
+                .uid("predict-dead-letters-sink");
+    }
+}

@@ -1,0 +1,127 @@
+package dev.unroll.stream;
+
+import dev.unroll.job.JobConfig;
+import dev.unroll.model.Network;
+import dev.unroll.model.Parameters;
+import dev.unroll.model.Prediction;
+import dev.unroll.model.Sequence;
+import dev.unroll.model.SequenceJson;
+import org.apache.flink.api.common.state.BroadcastState;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.BroadcastOperatorTestHarness;
+import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
+import dev.unroll.model.TestSupport;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The prediction operator alone, through Flink's broadcast operator harness: which version
+ * answers, what its broadcast state keeps (one version, the newest), and that it survives a
+ * snapshot and restore.
+ */
+class PredictSequencesTest {
+    @TempDir
+    Path dir;
+
+    private JobConfig job(String name) throws Exception {
+        Files.copy(TestSupport.examples().resolve("training/j3-tied-b16/network.json"), dir.resolve(name + ".json"));
+        return JobConfig.read(Files.writeString(dir.resolve(name + ".yaml"), "name: " + name + "\nnetwork: " + name + ".json\n"));
+    }
+
+    private static Parameters shifted(Network net, double by) {
+        Parameters p = net.parameters().copy();
+        for (int k = 0; k < p.weights.length; k++) {
+            p.weights[k] += by * Math.cos(k);
+        }
+        return p;
+    }
+
+    private static ParameterVersion version(String job, long v, Parameters p) {
+        return new ParameterVersion(job, v, p);
+    }
+
+    private int offset;
+
+    private RawRecord request(String json) {
+        return new RawRecord("requests", 0, offset++, "k".getBytes(StandardCharsets.UTF_8), json.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void answersWithTheNewestVersionItHasAndKeepsOnlyThatOne() throws Exception {
+        JobConfig config = job("harness");
+        Network net = config.loadNetwork();
+        TrainingSpec spec = TrainingSpec.of(config, net, 1);
+        String line = RandomSequences.jsonLines(net, 21, 1).get(0);
+        Sequence seq = SequenceJson.parse(line, "test", net, config.limits());
+        Parameters v3 = shifted(net, 0.2);
+
+        BroadcastOperatorTestHarness<RawRecord, ParameterVersion, PredictionRecord> h =
+                ProcessFunctionTestHarnesses.forBroadcastProcessFunction(new PredictSequences(spec), PredictSequences.NEWEST);
+        h.processElement(request(line), 0);
+        h.processBroadcastElement(version("harness", 3, v3), 0);
+        h.processElement(request(line), 0);
+        h.processBroadcastElement(version("harness", 2, shifted(net, 0.5)), 0);   // older: ignored
+        h.processBroadcastElement(version("other-job", 9, shifted(net, 0.7)), 0); // another job's: ignored
+        h.processElement(request(line), 0);
+
+        List<PredictionRecord> out = h.extractOutputValues();
+        assertEquals(List.of(0L, 3L, 3L), out.stream().map(r -> r.version).toList());
+        assertArrayEquals(Prediction.of(net, seq).outputs(), out.get(0).outputs);
+        Prediction atV3 = Prediction.of(net.withParameters(v3), seq);
+        assertArrayEquals(atV3.outputs(), out.get(1).outputs);
+        assertArrayEquals(atV3.outputs(), out.get(2).outputs);
+        assertEquals(atV3.loss(), out.get(2).loss);
+        assertEquals(2, out.get(2).offset, "the request's offset");
+        assertEquals("k", new String(out.get(2).key, StandardCharsets.UTF_8), "the request's key");
+
+        BroadcastState<String, ParameterVersion> state = h.getBroadcastState(PredictSequences.NEWEST);
+        int entries = 0;
+        for (Map.Entry<String, ParameterVersion> e : state.entries()) {
+            entries++;
+            assertEquals(3, e.getValue().version);
+        }
+        assertEquals(1, entries, "one version held, the newest");
+
+        // restored from a snapshot, it answers with version 3 at once
+        OperatorSubtaskState snapshot = h.snapshot(1, 1);
+        h.close();
+        BroadcastOperatorTestHarness<RawRecord, ParameterVersion, PredictionRecord> restored = new BroadcastOperatorTestHarness<>(
+                new org.apache.flink.streaming.api.operators.co.CoBroadcastWithNonKeyedOperator<>(new PredictSequences(spec),
+                        List.of(PredictSequences.NEWEST)), 1, 1, 0);
+        restored.setup();
+        restored.initializeState(snapshot);
+        restored.open();
+        restored.processElement(request(line), 0);
+        assertEquals(3, restored.extractOutputValues().get(0).version);
+        assertArrayEquals(atV3.outputs(), restored.extractOutputValues().get(0).outputs);
+        restored.close();
+    }
+
+    @Test
+    void aBadRequestLeavesThroughTheDeadLetterOutputOnly() throws Exception {
+        JobConfig config = job("harness-bad");
+        Network net = config.loadNetwork();
+        BroadcastOperatorTestHarness<RawRecord, ParameterVersion, PredictionRecord> h =
+                ProcessFunctionTestHarnesses.forBroadcastProcessFunction(new PredictSequences(TrainingSpec.of(config, net, 1)),
+                        PredictSequences.NEWEST);
+        h.processElement(request("{\"steps\": 0}"), 0);
+        assertTrue(h.extractOutputValues().isEmpty());
+        List<StreamRecord<DeadLetter>> dead = List.copyOf(h.getSideOutput(DecodeSequences.DEAD_LETTERS));
+        assertEquals(1, dead.size());
+        DeadLetter d = dead.get(0).getValue();
+        assertEquals("predict", d.stage);
+        assertEquals("requests/0@0: steps: must be at least 1, found 0", d.reason);
+        h.close();
+    }
+}
