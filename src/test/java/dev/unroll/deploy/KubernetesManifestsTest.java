@@ -125,11 +125,15 @@ class KubernetesManifestsTest {
 
     @Test
     void theScrapedPortMustBeTheReportersPort() throws IOException {
-        List<Doc> docs = load();
-        ((ObjectNode) only(docs, "FlinkDeployment").node().at("/spec/flinkConfiguration")).put("metrics.reporter.prom.port", "9250");
-        List<String> problems = problems(docs);
-        assertTrue(problems.stream().anyMatch(p -> p.contains("prometheus.io/port")), problems.toString());
-        assertTrue(problems.stream().anyMatch(p -> p.contains("does not declare the metrics port 9250")), problems.toString());
+        for (boolean servingOne : List.of(false, true)) {
+            List<Doc> docs = load();
+            Doc deployment = docs.stream().filter(d -> d.kind().equals("FlinkDeployment") && isServing(d) == servingOne)
+                    .findFirst().orElseThrow();
+            ((ObjectNode) deployment.node().at("/spec/flinkConfiguration")).put("metrics.reporter.prom.port", "9250");
+            List<String> problems = problems(docs);
+            assertTrue(problems.stream().anyMatch(p -> p.contains("prometheus.io/port")), problems.toString());
+            assertTrue(problems.stream().anyMatch(p -> p.contains("does not declare the metrics port 9250")), problems.toString());
+        }
     }
 
     @Test

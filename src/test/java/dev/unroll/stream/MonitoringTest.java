@@ -92,9 +92,14 @@ class MonitoringTest extends BrokerTestBase {
             Set<String> vertices = new TreeSet<>();
             job.get("vertices").forEach(v -> vertices.add(v.get("name").asText() + " | parallelism " + v.get("parallelism").asInt()
                     + " | " + v.get("status").asText()));
-            // the README's operators (decode, batcher, bptt, aggregate) and the Kafka sources and sinks, as Flink chains them
+            // the README's training operators (decode, batcher, bptt, aggregate), the prediction path, and the Kafka
+            // sources and sinks, as Flink chains them
             assertEquals(new TreeSet<>(List.of(
                     "Source: sequences -> decode | parallelism 1 | RUNNING",
+                    "Source: requests | parallelism " + spec.shards() + " | RUNNING",
+                    "Source: serving versions | parallelism 1 | RUNNING",
+                    "predict -> (predictions: Writer -> predictions: Committer, prediction dead letters: Writer"
+                            + " -> prediction dead letters: Committer) | parallelism " + spec.shards() + " | RUNNING",
                     "batcher | parallelism 1 | RUNNING",
                     "bptt | parallelism " + spec.shards() + " | RUNNING",
                     "aggregate -> publish parameters: Writer -> publish parameters: Committer | parallelism 1 | RUNNING",
