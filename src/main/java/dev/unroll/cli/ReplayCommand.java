@@ -143,7 +143,8 @@ final class ReplayCommand implements Callable<Integer> {
             // before the job is cancelled: its shutdown is not training time
             progress.done(last.version, last.sequencesTrained, last.batchLoss);
             if (!quiet) {
-                LoopTrace.summary(pipeline.accumulators()).forEach(line -> System.err.println("replay: " + line));
+                LoopTrace.summary(pipeline.accumulators(Duration.ofSeconds(10)))
+                        .forEach(line -> System.err.println("replay: " + line));
             }
             // while the job runs: its at-least-once sink may still be delivering the last of them
             rejected = Rejections.fromDeadLetters(KafkaClients.readAtLeast(kafka.consumerProperties(), topics.deadLetters(),

@@ -100,6 +100,7 @@ public final class Pipeline implements AutoCloseable {
     }
 
     private static final long STATUS_CHECK_NANOS = 1_000_000_000L;
+    private static final long ENDED_DRAIN_NANOS = 10_000_000_000L;
 
     private final JobClient client;
     private final ParameterFollower follower;
@@ -169,6 +170,7 @@ public final class Pipeline implements AutoCloseable {
     public ParameterVersion awaitLast(Consumer<ParameterVersion> onVersion, Duration stall) throws Exception {
         long lastProgress = System.nanoTime();
         long lastStatusCheck = lastProgress - STATUS_CHECK_NANOS;
+        long endedAt = 0;
         while (true) {
             for (ParameterVersion v : follower.poll(Duration.ofMillis(100))) {
                 newest = v;
@@ -183,15 +185,29 @@ public final class Pipeline implements AutoCloseable {
                 continue;
             }
             lastStatusCheck = System.nanoTime();
-            JobStatus status = client.getJobStatus().get(10, TimeUnit.SECONDS);
-            if (status.isGloballyTerminalState()) {
-                throw new IllegalStateException("the job ended (" + status + ") before its last version"
-                        + failureOf());
+            JobStatus status = status();
+            if (status == null || status.isGloballyTerminalState()) {
+                // a bounded job finishes right after publishing its last version, which may still be on its way here
+                if (endedAt == 0) {
+                    endedAt = System.nanoTime();
+                } else if (System.nanoTime() - endedAt > ENDED_DRAIN_NANOS) {
+                    throw new IllegalStateException("the job ended (" + status + ") before its last version" + failureOf());
+                }
+                continue;
             }
             if (System.nanoTime() - lastProgress > stall.toNanos()) {
                 throw new IllegalStateException("no new parameter version for " + stall.toSeconds() + " s (job "
                         + status + ")");
             }
+        }
+    }
+
+    /** The job's status, or null when the cluster no longer answers (a local one goes with its finished job). */
+    private JobStatus status() {
+        try {
+            return client.getJobStatus().get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            return null;
         }
     }
 
@@ -208,12 +224,21 @@ public final class Pipeline implements AutoCloseable {
         return newest;
     }
 
-    /** The job's accumulators now (the round trip's trace among them, see LoopTrace); empty when it cannot say. */
-    public Map<String, Object> accumulators() {
+    /**
+     * The job's accumulators (the round trip's trace among them, see LoopTrace). A bounded job
+     * ends by itself after its last version: its final ones, waiting up to {@code wait} for it
+     * to end (operators report them to the cluster only every few seconds while they run); else
+     * the ones reported so far. Empty when the cluster cannot say.
+     */
+    public Map<String, Object> accumulators(Duration wait) {
         try {
-            return client.getAccumulators().get(10, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            return Map.of();
+            return client.getJobExecutionResult().get(wait.toMillis(), TimeUnit.MILLISECONDS).getAllAccumulatorResults();
+        } catch (Exception stillRunning) {
+            try {
+                return client.getAccumulators().get(10, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                return Map.of();
+            }
         }
     }
 
