@@ -30,7 +30,7 @@ public final class JobConfig {
     public static final JobKey<String> NAME = new JobKey<>("name", "a name", null, JobKey.text(), v -> null,
             "the job's name, used in topic names and provenance (default: the file name without .yaml)");
     public static final JobKey<String> NETWORK = new JobKey<>("network", "a path", null, JobKey.text(), v -> null,
-            "the initial network, model.md format, relative to the job file (required)");
+            "the initial network, in the format of docs/model.md, relative to the job file (required)");
     public static final JobKey<Integer> BATCH_SIZE = new JobKey<>("training.batchSize", "a whole number", 16,
             JobKey.integer(), v -> v >= 1 ? null : "must be at least 1", "sequences per update");
     public static final JobKey<Double> LEARNING_RATE = new JobKey<>("training.learningRate", "a number", 0.1,
