@@ -6,7 +6,7 @@
 #
 # latency: `run` on the embedded default (one JVM: broker, MiniCluster, training and serving);
 # kcat fills the sequences topic with 400,000 binary additions (training at full speed
-# throughout; checkpoints off, see below), then `predict-bench --rate R` (its own JVM) sends requests at R/s for S s and
+# throughout), then `predict-bench --rate R` (its own JVM) sends requests at R/s for S s and
 # times each one to its prediction, leaving out the first W s (default 10: the JIT's warm-up). With --train-rate T there is no backlog: predict-bench also
 # sends T training sequences per second, so training runs at T/s. throughput: `serve` on the embedded default at parallelism P; kcat writes N requests
 # at once, and `predict-bench --count N` reads the rate at which serve wrote the predictions from
@@ -57,15 +57,8 @@ await_serving() {
 
 case "$what" in
   latency)
-    if [ "$trainrate" -eq 0 ] && [ -z "${UNROLL_JOB:-}" ]; then
-      # a backlog's in-flight state outgrows the 5 MiB of checkpoint storage the embedded default
-      # keeps in memory: checkpoints would fail and restart the job every 10 s, so this run takes none
-      sed "s|^network: |network: $root/jobs/|" "$job" >"$work/job.yaml"
-      printf 'stream:\n  checkpointIntervalMs: 0\n' >>"$work/job.yaml"
-      job="$work/job.yaml"
-    fi
     [ "$trainrate" -gt 0 ] || java -jar "$jar" produce --job "$job" --out "$work/train.jsonl" --count 400000 --seed 1 --quiet
-    java -jar "$jar" run --job "$job" --port "$port" >"$work/job.log" 2>&1 &
+    java -jar "$jar" run --job "$job" --port "$port" --state-dir "$work/state" >"$work/job.log" 2>&1 &
     pid=$!
     await_serving
     if [ "$trainrate" -gt 0 ]; then

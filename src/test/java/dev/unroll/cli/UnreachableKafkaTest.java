@@ -43,7 +43,7 @@ class UnreachableKafkaTest {
     static void launchEveryCommand() throws IOException {
         servers = "127.0.0.1:" + unusedPort();
         String job = JOB.toString();
-        launch("run", "run", "--job", job, "--bootstrap-servers", servers);
+        launch("run", "run", "--job", job, "--bootstrap-servers", servers, "--state-dir", dir.resolve("state").toString());
         launch("replay", "replay", "--job", job, "--bootstrap-servers", servers, "--topic", "unroll.nowhere",
                 "--out", dir.resolve("replay.json").toString());
         launch("produce", "produce", "--job", job, "--bootstrap-servers", servers, "--count", "1000");

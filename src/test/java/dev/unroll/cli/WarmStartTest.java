@@ -107,7 +107,8 @@ class WarmStartTest {
     void aFileAndATopicExcludeEachOther() throws Exception {
         Path job = job("j2-tanh-b7", 14);
         TestSupport.Result r = TestSupport.run("run", "--job", job.toString(), "--bootstrap-servers", "127.0.0.1:1",
-                "--init", dir.resolve("network.json").toString(), "--init-from-topic");
+                "--state-dir", dir.resolve("state").toString(), "--init", dir.resolve("network.json").toString(),
+                "--init-from-topic");
         assertEquals(2, r.exitCode(), r.describe());
         assertTrue(r.err().startsWith("--init and --init-from-topic exclude each other"), r.describe());
     }
@@ -149,10 +150,12 @@ class WarmStartTest {
         }
         for (String command : List.of("train", "replay", "run")) {
             // run checks the file before it connects to any broker
-            TestSupport.Result r = TestSupport.run(command, "--job", job.toString(),
-                    command.equals("run") ? "--bootstrap-servers" : "--data",
-                    command.equals("run") ? "127.0.0.1:1" : dir.resolve("all.jsonl").toString(),
-                    "--out", dir.resolve("never.json").toString(), "--init", other.toString(), "--quiet");
+            List<String> args = new java.util.ArrayList<>(List.of(command, "--job", job.toString(),
+                    "--out", dir.resolve("never.json").toString(), "--init", other.toString(), "--quiet"));
+            args.addAll(command.equals("run")
+                    ? List.of("--bootstrap-servers", "127.0.0.1:1", "--state-dir", dir.resolve("state").toString())
+                    : List.of("--data", dir.resolve("all.jsonl").toString()));
+            TestSupport.Result r = TestSupport.run(args.toArray(String[]::new));
             assertEquals(2, r.exitCode(), r.describe());
             assertEquals(1, r.err().strip().lines().count(), r.describe());
             assertTrue(r.err().startsWith(other + ": " + field + ": "), r.describe());
@@ -200,6 +203,7 @@ class WarmStartTest {
                 }
             }
             ok("run", "--job", job.toString(), "--bootstrap-servers", servers, "--quiet", "--max-sequences", "14",
+                    "--state-dir", dir.resolve("state-b").toString(),
                     "--max-seconds", "120", "--init-from-topic", models, "--out", dir.resolve("run-b.json").toString());
             assertSameParameters(dir.resolve("train-b14.json"), dir.resolve("run-b.json"));
             JsonNode init = TestSupport.json(dir.resolve("run-b.json")).at("/provenance/init");
@@ -215,7 +219,7 @@ class WarmStartTest {
                                 ParameterRecords.Format.BINARY))).get();
             }
             TestSupport.Result r = TestSupport.run("run", "--job", job.toString(), "--bootstrap-servers", servers, "--quiet",
-                    "--max-seconds", "5", "--init-from-topic", models);
+                    "--state-dir", dir.resolve("state-wrong").toString(), "--max-seconds", "5", "--init-from-topic", models);
             assertEquals(2, r.exitCode(), r.describe());
             assertEquals(1, r.err().strip().lines().count(), r.describe());
             assertTrue(r.err().startsWith("topic " + models + ": ") && r.err().contains("structure"), r.describe());
