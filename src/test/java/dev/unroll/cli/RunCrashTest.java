@@ -1,5 +1,6 @@
 package dev.unroll.cli;
 
+import dev.unroll.io.LoopbackPorts;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.unroll.kafka.EmbeddedKafka;
@@ -17,7 +18,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -60,7 +60,7 @@ class RunCrashTest {
                 "--out", dir.resolve("train.json").toString(), "--quiet"));
 
         Path state = dir.resolve("state");
-        int port = freePort();
+        int port = LoopbackPorts.free();
         String servers = "127.0.0.1:" + port;
         String sequences = "unroll.crash.sequences";
         Path log = dir.resolve("run.log");
@@ -101,7 +101,7 @@ class RunCrashTest {
         assertEquals(FIRST + SECOND, resumed.at("/provenance/sequencesTrained").asLong(), "each sequence once");
 
         // the broker's data stayed in the state directory: every version the two processes published is there
-        try (EmbeddedKafka broker = EmbeddedKafka.start(state.resolve("kafka"), freePort())) {
+        try (EmbeddedKafka broker = EmbeddedKafka.start(state.resolve("kafka"), LoopbackPorts.free())) {
             List<ConsumerRecord<byte[], byte[]>> published = KafkaClients.readAll(broker.bootstrapServers(),
                     "unroll.crash.parameters", Duration.ofSeconds(20));
             long ones = published.stream().filter(r -> "1".equals(header(r, "unroll.version"))).count();
@@ -140,9 +140,14 @@ class RunCrashTest {
     }
 
     private static Path newestCheckpoint(Path state) throws Exception {
-        try (Stream<Path> files = Files.walk(state.resolve("checkpoints"))) {
-            return files.filter(p -> p.getFileName().toString().equals("_metadata")).map(Path::getParent)
-                    .max((a, b) -> Long.compare(number(a), number(b))).orElse(null);
+        while (true) {
+            try (Stream<Path> files = Files.walk(state.resolve("checkpoints"))) {
+                return files.filter(p -> p.getFileName().toString().equals("_metadata")).map(Path::getParent)
+                        .max((a, b) -> Long.compare(number(a), number(b))).orElse(null);
+            } catch (java.io.UncheckedIOException e) {
+                // the running job deleted a checkpoint a newer one replaced while we walked: look again
+                Thread.sleep(20);
+            }
         }
     }
 
@@ -172,9 +177,4 @@ class RunCrashTest {
         return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
     }
 
-    private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 }
