@@ -1,5 +1,6 @@
 package dev.unroll.cli;
 
+import dev.unroll.io.LoopbackPorts;
 import dev.unroll.job.ClientSettings;
 import dev.unroll.job.JobConfig;
 import dev.unroll.kafka.DeadLetterCount;
@@ -21,7 +22,6 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
@@ -108,7 +108,7 @@ final class RunCommand implements Callable<Integer> {
         if (!quiet) {
             System.err.println("run: state in " + state.path() + (resume == null ? " (new)" : "; resuming from " + resume));
         }
-        try (EmbeddedKafka broker = bootstrap == null ? EmbeddedKafka.start(state.kafka(), freePort(port)) : null) {
+        try (EmbeddedKafka broker = bootstrap == null ? EmbeddedKafka.start(state.kafka(), LoopbackPorts.wantedOrFree(port)) : null) {
             String servers = broker != null ? broker.bootstrapServers() : bootstrap;
             KafkaConnectors kafka = new KafkaConnectors(servers, config.kafka());
             if (broker == null) {
@@ -205,14 +205,5 @@ final class RunCommand implements Callable<Integer> {
         }
         err.println("run: feed it, for example:  kcat -b " + servers + " -P -t " + topics.sequences() + " -l FILE.jsonl   (-l: one record per line)");
         err.println("run: Ctrl-C stops it" + (out != null ? " and writes the newest parameters to " + out : ""));
-    }
-
-    /** The requested port if it is free, else any free port. */
-    static int freePort(int wanted) {
-        try (ServerSocket s = new ServerSocket(wanted, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return wanted;
-        } catch (java.io.IOException e) {
-            return 0;
-        }
     }
 }

@@ -1,5 +1,6 @@
 package dev.unroll.cli;
 
+import dev.unroll.io.LoopbackPorts;
 import dev.unroll.job.JobConfig;
 import dev.unroll.kafka.EmbeddedKafka;
 import dev.unroll.kafka.KafkaConnectors;
@@ -65,7 +66,7 @@ final class ServeCommand implements Callable<Integer> {
                 Thread.currentThread().interrupt();
             }
         }, "unroll-serve-stop"));
-        try (EmbeddedKafka broker = bootstrap == null ? EmbeddedKafka.start(RunCommand.freePort(port)) : null) {
+        try (EmbeddedKafka broker = bootstrap == null ? EmbeddedKafka.start(LoopbackPorts.wantedOrFree(port)) : null) {
             String servers = broker != null ? broker.bootstrapServers() : bootstrap;
             KafkaConnectors kafka = new KafkaConnectors(servers, config.kafka());
             ServingTopics.Start start = topics.newestVersion(kafka.consumerProperties(), config.name(), initial, config.limits());

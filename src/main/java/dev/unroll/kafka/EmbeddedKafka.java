@@ -1,12 +1,11 @@
 package dev.unroll.kafka;
 
+import dev.unroll.io.LoopbackPorts;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -59,8 +58,8 @@ public final class EmbeddedKafka implements AutoCloseable {
     private EmbeddedKafka(Path workDir, Path logDir, int port) {
         this.workDir = workDir;
         this.logDir = logDir;
-        this.port = port == 0 ? freePort() : port;
-        this.controllerPort = freePort();
+        this.port = port == 0 ? LoopbackPorts.free() : port;
+        this.controllerPort = LoopbackPorts.free();
         Properties props = serverProperties();
         this.configFile = workDir.resolve("server.properties");
         writeProperties(props, configFile);
@@ -250,14 +249,6 @@ public final class EmbeddedKafka implements AutoCloseable {
     private static Path createTempDir() {
         try {
             return Files.createTempDirectory("unroll-kafka-");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
-            return socket.getLocalPort();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -1,5 +1,6 @@
 package dev.unroll.stream;
 
+import dev.unroll.io.LoopbackPorts;
 import org.apache.flink.configuration.ConfigOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.JobManagerOptions;
@@ -9,10 +10,6 @@ import org.apache.flink.configuration.SecurityOptions;
 import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -53,7 +50,7 @@ public final class LocalFlink {
 
         /** The dashboard at {@code wantedDashboard} if it is free (0: any free port). */
         public static Monitoring choose(int wantedDashboard, int prometheusPort) {
-            return new Monitoring(wantedDashboard > 0 && isFree(wantedDashboard) ? wantedDashboard : freePort(),
+            return new Monitoring(wantedDashboard > 0 && LoopbackPorts.isFree(wantedDashboard) ? wantedDashboard : LoopbackPorts.free(),
                     prometheusPort);
         }
 
@@ -98,22 +95,6 @@ public final class LocalFlink {
                 "org.apache.flink.metrics.prometheus.PrometheusReporterFactory");
         config.set(ConfigOptions.key("metrics.reporter." + PROMETHEUS_REPORTER + ".port").stringType().noDefaultValue(), ports);
         return config;
-    }
-
-    private static boolean isFree(int port) {
-        try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getByName(LOOPBACK))) {
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    private static int freePort() {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName(LOOPBACK))) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException("no free port on " + LOOPBACK, e);
-        }
     }
 
     /** One TaskManager with {@code slots} slots, modest memory, every endpoint bound to 127.0.0.1. */

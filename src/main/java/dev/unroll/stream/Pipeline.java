@@ -278,10 +278,7 @@ public final class Pipeline implements AutoCloseable {
 
     /** False once the job has ended (a local MiniCluster shuts down with its job and stops answering). */
     private boolean isRunning() {
-        try {
-            return !client.getJobStatus().get(10, TimeUnit.SECONDS).isGloballyTerminalState();
-        } catch (Exception e) {
-            return false;
-        }
+        JobStatus status = status();
+        return status != null && !status.isGloballyTerminalState();
     }
 }

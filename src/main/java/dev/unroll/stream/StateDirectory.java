@@ -53,7 +53,7 @@ public final class StateDirectory {
                 throw new JobException(d.toString(), "", "not an Unroll state directory (no " + MARKER
                         + "); choose an empty or new directory");
             } else {
-                Files.createDirectories(d.resolve("checkpoints"));
+                Files.createDirectories(d);
                 Files.writeString(d.resolve(MARKER), JSON.createObjectNode().put("job", job)
                         .put("structure", structure).toPrettyString() + "\n");
             }

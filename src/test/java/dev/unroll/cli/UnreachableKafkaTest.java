@@ -1,13 +1,12 @@
 package dev.unroll.cli;
 
+import dev.unroll.io.LoopbackPorts;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,7 +40,7 @@ class UnreachableKafkaTest {
 
     @BeforeAll
     static void launchEveryCommand() throws IOException {
-        servers = "127.0.0.1:" + unusedPort();
+        servers = "127.0.0.1:" + LoopbackPorts.free();
         String job = JOB.toString();
         launch("run", "run", "--job", job, "--bootstrap-servers", servers, "--state-dir", dir.resolve("state").toString());
         launch("replay", "replay", "--job", job, "--bootstrap-servers", servers, "--topic", "unroll.nowhere",
@@ -104,10 +103,4 @@ class UnreachableKafkaTest {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
-    /** A port on 127.0.0.1 that was free a moment ago: bound, noted and closed. */
-    private static int unusedPort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
 }

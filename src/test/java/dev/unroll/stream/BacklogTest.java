@@ -1,5 +1,6 @@
 package dev.unroll.stream;
 
+import dev.unroll.io.LoopbackPorts;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.unroll.job.JobConfig;
@@ -13,7 +14,6 @@ import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.WebOptions;
 import org.junit.jupiter.api.Test;
 
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -57,7 +57,7 @@ class BacklogTest extends BrokerTestBase {
         broker.createTopic(topics.sequences(), 1);
         FilePublisher.publishLines(kafka.producerProperties(), topics.sequences(), data);
 
-        int restPort = freePort();
+        int restPort = LoopbackPorts.free();
         Configuration rest = new Configuration();
         rest.set(RestOptions.BIND_PORT, Integer.toString(restPort));
         rest.set(WebOptions.CHECKPOINTS_HISTORY_SIZE, 100_000);
@@ -97,9 +97,4 @@ class BacklogTest extends BrokerTestBase {
         return new ObjectMapper().readTree(response.body());
     }
 
-    private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 }

@@ -3,12 +3,17 @@ package dev.unroll.stream;
 import dev.unroll.model.TestSupport;
 import dev.unroll.job.JobConfig;
 import dev.unroll.kafka.EmbeddedKafka;
+import dev.unroll.kafka.KafkaClients;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Properties;
 
 /** One real embedded KRaft broker per test class, and job files written into the test's own folder. */
 abstract class BrokerTestBase {
@@ -25,6 +30,13 @@ abstract class BrokerTestBase {
     @AfterAll
     static void stopBroker() {
         broker.close();
+    }
+
+    /** At least {@code count} records of {@code topic}, waiting up to 90 s for them (fewer when they do not come). */
+    static List<ConsumerRecord<byte[], byte[]>> awaitRecords(String topic, int count) throws InterruptedException {
+        Properties p = new Properties();
+        p.put("bootstrap.servers", broker.bootstrapServers());
+        return KafkaClients.readAtLeast(p, topic, count, Duration.ofSeconds(90));
     }
 
     /** A job named {@code name} on the network of a shared training example, with the given YAML after the name. */

@@ -234,16 +234,6 @@ class LivePredictionTest extends BrokerTestBase {
         assertTrue(newest != null && newest.version >= version, "version " + version + " arrived");
     }
 
-    private static List<ConsumerRecord<byte[], byte[]>> awaitRecords(String topic, int count) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-        List<ConsumerRecord<byte[], byte[]>> records = List.of();
-        while (records.size() < count && System.nanoTime() < deadline) {
-            records = KafkaClients.readAll(broker.bootstrapServers(), topic, Duration.ofSeconds(10));
-            Thread.sleep(200);
-        }
-        return records;
-    }
-
     private static String header(ConsumerRecord<byte[], byte[]> record, String key) {
         return new String(record.headers().lastHeader(key).value(), StandardCharsets.UTF_8);
     }

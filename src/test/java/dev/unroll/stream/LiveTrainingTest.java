@@ -174,16 +174,6 @@ class LiveTrainingTest extends BrokerTestBase {
         return newest;
     }
 
-    private static List<ConsumerRecord<byte[], byte[]>> awaitRecords(String topic, int count) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        List<ConsumerRecord<byte[], byte[]>> records = List.of();
-        while (records.size() < count && System.nanoTime() < deadline) {
-            records = KafkaClients.readAll(broker.bootstrapServers(), topic, Duration.ofSeconds(10));
-            Thread.sleep(200);
-        }
-        return records;
-    }
-
     private static String header(ConsumerRecord<byte[], byte[]> record, String key) {
         return new String(record.headers().lastHeader(key).value(), StandardCharsets.UTF_8);
     }
