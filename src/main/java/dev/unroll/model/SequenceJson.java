@@ -35,6 +35,12 @@ public final class SequenceJson {
     }
 
     private static Sequence parse(String text, String source, Network net, Limits limits, boolean targetsRequired) {
+        Sequence fast = SequenceStream.tryParse(text, net, limits, targetsRequired);
+        return fast != null ? fast : parseTree(text, source, net, limits, targetsRequired);
+    }
+
+    /** The reference parser: slower (a tree, and a field path for every value), and it names every problem. */
+    static Sequence parseTree(String text, String source, Network net, Limits limits, boolean targetsRequired) {
         JsonReader r = new JsonReader(source);
         JsonNode root = r.parse(text);
         r.requireObject(root, "");
