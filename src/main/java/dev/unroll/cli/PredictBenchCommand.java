@@ -75,7 +75,7 @@ final class PredictBenchCommand implements Callable<Integer> {
     @Option(names = "--warmup", description = "latency: seconds at the start left out of the figures (default ${DEFAULT-VALUE})")
     int warmup = 5;
 
-    @Option(names = "--trace", description = "latency: also write one line per answered request: seconds since the start, latency in ms")
+    @Option(names = "--trace", description = "latency: also write one line per answered request: seconds since the start, latency in ms, ms from the send to the prediction's record timestamp")
     Path trace;
 
     @Option(names = "--seed", description = "seed of the requests (default ${DEFAULT-VALUE})")
@@ -99,8 +99,8 @@ final class PredictBenchCommand implements Callable<Integer> {
         Task task = Tasks.fromJob(config, config.loadNetwork());
         String prefix = "bench-" + System.currentTimeMillis();
         Iterator<dev.unroll.model.Sequence> requests = Tasks.generator(task, seed, prefix);
-        Map<String, Long> sentAt = new ConcurrentHashMap<>();
-        List<long[]> timed = new ArrayList<>(); // {sent, latency} in nanoseconds
+        Map<String, long[]> sentAt = new ConcurrentHashMap<>(); // {nanoTime, wall-clock ms} at send
+        List<long[]> timed = new ArrayList<>(); // {sent, latency} in ns, then ms from the send to the prediction's record timestamp
         long[] answered = new long[1];
         try (KafkaConsumer<byte[], byte[]> consumer = atEnd(topic);
              KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(KafkaClients.producerProps(bootstrap))) {
@@ -109,10 +109,10 @@ final class PredictBenchCommand implements Callable<Integer> {
                 while (!done.get()) {
                     for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(20))) {
                         long now = System.nanoTime();
-                        Long sent = sentAt.remove(idOf(r.value()));
+                        long[] sent = sentAt.remove(idOf(r.value()));
                         if (sent != null) {
                             synchronized (timed) {
-                                timed.add(new long[]{sent, now - sent});
+                                timed.add(new long[]{sent[0], now - sent[0], r.timestamp() - sent[1]});
                                 answered[0]++;
                             }
                         }
@@ -141,7 +141,7 @@ final class PredictBenchCommand implements Callable<Integer> {
                 LockSupport.parkNanos(next - System.nanoTime());
                 dev.unroll.model.Sequence seq = requests.next();
                 byte[] value = SequenceJson.write(seq).getBytes(StandardCharsets.UTF_8);
-                sentAt.put(seq.id(), System.nanoTime());
+                sentAt.put(seq.id(), new long[]{System.nanoTime(), System.currentTimeMillis()});
                 producer.send(new ProducerRecord<>(requestTopic, seq.id().getBytes(StandardCharsets.UTF_8), value));
                 sent++;
             }
@@ -155,14 +155,16 @@ final class PredictBenchCommand implements Callable<Integer> {
             done.set(true);
             reader.join(10_000);
             DescriptiveStatistics ms = new DescriptiveStatistics();
+            DescriptiveStatistics toJob = new DescriptiveStatistics();
             long from = start + warmup * 1_000_000_000L;
             StringBuilder lines = new StringBuilder();
             synchronized (timed) {
                 for (long[] t : timed) {
                     if (t[0] >= from) {
                         ms.addValue(t[1] / 1e6);
+                        toJob.addValue(t[2]);
                     }
-                    lines.append(String.format(java.util.Locale.ROOT, "%.4f %.3f%n", (t[0] - start) / 1e9, t[1] / 1e6));
+                    lines.append(String.format(java.util.Locale.ROOT, "%.4f %.3f %d%n", (t[0] - start) / 1e9, t[1] / 1e6, t[2]));
                 }
             }
             if (trace != null) {
@@ -180,6 +182,9 @@ final class PredictBenchCommand implements Callable<Integer> {
             m.put("p50Ms", round(ms.getPercentile(50)));
             m.put("p99Ms", round(ms.getPercentile(99)));
             m.put("maxMs", round(ms.getMax()));
+            // the job's part: from the send to the sink's producer stamping the prediction (1 ms clock)
+            m.put("toPredictionP50Ms", round(toJob.getPercentile(50)));
+            m.put("toPredictionP99Ms", round(toJob.getPercentile(99)));
             m.put("sentPerSecond", round(sent / ((end - start) / 1e9)));
             return m;
         }
