@@ -2,13 +2,12 @@ package dev.unroll.cli;
 
 import dev.unroll.job.JobConfig;
 import dev.unroll.model.Network;
-import dev.unroll.model.NetworkJson;
 import dev.unroll.model.Sequence;
 import dev.unroll.model.SequenceFile;
 import dev.unroll.model.Trainer;
-import dev.unroll.task.Evaluation;
 import dev.unroll.report.Rejections;
 import dev.unroll.report.Rejections.Rejection;
+import dev.unroll.task.Evaluation;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
