@@ -18,12 +18,24 @@ import java.util.List;
  * What it returns equals what the tree parser returns for the same text.
  */
 final class SequenceStream {
+    private static final List<String> FIELDS = List.of("id", "steps", "initial", "inputs", "targets");
+    private static final List<String> TARGET_FIELDS = List.of("t", "units", "values");
+    private static final List<String> INITIAL_FIELDS = List.of("units", "values");
+
     private SequenceStream() {
+    }
+
+    /** {@code seen} with {@code name}'s bit added, or -1 when the name is unknown or was seen before. */
+    private static int once(List<String> known, String name, int seen) {
+        int k = known.indexOf(name);
+        return k < 0 || (seen & 1 << k) != 0 ? -1 : seen | 1 << k;
     }
 
     /** The sequence, or null when the tree parser must decide. */
     static Sequence tryParse(String text, Network net, Limits limits, boolean targetsRequired) {
         try (JsonParser p = JsonReader.MAPPER.createParser(text)) {
+            // duplicates are caught by once() below, for less than the parser's own detector costs
+            p.disable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
             return read(p, net, limits, targetsRequired);
         } catch (IOException | RuntimeException e) {
             return null;
@@ -43,9 +55,13 @@ final class SequenceStream {
         int[] initialUnits = null;
         double[] initialValues = null;
         List<Sequence.Target> targets = null;
+        int seen = 0;
         JsonToken field;
         while ((field = p.nextToken()) == JsonToken.FIELD_NAME) {
             String name = p.currentName();
+            if ((seen = once(FIELDS, name, seen)) < 0) {
+                return null;
+            }
             JsonToken value = p.nextToken();
             switch (name) {
                 case "id" -> {
@@ -140,10 +156,13 @@ final class SequenceStream {
         int t = -1;
         int[][] units = new int[1][];
         double[][] values = new double[1][];
-        // t may come in any order among units and values: read the object field by field
+        int seen = 0;
         JsonToken field;
         while ((field = p.nextToken()) == JsonToken.FIELD_NAME) {
             String name = p.currentName();
+            if ((seen = once(TARGET_FIELDS, name, seen)) < 0) {
+                return null;
+            }
             JsonToken value = p.nextToken();
             switch (name) {
                 case "t" -> {
@@ -177,9 +196,13 @@ final class SequenceStream {
     /** The fields units and values of an object (initial), its START_OBJECT read. */
     private static boolean unitsAndValues(JsonParser p, int n, int[][] units, double[][] values, boolean distinct)
             throws IOException {
+        int seen = 0;
         JsonToken field;
         while ((field = p.nextToken()) == JsonToken.FIELD_NAME) {
             String name = p.currentName();
+            if ((seen = once(INITIAL_FIELDS, name, seen)) < 0) {
+                return false;
+            }
             JsonToken value = p.nextToken();
             if (value != JsonToken.START_ARRAY) {
                 return false;

@@ -68,6 +68,9 @@ class SequenceStreamTest {
                 ok.replace(",\"targets\":[{\"t\":1,\"units\":[0],\"values\":[0.5]}]", ""),
                 ok.replace("{\"steps\"", "{\"initial\":{\"units\":[1,1],\"values\":[0,0]},\"steps\""),
                 ok.replace("{\"steps\"", "{\"initial\":{\"units\":[1],\"values\":[0,0]},\"steps\""),
+                ok.replace("{\"steps\"", "{\"initial\":{\"units\":[1],\"units\":[1],\"values\":[0]},\"steps\""),
+                ok.replace("{\"steps\"", "{\"id\":\"a\",\"id\":\"a\",\"steps\""),
+                ok.replace("\"values\":[0.5]", "\"values\":[0.5],\"values\":[0.5]"),
                 ok.replace("{\"steps\"", "{\"id\":7,\"steps\""));
         for (String text : rejected) {
             assertNull(SequenceStream.tryParse(text, net, Limits.DEFAULT, true), text);
