@@ -107,10 +107,7 @@ final class ProduceCommand implements Callable<Integer> {
 
     private void writeKafka(JobConfig config, String bootstrap, String topic, Lines lines, Counter progress)
             throws InterruptedException {
-        Properties props = KafkaClients.producerProps(bootstrap);
-        // a bulk load: let records gather into batches (the shared default sends each at once)
-        props.put(ProducerConfig.LINGER_MS_CONFIG, "10");
-        props.put(ProducerConfig.BATCH_SIZE_CONFIG, String.valueOf(256 * 1024));
+        Properties props = KafkaClients.forBulkLoad(KafkaClients.producerProps(bootstrap));
         props.putAll(config.kafka());
         props.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());

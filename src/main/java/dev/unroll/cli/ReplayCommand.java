@@ -90,7 +90,7 @@ final class ReplayCommand implements Callable<Integer> {
                 KafkaConnectors kafka = new KafkaConnectors(broker.bootstrapServers(), config.kafka());
                 Pipeline.Topics topics = Pipeline.Topics.of(config);
                 broker.createTopic(topics.sequences(), 1);
-                long records = FilePublisher.publishLines(kafka.producerProperties(), topics.sequences(), input.data);
+                long records = FilePublisher.publishLines(kafka.bulkProducerProperties(), topics.sequences(), input.data);
                 if (records == 0) {
                     if (deadLetters != null) {
                         new Rejections().writeJsonLines(deadLetters);

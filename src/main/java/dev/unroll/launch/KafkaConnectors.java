@@ -114,6 +114,13 @@ public final class KafkaConnectors {
                 .build();
     }
 
+    /** {@link #producerProperties} for loading a file or a backlog: batched (the job's extra client properties still win). */
+    public Properties bulkProducerProperties() {
+        Properties p = KafkaClients.forBulkLoad(KafkaClients.producerProps(bootstrap));
+        p.putAll(clientProperties);
+        return p;
+    }
+
     public Properties producerProperties() {
         Properties p = KafkaClients.producerProps(bootstrap);
         p.putAll(clientProperties);
