@@ -40,7 +40,7 @@ record DemoResults(JobConfig config, TrainingSpec spec, long seed, long heldOutS
         long trained = v == null ? 0 : v.sequencesTrained;
         Network result = v == null ? initial : initial.withParameters(v.parameters());
         Map<String, Object> provenance = Outputs.provenance(config, "demo", version, trained,
-                Provenance.topic(v == null || v.source == null ? null : v.source.toString()));
+                Provenance.topic(v == null ? null : v.sourceText()));
         provenance.put("seed", seed);
         provenance.put("heldOutSeed", heldOutSeed);
         provenance.put("heldOutSequences", heldOutCount);

@@ -177,6 +177,6 @@ final class ReplayCommand implements Callable<Integer> {
         if (input.data != null) {
             return Provenance.file(input.data);
         }
-        return Provenance.topic(last == null || last.source == null ? null : last.source.toString());
+        return Provenance.topic(last == null ? null : last.sourceText());
     }
 }

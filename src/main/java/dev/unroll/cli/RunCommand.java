@@ -127,12 +127,12 @@ final class RunCommand implements Callable<Integer> {
                 pipeline.follow(v -> { }, Duration.ofSeconds(1)); // versions published while stopping
                 newest = pipeline.newest();
                 if (out != null) {
-                    Network start0 = live.spec().network();
-                    Network result = newest == null ? start0 : start0.withParameters(newest.parameters());
+                    Network startedFrom = live.spec().network();
+                    Network result = newest == null ? startedFrom : startedFrom.withParameters(newest.parameters());
                     long version = newest == null ? 0 : newest.version;
                     long trained = newest == null ? 0 : newest.sequencesTrained;
                     Outputs.writeNetwork(out, result, init.provenance(config, "run", version, trained,
-                            Provenance.topic(newest == null || newest.source == null ? null : newest.source.toString())));
+                            Provenance.topic(newest == null ? null : newest.sourceText())));
                     if (!quiet) {
                         System.err.println("run: wrote version " + version + " (" + trained + " sequences) to " + out);
                     }

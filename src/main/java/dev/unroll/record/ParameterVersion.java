@@ -57,6 +57,11 @@ public class ParameterVersion {
         return v;
     }
 
+    /** The records trained into it as {@code TOPIC partition:first-last,...}, or null when unknown. */
+    public String sourceText() {
+        return source == null || source.isEmpty() ? null : source.toString();
+    }
+
     public Parameters parameters() {
         return new Parameters(biases.length, weights, biases, initialState);
     }
