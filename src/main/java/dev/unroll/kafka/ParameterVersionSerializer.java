@@ -5,6 +5,7 @@ import dev.unroll.record.TrainingSpec;
 import org.apache.flink.api.common.serialization.SerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 
 import java.nio.charset.StandardCharsets;
 
@@ -26,7 +27,11 @@ public class ParameterVersionSerializer implements KafkaRecordSerializationSchem
 
     @Override
     public ProducerRecord<byte[], byte[]> serialize(ParameterVersion v, KafkaSinkContext context, Long timestamp) {
+        RecordHeaders headers = ParameterRecords.headers(v, spec.parameterFormat());
+        if (spec.provenance() != null) {
+            headers.add(ParameterRecords.PROVENANCE_HEADER, spec.provenance().getBytes(StandardCharsets.UTF_8));
+        }
         return new ProducerRecord<>(topic, 0, null, spec.job().getBytes(StandardCharsets.UTF_8),
-                records.encode(v, spec.parameterFormat()), ParameterRecords.headers(v, spec.parameterFormat()));
+                records.encode(v, spec.parameterFormat()), headers);
     }
 }

@@ -3,6 +3,8 @@ package dev.unroll.record;
 import dev.unroll.job.JobConfig;
 import dev.unroll.job.JobException;
 import dev.unroll.job.ParameterFormat;
+import dev.unroll.job.Provenance;
+import dev.unroll.model.Json;
 import dev.unroll.model.Limits;
 import dev.unroll.model.Network;
 import dev.unroll.model.NetworkJson;
@@ -26,11 +28,13 @@ import java.util.UUID;
  * @param shards          parallelism of the BPTT operator: each batch is cut into this many shards
  * @param sgd             the update rule
  * @param parameterFormat how the aggregator writes parameter versions to Kafka
+ * @param provenance      the job, its settings and the code, as JSON ({@code Provenance}), for every parameter record
  * @param fault           a failure to inject for recovery tests; null in normal operation
  */
 public record TrainingSpec(String job, String run, String networkJson, Limits limits, int maxRecordBytes,
                            int batchSize, int staleness, int shards, Sgd.Settings sgd,
-                           ParameterFormat parameterFormat, InjectedFault fault) implements Serializable {
+                           ParameterFormat parameterFormat, String provenance, InjectedFault fault)
+        implements Serializable {
     /** The most BPTT instances a job may have. */
     public static final int MAX_SHARDS = 128;
 
@@ -38,7 +42,7 @@ public record TrainingSpec(String job, String run, String networkJson, Limits li
         return new TrainingSpec(config.name(), UUID.randomUUID().toString(), NetworkJson.write(initial, null),
                 config.limits(), config.get(JobConfig.MAX_RECORD_BYTES), config.get(JobConfig.BATCH_SIZE),
                 config.get(JobConfig.STALENESS), shards, config.sgdSettings(), config.get(JobConfig.PARAMETER_FORMAT),
-                null);
+                Json.write(Provenance.of(config)), null);
     }
 
     /** The spec for a command: the job's {@code stream.parallelism} unless the command line overrides it. */
@@ -53,7 +57,7 @@ public record TrainingSpec(String job, String run, String networkJson, Limits li
 
     public TrainingSpec withFault(InjectedFault newFault) {
         return new TrainingSpec(job, run, networkJson, limits, maxRecordBytes, batchSize, staleness, shards, sgd,
-                parameterFormat, newFault);
+                parameterFormat, provenance, newFault);
     }
 
     public Network network() {

@@ -28,7 +28,6 @@ public class DecodeSequences extends ProcessFunction<RawRecord, SequenceItem> {
     private transient Network network;
     private transient Counter accepted;
     private transient Counter rejected;
-    private transient boolean started;
 
     public DecodeSequences(TrainingSpec spec) {
         this.spec = spec;
@@ -43,11 +42,6 @@ public class DecodeSequences extends ProcessFunction<RawRecord, SequenceItem> {
 
     @Override
     public void processElement(RawRecord record, Context ctx, Collector<SequenceItem> out) {
-        if (!started) {
-            // tells the batcher the input has begun, so it can close a bounded input even if no record is valid
-            started = true;
-            out.collect(SequenceItem.startMarker(record));
-        }
         String problem;
         try {
             String text = RecordText.of(record, spec.maxRecordBytes());
@@ -63,6 +57,8 @@ public class DecodeSequences extends ProcessFunction<RawRecord, SequenceItem> {
             problem = record.origin() + ": cannot be read: " + e;
         }
         rejected.inc();
+        // the batcher still hears of it: decoders run in parallel, and it puts records back in order
+        out.collect(SequenceItem.rejected(record));
         ctx.output(DEAD_LETTERS, new DeadLetter(record.topic, record.partition, record.offset, record.key,
                 record.value, "decode", problem));
     }

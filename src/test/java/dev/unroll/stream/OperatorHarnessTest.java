@@ -51,11 +51,19 @@ class OperatorHarnessTest {
         return TrainingSpec.of(config, net, shards);
     }
 
+    /** The record read at {@code offset}, the {@code offset}-th the job read. */
     private static SequenceItem item(long offset) {
         SequenceItem i = new SequenceItem();
         i.topic = "t";
         i.offset = offset;
+        i.position = offset;
         i.sequence = new byte[] {(byte) offset};
+        return i;
+    }
+
+    private static SequenceItem rejected(long offset) {
+        SequenceItem i = item(offset);
+        i.sequence = null;
         return i;
     }
 
@@ -86,6 +94,21 @@ class OperatorHarnessTest {
             assertTrue(out.get(2).last && out.get(3).last && out.get(2).batch == 1);
             assertEquals(List.of(5L), Arrays.stream(out.get(2).items).map(i -> i.offset).toList());
             assertEquals(List.of(6L, 7L), Arrays.stream(out.get(3).items).map(i -> i.offset).toList());
+        }
+    }
+
+    @Test
+    void theBatcherPutsRecordsFromParallelDecodersBackInReadOrderAndSkipsRejectedOnes() throws Exception {
+        try (var h = batcher(spec(3, 0, 1, ""))) {
+            h.open();
+            // decoder 0 had records 0, 2, 4, 6; decoder 1 records 1, 3, 5 (3 rejected): they interleave anyhow
+            for (SequenceItem i : List.of(item(0), item(2), item(4), rejected(3), item(6), item(1), item(5))) {
+                h.processElement(i, 0);
+            }
+            List<Shard> out = shards(h);
+            assertEquals(2, out.size(), "two full batches of the six valid records");
+            assertEquals(List.of(0L, 1L, 2L), Arrays.stream(out.get(0).items).map(i -> i.offset).toList());
+            assertEquals(List.of(4L, 5L, 6L), Arrays.stream(out.get(1).items).map(i -> i.offset).toList());
         }
     }
 
