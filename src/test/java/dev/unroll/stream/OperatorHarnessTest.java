@@ -113,6 +113,26 @@ class OperatorHarnessTest {
     }
 
     @Test
+    void recordsAreNumberedInReadOrderAndARestoredJobNumbersOnFromItsCheckpoint() throws Exception {
+        OperatorSubtaskState snapshot;
+        try (var h = new OneInputStreamOperatorTestHarness<>(new ProcessOperator<>(new NumberRecords()))) {
+            h.open();
+            for (long offset = 10; offset < 13; offset++) {
+                h.processElement(new RawRecord("t", 0, offset, null, null), 0);
+            }
+            assertEquals(List.of(0L, 1L, 2L), h.extractOutputValues().stream().map(r -> r.position).toList());
+            snapshot = h.snapshot(1, 1);
+        }
+        try (var h = new OneInputStreamOperatorTestHarness<>(new ProcessOperator<>(new NumberRecords()))) {
+            h.initializeState(snapshot);
+            h.open();
+            // the source goes on from the checkpoint's offsets: offset 13 is the fourth record read
+            h.processElement(new RawRecord("t", 0, 13, null, null), 0);
+            assertEquals(List.of(3L), h.extractOutputValues().stream().map(r -> r.position).toList());
+        }
+    }
+
+    @Test
     void aBatchEndingAtTheEndOfInputIsFollowedByAnEmptyLastOneAndEmptyShardsAreSent() throws Exception {
         try (var h = batcher(spec(2, 0, 3, ""))) {
             h.open();
