@@ -6,6 +6,8 @@ public class SequenceItem {
     public int partition;
     public long offset;
     public byte[] sequence;
+    /** with per-key models, the model it trains (the sequence's key, else its record's key); null otherwise */
+    public String key;
 
     public SequenceItem() {
     }
