@@ -2,7 +2,7 @@ package dev.unroll.cli;
 
 import dev.unroll.job.JobConfig;
 import dev.unroll.kafka.KafkaClients;
-import dev.unroll.kafka.KafkaConnectors;
+import dev.unroll.launch.KafkaConnectors;
 import dev.unroll.model.Network;
 import dev.unroll.model.Sequence;
 import dev.unroll.model.SequenceFile;

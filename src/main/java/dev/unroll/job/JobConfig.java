@@ -3,7 +3,6 @@ package dev.unroll.job;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import dev.unroll.kafka.ParameterRecords;
 import dev.unroll.model.Limits;
 import dev.unroll.model.Network;
 import dev.unroll.model.NetworkJson;
@@ -89,8 +88,8 @@ public final class JobConfig {
     public static final JobKey<Long> BUFFER_TIMEOUT = new JobKey<>("stream.bufferTimeoutMs", "a whole number",
             0L, JobKey.longInteger(), v -> v >= 0 ? null : "must be 0 or positive",
             "Flink network buffer flush interval in ms (0 sends at once); each synchronous update crosses it several times");
-    public static final JobKey<ParameterRecords.Format> PARAMETER_FORMAT = new JobKey<>("stream.parameterFormat",
-            "binary or json", ParameterRecords.Format.BINARY, JobConfig::parameterFormat, v -> null,
+    public static final JobKey<ParameterFormat> PARAMETER_FORMAT = new JobKey<>("stream.parameterFormat",
+            "binary or json", ParameterFormat.BINARY, JobConfig::parameterFormat, v -> null,
             "how the parameters topic's records are written (see the README's record formats); readers take either");
     public static final JobKey<String> SEQUENCES_TOPIC = new JobKey<>("topics.sequences", "a topic name", null,
             JobKey.text(), JobConfig::checkTopic, "input sequences (default unroll.NAME.sequences)");
@@ -285,7 +284,7 @@ public final class JobConfig {
         return Collections.unmodifiableMap(kafka);
     }
 
-    private static ParameterRecords.Format parameterFormat(JsonNode node) {
-        return node.isTextual() ? ParameterRecords.Format.named(node.textValue()) : null;
+    private static ParameterFormat parameterFormat(JsonNode node) {
+        return node.isTextual() ? ParameterFormat.named(node.textValue()) : null;
     }
 }

@@ -5,7 +5,7 @@ import dev.unroll.kafka.ParameterRecords;
 import dev.unroll.model.Limits;
 import dev.unroll.model.Network;
 import dev.unroll.model.Sequence;
-import dev.unroll.stream.ParameterVersion;
+import dev.unroll.record.ParameterVersion;
 import dev.unroll.task.Evaluation;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 

@@ -1,5 +1,6 @@
 package dev.unroll.stream;
 
+import dev.unroll.record.ParameterVersion;
 import org.apache.flink.runtime.state.VoidNamespace;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 

@@ -1,5 +1,9 @@
 package dev.unroll.stream;
 
+import dev.unroll.record.ParameterVersion;
+import dev.unroll.record.DeadLetter;
+import dev.unroll.record.InjectedFault;
+import dev.unroll.record.TrainingSpec;
 import dev.unroll.model.GradientSum;
 import dev.unroll.model.Json;
 import dev.unroll.model.Gradients;

@@ -1,5 +1,7 @@
 package dev.unroll.stream;
 
+import dev.unroll.record.RawRecord;
+
 /** A validated sequence in its compact binary form (SequenceCodec), with the coordinates it came from. */
 public class SequenceItem {
     public String topic;

@@ -1,5 +1,10 @@
 package dev.unroll.stream;
 
+import dev.unroll.record.DeadLetter;
+import dev.unroll.record.ParameterVersion;
+import dev.unroll.record.RawRecord;
+import dev.unroll.record.TrainingSpec;
+import dev.unroll.record.VersionFeed;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;

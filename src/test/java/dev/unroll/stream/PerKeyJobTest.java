@@ -1,5 +1,10 @@
 package dev.unroll.stream;
 
+import dev.unroll.record.ParameterVersion;
+import dev.unroll.record.DeadLetter;
+import dev.unroll.record.TrainingSpec;
+import dev.unroll.record.RawRecord;
+import dev.unroll.record.NewestPerKey;
 import dev.unroll.job.JobConfig;
 import dev.unroll.model.KeyedNetworks;
 import dev.unroll.model.Network;

@@ -1,8 +1,8 @@
-package dev.unroll.stream;
+package dev.unroll.record;
 
 import dev.unroll.job.JobConfig;
 import dev.unroll.job.JobException;
-import dev.unroll.kafka.ParameterRecords;
+import dev.unroll.job.ParameterFormat;
 import dev.unroll.model.Limits;
 import dev.unroll.model.Network;
 import dev.unroll.model.NetworkJson;
@@ -31,7 +31,7 @@ import java.util.UUID;
  */
 public record TrainingSpec(String job, String run, String networkJson, Limits limits, int maxRecordBytes,
                            int batchSize, int staleness, int shards, Sgd.Settings sgd,
-                           ParameterRecords.Format parameterFormat, InjectedFault fault, PerKey perKey)
+                           ParameterFormat parameterFormat, InjectedFault fault, PerKey perKey)
         implements Serializable {
     /**
      * Per-key models: the most keys a trainer subtask holds, and how long an idle key lives (0: for ever).
