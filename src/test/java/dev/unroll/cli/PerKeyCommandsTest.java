@@ -31,6 +31,15 @@ class PerKeyCommandsTest {
     }
 
     @Test
+    void replayThroughTheBrokerWritesWhatTrainWrites() {
+        Path out = dir.resolve("replay.jsonl");
+        TestSupport.Result r = TestSupport.run("replay", "--job", PK1.resolve("job.yaml").toString(),
+                "--data", PK1.resolve("data.jsonl").toString(), "--out", out.toString(), "--parallelism", "2", "--quiet");
+        assertEquals(0, r.exitCode(), r.describe());
+        TestSupport.assertSameKeyedParameters(PK1.resolve("expected.jsonl"), out);
+    }
+
+    @Test
     void aLineWithoutAKeyIsABadLine() throws IOException {
         List<String> lines = Files.readAllLines(PK1.resolve("data.jsonl"), StandardCharsets.UTF_8);
         Path data = dir.resolve("data.jsonl");
