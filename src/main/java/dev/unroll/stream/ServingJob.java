@@ -1,5 +1,6 @@
 package dev.unroll.stream;
 
+import dev.unroll.model.KeyedNetworks;
 import dev.unroll.model.Parameters;
 import dev.unroll.record.DeadLetter;
 import dev.unroll.record.ParameterVersion;
@@ -16,6 +17,9 @@ import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.streaming.api.datastream.BroadcastStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The prediction path, wired from injected sources and sinks:
@@ -47,6 +51,26 @@ public final class ServingJob {
     public static Source<ParameterVersion, ?, ?> fixed(String job, long version, Parameters p) {
         return new DataGeneratorSource<>(new FixedVersion(job, version, p.weights, p.biases, p.initialState), 1,
                 TypeInformation.of(ParameterVersion.class));
+    }
+
+    /** A source of each key's model of a per-key parameters file, for serving them fixed. */
+    public static Source<ParameterVersion, ?, ?> fixedPerKey(String job, List<KeyedNetworks.Entry> models) {
+        List<FixedKeyVersion> versions = new ArrayList<>();
+        for (KeyedNetworks.Entry e : models) {
+            Parameters p = e.network().parameters();
+            versions.add(new FixedKeyVersion(job, e.key(), e.version(), p.weights, p.biases, p.initialState));
+        }
+        GeneratorFunction<Long, ParameterVersion> nth = k -> versions.get(k.intValue()).toVersion();
+        return new DataGeneratorSource<>(nth, versions.size(), TypeInformation.of(ParameterVersion.class));
+    }
+
+    private record FixedKeyVersion(String job, String key, long version, double[] weights, double[] biases,
+                                   double[] initialState) implements java.io.Serializable {
+        ParameterVersion toVersion() {
+            ParameterVersion v = new ParameterVersion(job, version, new Parameters(biases.length, weights, biases, initialState));
+            v.key = key;
+            return v;
+        }
     }
 
     private record FixedVersion(String job, long version, double[] weights, double[] biases, double[] initialState)
