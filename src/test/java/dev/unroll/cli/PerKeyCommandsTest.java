@@ -39,12 +39,20 @@ class PerKeyCommandsTest {
     }
 
     @Test
-    void replayThroughTheBrokerWritesWhatTrainWrites() {
+    void replayThroughTheBrokerWritesWhatTrainWrites() throws IOException {
+        List<String> lines = new java.util.ArrayList<>(Files.readAllLines(PK1.resolve("data.jsonl"), StandardCharsets.UTF_8));
+        lines.add(4, lines.get(0).replaceFirst(",\\s*\"key\":\\s*\"[^\"]*\"", ""));
+        Path data = Files.write(dir.resolve("data.jsonl"), lines, StandardCharsets.UTF_8);
         Path out = dir.resolve("replay.jsonl");
+        Path dead = dir.resolve("dead.jsonl");
         TestSupport.Result r = TestSupport.run("replay", "--job", PK1.resolve("job.yaml").toString(),
-                "--data", PK1.resolve("data.jsonl").toString(), "--out", out.toString(), "--parallelism", "2", "--quiet");
+                "--data", data.toString(), "--out", out.toString(), "--parallelism", "2", "--dead-letters", dead.toString(),
+                "--quiet");
         assertEquals(0, r.exitCode(), r.describe());
         TestSupport.assertSameKeyedParameters(PK1.resolve("expected.jsonl"), out);
+        List<String> rejected = Files.readAllLines(dead, StandardCharsets.UTF_8);
+        assertEquals(1, rejected.size(), "the line with no key");
+        assertTrue(rejected.get(0).contains(data + ":5"), "named by its line: " + rejected.get(0));
     }
 
     @Test
