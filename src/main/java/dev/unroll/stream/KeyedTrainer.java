@@ -26,6 +26,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.LongSupplier;
 
 /**
  * Per-key models: each key's model lives in keyed state where its sequences arrive, and its update
@@ -51,7 +52,7 @@ public class KeyedTrainer extends KeyedProcessFunction<String, SequenceItem, Par
     private transient ValueState<KeyModel> state;
     /** keys held by this subtask: counted by {@link KeyCountingOperator} at start and after a retirement sweep */
     private transient long keys;
-    private transient java.util.function.LongSupplier countKeys;
+    private transient LongSupplier countKeys;
     private transient long countedAt;
     private transient Counter keysRefused;
     private transient Counter updates;
@@ -91,7 +92,7 @@ public class KeyedTrainer extends KeyedProcessFunction<String, SequenceItem, Par
     }
 
     /** How to count the keys this subtask holds (in its state backend); called at start and when the limit is met. */
-    void countKeysWith(java.util.function.LongSupplier counter) {
+    void countKeysWith(LongSupplier counter) {
         countKeys = counter;
         keys = counter.getAsLong();
         countedAt = System.nanoTime();
