@@ -265,7 +265,7 @@ class TasksTest {
         assertTrue(error(section("binary-addition"), attractor).contains("task.type: binary-addition needs a network with exactly 2 input units"));
         assertTrue(error(section("binary-addition", "outputUnit", 0), adder).contains("task.outputUnit: unit 0 is an input unit"));
         assertTrue(error(section("binary-addition", "outputUnit", 9), adder).contains("task.outputUnit: must be in 0..8"));
-        assertTrue(error(section("adding"), adder).contains("task.type: must be one of binary-addition, attractor, initial-state, found \"adding\""));
+        assertTrue(error(section("adding"), adder).contains("task.type: must be one of binary-addition, attractor, initial-state, initial-state-per-key, found \"adding\""));
         assertTrue(error(new LinkedHashMap<>(Map.of("minBits", 3)), adder).contains("task.type: missing"));
         assertTrue(error(new LinkedHashMap<>(), adder).contains("job.yaml: task: missing"));
 
