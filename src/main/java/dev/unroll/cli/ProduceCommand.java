@@ -40,8 +40,10 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * Generates a job's task sequences ({@code task.*} of the job file) into a {@code .jsonl} file or
  * the job's sequences topic. Sequence k of seed S is the same wherever it goes: the file gets
- * {@code SequenceJson.write} lines, Kafka gets the same bytes keyed by the sequence id
- * ({@code NAME-S-k}). Every sequence is checked against the job's network before it is written.
+ * {@code SequenceJson.write} lines, Kafka gets the same bytes keyed by the sequence's {@code key}
+ * when it has one (per-key tasks: a key's sequences share a partition, so they stay in order) and
+ * by its id ({@code NAME-S-k}) otherwise. Every sequence is checked against the job's network
+ * before it is written.
  */
 @Command(name = "produce", description = "Generates the job's task sequences into Kafka or a .jsonl file; the same seed gives the same sequences.")
 final class ProduceCommand implements Callable<Integer> {
@@ -121,7 +123,7 @@ final class ProduceCommand implements Callable<Integer> {
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props)) {
             for (long k = 0; k < count && failure.get() == null; k++) {
                 Line line = lines.next();
-                producer.send(new ProducerRecord<>(topic, line.id.getBytes(StandardCharsets.UTF_8),
+                producer.send(new ProducerRecord<>(topic, line.recordKey().getBytes(StandardCharsets.UTF_8),
                         line.json.getBytes(StandardCharsets.UTF_8)), (meta, e) -> {
                     if (e != null) {
                         failure.compareAndSet(null, e);
@@ -154,7 +156,10 @@ final class ProduceCommand implements Callable<Integer> {
         }
     }
 
-    private record Line(String id, String json) {
+    private record Line(String id, String key, String json) {
+        String recordKey() {
+            return key != null ? key : id;
+        }
     }
 
     /** The generated sequences as validated JSON lines. */
@@ -174,7 +179,7 @@ final class ProduceCommand implements Callable<Integer> {
             String json = SequenceJson.write(seq);
             // what the trainer will read back must pass its checks (limits included)
             SequenceJson.parse(json, config.file() + ": generated sequence " + seq.id(), net, config.limits());
-            return new Line(seq.id(), json);
+            return new Line(seq.id(), seq.key(), json);
         }
     }
 
