@@ -2,7 +2,9 @@ package dev.unroll.cli;
 
 import dev.unroll.job.JobConfig;
 import dev.unroll.model.Network;
+import dev.unroll.model.KeyedNetworks;
 import dev.unroll.model.NetworkJson;
+import dev.unroll.model.PerKeyTrainer;
 import dev.unroll.model.Sequence;
 import dev.unroll.model.SequenceFile;
 import dev.unroll.model.Trainer;
@@ -27,7 +29,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--data", required = true, description = "sequences, one JSON per line")
     Path data;
 
-    @Option(names = "--out", required = true, description = "where to write the final network (network.json format)")
+    @Option(names = "--out", required = true, description = "where to write the final network (network.json format); with per-key models, one JSON line per key")
     Path out;
 
     @Option(names = "--skip-bad", description = "go on past lines that are not valid sequences, and report them at the end"
@@ -54,12 +56,19 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         JobConfig config = JobConfig.read(job);
         Network initial = init.start(config, config.loadNetwork());
-        Trainer trainer = config.trainer(initial);
-        Progress progress = new Progress("train", quiet);
         if (deadLetters != null && !skipBad) {
             throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
                     "--dead-letters needs --skip-bad (without it the first bad line stops the run)");
         }
+        if (config.perKey()) {
+            if (heldOut != null) {
+                throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                        "--until-right scores one model; with training.models: per-key there is one per key");
+            }
+            return trainPerKey(config, initial);
+        }
+        Trainer trainer = config.trainer(initial);
+        Progress progress = new Progress("train", quiet);
         Rejections rejected = new Rejections();
         long[] valid = {0};
         List<Sequence> held = heldOut == null ? null : SequenceFile.readAll(heldOut, initial, config.limits());
@@ -109,6 +118,43 @@ final class TrainCommand implements Callable<Integer> {
                     + " (lines " + trainer.leftOut().stream().limit(10).map(k -> Long.toString(line(k, rejected))).toList() + ")");
         }
         Outputs.writeNetwork(out, result, init.provenance(config, "train", trainer.version(), trainer.sequencesTrained()));
+        return 0;
+    }
+
+    /** {@code training.models: per-key}: each key trains its own model on its own sequences; one line per key out. */
+    private int trainPerKey(JobConfig config, Network initial) throws Exception {
+        PerKeyTrainer trainer = new PerKeyTrainer(() -> config.trainer(initial));
+        Rejections rejected = new Rejections();
+        long[] valid = {0};
+        try (SequenceFile sequences = new SequenceFile(data, initial, config.limits()).requireKeys()) {
+            Consumer<Sequence> train = seq -> {
+                valid[0]++;
+                trainer.add(seq);
+            };
+            if (skipBad) {
+                sequences.forEach(train, bad -> rejected.add(new Rejection(bad.error().source(), bad.number(), "decode",
+                        Rejections.withoutPrefix(bad.error().getMessage(), bad.error().source()),
+                        bad.text().getBytes(StandardCharsets.UTF_8))));
+            } else {
+                sequences.forEach(train);
+            }
+        }
+        List<KeyedNetworks.Entry> models = trainer.finish();
+        if (!quiet) {
+            System.err.println("train: " + models.size() + " keys, " + trainer.sequencesTrained() + " sequences trained");
+        }
+        rejected.summary("train", valid[0] + rejected.size()).forEach(System.err::println);
+        if (deadLetters != null) {
+            rejected.writeJsonLines(deadLetters);
+        }
+        if (rejected.size() > 0 && valid[0] == 0) {
+            System.err.println("train: no line of " + data + " is a valid sequence; nothing written to " + out);
+            return Main.BAD_INPUT;
+        }
+        if (trainer.leftOut() > 0) {
+            System.err.println("train: left out " + trainer.leftOut() + " sequences whose gradient was not finite");
+        }
+        Outputs.writeKeyed(out, models);
         return 0;
     }
 

@@ -110,6 +110,10 @@ public final class SequenceJson {
         return new Sequence(id, key, steps, initialUnits, initialValues, inputs, width, targets);
     }
 
+    /** Why a sequence without a key cannot train a per-key model. */
+    public static final String NO_KEY = "missing: with training.models: per-key every sequence names its model"
+            + " (a Kafka record may name it by its record key instead)";
+
     /** The longest key accepted, in UTF-16 chars: a key is kept in state and on every parameter record. */
     public static final int MAX_KEY_LENGTH = 1024;
 
