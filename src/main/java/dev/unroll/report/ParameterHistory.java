@@ -9,7 +9,9 @@ import dev.unroll.stream.ParameterVersion;
 import dev.unroll.task.Evaluation;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Properties;
 import java.util.TreeMap;
@@ -20,7 +22,8 @@ import java.util.TreeMap;
  *
  * <p>The topic is written at-least-once, so a version can appear more than once; the later record
  * of a version wins. Records of other jobs and records that do not decode against the job's
- * network are skipped (and counted).
+ * network are skipped (and counted). With per-key models each key's versions are records with the
+ * key as the record key; given a key, only that key's history is read.
  */
 public final class ParameterHistory {
     /** What was read: the history and how many records were passed over. */
@@ -39,6 +42,16 @@ public final class ParameterHistory {
      */
     public static Result read(Properties consumerProperties, String topic, String job, Network initial, Limits limits,
                               List<Sequence> heldOut, int every, Duration timeout) {
+        return read(consumerProperties, topic, job, null, initial, limits, heldOut, every, timeout);
+    }
+
+    /**
+     * The history of one key's model (per-key models), or of the job's one model when {@code key} is
+     * null; records of other keys count as skipped.
+     */
+    public static Result read(Properties consumerProperties, String topic, String job, String key, Network initial,
+                              Limits limits, List<Sequence> heldOut, int every, Duration timeout) {
+        byte[] keyBytes = key == null ? null : key.getBytes(StandardCharsets.UTF_8);
         if (every < 1) {
             throw new IllegalArgumentException("every must be at least 1, found " + every);
         }
@@ -48,6 +61,10 @@ public final class ParameterHistory {
         ParameterRecords codec = new ParameterRecords(initial, limits);
         for (ConsumerRecord<byte[], byte[]> r : KafkaClients.readAll(consumerProperties, topic, timeout, true)) {
             records++;
+            if (keyBytes != null && !Arrays.equals(keyBytes, r.key())) {
+                skipped++;
+                continue;
+            }
             ParameterVersion v;
             try {
                 v = codec.decode(r.value());
