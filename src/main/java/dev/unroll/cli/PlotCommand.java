@@ -2,7 +2,7 @@ package dev.unroll.cli;
 
 import dev.unroll.job.JobConfig;
 import dev.unroll.kafka.KafkaClients;
-import dev.unroll.kafka.KafkaConnectors;
+import dev.unroll.launch.KafkaConnectors;
 import dev.unroll.model.Json;
 import dev.unroll.model.KeyedNetworks;
 import dev.unroll.model.ModelException;
@@ -11,7 +11,6 @@ import dev.unroll.model.Sequence;
 import dev.unroll.model.SequenceFile;
 import dev.unroll.report.History;
 import dev.unroll.report.KeysChart;
-import dev.unroll.report.NewestPerKey;
 import dev.unroll.report.ParameterHistory;
 import dev.unroll.report.TrainingChart;
 import dev.unroll.task.KeyedEvaluation;
@@ -188,7 +187,7 @@ final class PlotCommand implements Callable<Integer> {
             KafkaConnectors kafka = new KafkaConnectors(t.bootstrap, config.kafka());
             KafkaClients.requireReachable(kafka.consumerProperties(), KafkaClients.REACH_TIMEOUT);
             String topic = t.topic != null ? t.topic : config.get(JobConfig.PARAMETERS_TOPIC);
-            NewestPerKey.Result read = NewestPerKey.read(kafka.consumerProperties(), topic, config.name(), initial,
+            ParameterHistory.Keyed read = ParameterHistory.newestPerKey(kafka.consumerProperties(), topic, config.name(), initial,
                     config.limits(), Duration.ofSeconds(t.timeoutSeconds));
             if (read.models().isEmpty()) {
                 System.err.println("unroll plot: " + topic + " holds no keyed parameter version of job " + config.name()

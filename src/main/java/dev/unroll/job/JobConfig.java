@@ -3,7 +3,6 @@ package dev.unroll.job;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import dev.unroll.kafka.ParameterRecords;
 import dev.unroll.model.Limits;
 import dev.unroll.model.Network;
 import dev.unroll.model.NetworkJson;
@@ -53,6 +52,14 @@ public final class JobConfig {
             v -> v.equals("one") || v.equals("per-key") ? null : "must be one or per-key",
             "one: every sequence trains one model; per-key: each sequence's key (its `key` field, else its Kafka record"
                     + " key) trains a model of its own, held in keyed state (see the README's Per-key models)");
+    public static final JobKey<Long> IDLE_KEY_TTL = new JobKey<>("training.idleKeyTtlMs", "a whole number", 0L,
+            JobKey.longInteger(), v -> v >= 0 ? null : "must be 0 (off) or positive",
+            "with per-key models: a key that receives no sequence for this long (processing time) is retired, its"
+                    + " model and partial batch dropped; it starts again from the job's network; 0 keeps every key");
+    public static final JobKey<Integer> MAX_KEYS = new JobKey<>("limits.maxKeysPerSubtask", "a whole number", 1_000_000,
+            JobKey.integer(), v -> v >= 1 ? null : "must be at least 1",
+            "with per-key models: the most keys one trainer subtask holds; a sequence of a new key beyond it is"
+                    + " dead-lettered (stage trainer)");
     public static final JobKey<Integer> MAX_UNITS = new JobKey<>("limits.maxUnits", "a whole number",
             Limits.DEFAULT.maxUnits(), JobKey.integer(), v -> v >= 1 ? null : "must be at least 1",
             "a network or record with more units is rejected");
@@ -81,8 +88,8 @@ public final class JobConfig {
     public static final JobKey<Long> BUFFER_TIMEOUT = new JobKey<>("stream.bufferTimeoutMs", "a whole number",
             0L, JobKey.longInteger(), v -> v >= 0 ? null : "must be 0 or positive",
             "Flink network buffer flush interval in ms (0 sends at once); each synchronous update crosses it several times");
-    public static final JobKey<ParameterRecords.Format> PARAMETER_FORMAT = new JobKey<>("stream.parameterFormat",
-            "binary or json", ParameterRecords.Format.BINARY, JobConfig::parameterFormat, v -> null,
+    public static final JobKey<ParameterFormat> PARAMETER_FORMAT = new JobKey<>("stream.parameterFormat",
+            "binary or json", ParameterFormat.BINARY, JobConfig::parameterFormat, v -> null,
             "how the parameters topic's records are written (see the README's record formats); readers take either");
     public static final JobKey<String> SEQUENCES_TOPIC = new JobKey<>("topics.sequences", "a topic name", null,
             JobKey.text(), JobConfig::checkTopic, "input sequences (default unroll.NAME.sequences)");
@@ -103,7 +110,7 @@ public final class JobConfig {
                     + " the reporter has no host setting); 0 is off");
 
     public static final List<JobKey<?>> KEYS = List.of(NAME, NETWORK, BATCH_SIZE, LEARNING_RATE, MOMENTUM, CLIP_NORM,
-            LEARN_INITIAL_STATE, STALENESS, MODELS, MAX_UNITS, MAX_STEPS, MAX_RECORD_BYTES, PARALLELISM, CHECKPOINT_INTERVAL,
+            LEARN_INITIAL_STATE, STALENESS, MODELS, IDLE_KEY_TTL, MAX_KEYS, MAX_UNITS, MAX_STEPS, MAX_RECORD_BYTES, PARALLELISM, CHECKPOINT_INTERVAL,
             CHECKPOINT_DIR, STATE_BACKEND, INCREMENTAL_CHECKPOINTS, BUFFER_TIMEOUT, PARAMETER_FORMAT, SEQUENCES_TOPIC,
             PARAMETERS_TOPIC, DEAD_LETTER_TOPIC, REQUESTS_TOPIC, PREDICTIONS_TOPIC, PARTITIONS, PROMETHEUS_PORT);
     /** Sections whose contents are checked by whoever uses them. */
@@ -277,7 +284,7 @@ public final class JobConfig {
         return Collections.unmodifiableMap(kafka);
     }
 
-    private static ParameterRecords.Format parameterFormat(JsonNode node) {
-        return node.isTextual() ? ParameterRecords.Format.named(node.textValue()) : null;
+    private static ParameterFormat parameterFormat(JsonNode node) {
+        return node.isTextual() ? ParameterFormat.named(node.textValue()) : null;
     }
 }

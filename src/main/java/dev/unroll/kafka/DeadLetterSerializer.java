@@ -1,6 +1,6 @@
 package dev.unroll.kafka;
 
-import dev.unroll.stream.DeadLetter;
+import dev.unroll.record.DeadLetter;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;

@@ -1,8 +1,8 @@
 package dev.unroll.kafka;
 
-import dev.unroll.stream.ParameterVersion;
-import dev.unroll.stream.TrainingSpec;
-import dev.unroll.stream.VersionFeed;
+import dev.unroll.record.ParameterVersion;
+import dev.unroll.record.TrainingSpec;
+import dev.unroll.record.VersionFeed;
 
 import java.time.Duration;
 import java.util.List;

@@ -4,12 +4,13 @@ import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.unroll.job.ParameterFormat;
 import dev.unroll.model.Json;
 import dev.unroll.model.Limits;
 import dev.unroll.model.Network;
 import dev.unroll.model.NetworkJson;
 import dev.unroll.model.Parameters;
-import dev.unroll.stream.ParameterVersion;
+import dev.unroll.record.ParameterVersion;
 
 import org.apache.kafka.common.header.internals.RecordHeaders;
 
@@ -18,43 +19,21 @@ import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.Locale;
 
 /**
  * The parameters topic's record formats for one network structure, both documented in the README
  * for other programs. A reader takes either: a record that starts with {@code {} is JSON, one
  * that starts with {@link #MAGIC} is binary.
  * <ul>
- * <li>{@link Format#JSON}: <pre>{"job": "...", "version": 3, "sequencesTrained": 48, "batchSize": 16,
+ * <li>{@link ParameterFormat#JSON}: <pre>{"job": "...", "version": 3, "sequencesTrained": 48, "batchSize": 16,
  *  "batchLoss": 0.41, "last": false, "publishedAt": "2026-...Z", "network": { network.json format }}</pre>
- * <li>{@link Format#BINARY}: the same fields then the raw parameters, big-endian; the structure is
+ * <li>{@link ParameterFormat#BINARY}: the same fields then the raw parameters, big-endian; the structure is
  * named by its {@link Network#structureFingerprint} instead of being repeated. A version crosses
  * Kafka on every synchronous update, and at 256 units its JSON took about 10 ms to write and as
  * long to read, against about 50 ms of BPTT for a batch of 32.
  * </ul>
  */
 public final class ParameterRecords {
-    /** The record formats; {@code stream.parameterFormat} picks the one the job writes. */
-    public enum Format {
-        BINARY, JSON;
-
-        /** The format named {@code name} (case-insensitive), or null when there is none. */
-        public static Format named(String name) {
-            for (Format f : values()) {
-                if (f.name().equalsIgnoreCase(name)) {
-                    return f;
-                }
-            }
-            return null;
-        }
-
-        /** The name job files use. */
-        @Override
-        public String toString() {
-            return name().toLowerCase(Locale.ROOT);
-        }
-    }
-
     /** The header that names the attempt that published a version. */
     public static final String EPOCH_HEADER = "unroll.epoch";
     /** The header with the wall-clock microsecond at which the aggregator published a version. */
@@ -79,8 +58,8 @@ public final class ParameterRecords {
         this.limits = limits;
     }
 
-    public byte[] encode(ParameterVersion v, Format format) {
-        return format == Format.BINARY ? encodeBinary(v) : encodeJson(v);
+    public byte[] encode(ParameterVersion v, ParameterFormat format) {
+        return format == ParameterFormat.BINARY ? encodeBinary(v) : encodeJson(v);
     }
 
     /**
@@ -90,7 +69,7 @@ public final class ParameterRecords {
      * {@code unroll.last}, {@code unroll.format}; and {@code unroll.epoch}, the attempt that
      * published it. Readers take the other values from the record itself.
      */
-    public static RecordHeaders headers(ParameterVersion v, Format format) {
+    public static RecordHeaders headers(ParameterVersion v, ParameterFormat format) {
         RecordHeaders h = new RecordHeaders();
         h.add("unroll.job", utf8(v.job));
         h.add("unroll.version", utf8(Long.toString(v.version)));

@@ -2,7 +2,7 @@ package dev.unroll.kafka;
 
 import dev.unroll.model.Limits;
 import dev.unroll.model.Network;
-import dev.unroll.stream.ParameterVersion;
+import dev.unroll.record.ParameterVersion;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndTimestamp;

@@ -1,7 +1,7 @@
 package dev.unroll.kafka;
 
-import dev.unroll.stream.ParameterVersion;
-import dev.unroll.stream.TrainingSpec;
+import dev.unroll.record.ParameterVersion;
+import dev.unroll.record.TrainingSpec;
 import org.apache.flink.api.common.serialization.DeserializationSchema;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;

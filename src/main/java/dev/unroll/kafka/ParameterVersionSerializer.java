@@ -1,7 +1,7 @@
 package dev.unroll.kafka;
 
-import dev.unroll.stream.ParameterVersion;
-import dev.unroll.stream.TrainingSpec;
+import dev.unroll.record.ParameterVersion;
+import dev.unroll.record.TrainingSpec;
 import org.apache.flink.api.common.serialization.SerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.kafka.clients.producer.ProducerRecord;

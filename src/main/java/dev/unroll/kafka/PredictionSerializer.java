@@ -1,7 +1,7 @@
 package dev.unroll.kafka;
 
 import dev.unroll.model.Json;
-import dev.unroll.stream.PredictionRecord;
+import dev.unroll.record.PredictionRecord;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;

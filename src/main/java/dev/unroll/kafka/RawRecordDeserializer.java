@@ -1,6 +1,6 @@
 package dev.unroll.kafka;
 
-import dev.unroll.stream.RawRecord;
+import dev.unroll.record.RawRecord;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
 import org.apache.flink.util.Collector;

@@ -3,7 +3,7 @@ package dev.unroll.kafka;
 import dev.unroll.job.JobConfig;
 import dev.unroll.model.Limits;
 import dev.unroll.model.Network;
-import dev.unroll.stream.ParameterVersion;
+import dev.unroll.record.ParameterVersion;
 
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.kafka.clients.consumer.KafkaConsumer;

@@ -2,10 +2,12 @@ package dev.unroll.report;
 
 import dev.unroll.kafka.KafkaClients;
 import dev.unroll.kafka.ParameterRecords;
+import dev.unroll.model.KeyedNetworks;
 import dev.unroll.model.Limits;
 import dev.unroll.model.Network;
 import dev.unroll.model.Sequence;
-import dev.unroll.stream.ParameterVersion;
+import dev.unroll.record.NewestPerKey;
+import dev.unroll.record.ParameterVersion;
 import dev.unroll.task.Evaluation;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
@@ -96,6 +98,39 @@ public final class ParameterHistory {
             history.add(new History.Point(v.version, v.sequencesTrained, v.batchLoss, accuracy, seconds));
         }
         return new Result(history, records, skipped);
+    }
+
+    /** The newest models of per-key training, and how many records were read and passed over. */
+    public record Keyed(List<KeyedNetworks.Entry> models, long records, long skipped) {
+    }
+
+    /**
+     * The newest version of every key on a parameters topic of per-key models (each key's versions
+     * are records keyed by the key): what the compacted topic keeps, and what a per-key file holds.
+     * Records of other jobs, without a record key, or that do not decode are skipped (and counted).
+     */
+    public static Keyed newestPerKey(Properties consumerProperties, String topic, String job, Network initial, Limits limits,
+                                     Duration timeout) {
+        NewestPerKey newest = new NewestPerKey();
+        ParameterRecords codec = new ParameterRecords(initial, limits);
+        long records = 0;
+        long skipped = 0;
+        for (ConsumerRecord<byte[], byte[]> r : KafkaClients.readAll(consumerProperties, topic, timeout, true)) {
+            records++;
+            ParameterVersion v;
+            try {
+                v = r.key() == null ? null : codec.decode(r.value());
+            } catch (RuntimeException e) {
+                v = null;
+            }
+            if (v == null || !job.equals(v.job)) {
+                skipped++;
+                continue;
+            }
+            v.key = new String(r.key(), StandardCharsets.UTF_8);
+            newest.add(v);
+        }
+        return new Keyed(newest.entries(initial), records, skipped);
     }
 
     /** The fraction of sequences with every binary target right. */

@@ -1,5 +1,6 @@
 package dev.unroll.stream;
 
+import dev.unroll.record.TrainingSpec;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;

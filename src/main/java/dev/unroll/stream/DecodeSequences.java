@@ -2,14 +2,22 @@ package dev.unroll.stream;
 
 import dev.unroll.model.ModelException;
 import dev.unroll.model.Network;
+import dev.unroll.model.Sequence;
 import dev.unroll.model.SequenceCodec;
 import dev.unroll.model.SequenceJson;
+import dev.unroll.record.DeadLetter;
+import dev.unroll.record.RawRecord;
+import dev.unroll.record.TrainingSpec;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
 
 
 /**
@@ -40,7 +48,7 @@ public class DecodeSequences extends ProcessFunction<RawRecord, SequenceItem> {
 
     @Override
     public void processElement(RawRecord record, Context ctx, Collector<SequenceItem> out) {
-        if (!started) {
+        if (!started && !spec.isPerKey()) {
             // tells the batcher the input has begun, so it can close a bounded input even if no record is valid
             started = true;
             out.collect(SequenceItem.startMarker(record));
@@ -48,9 +56,14 @@ public class DecodeSequences extends ProcessFunction<RawRecord, SequenceItem> {
         String problem;
         try {
             String text = RecordText.of(record, spec.maxRecordBytes());
-            byte[] encoded = SequenceCodec.encode(SequenceJson.parse(text, record.origin(), network, spec.limits()));
+            Sequence seq = SequenceJson.parse(text, record.origin(), network, spec.limits());
+            if (spec.isPerKey()) {
+                seq = withKey(seq, record);
+            }
+            SequenceItem item = new SequenceItem(record, SequenceCodec.encode(seq));
+            item.key = seq.key();
             accepted.inc();
-            out.collect(new SequenceItem(record, encoded));
+            out.collect(item);
             return;
         } catch (RecordText.Unreadable e) {
             problem = e.getMessage();
@@ -62,5 +75,30 @@ public class DecodeSequences extends ProcessFunction<RawRecord, SequenceItem> {
         rejected.inc();
         ctx.output(DEAD_LETTERS, new DeadLetter(record.topic, record.partition, record.offset, record.key,
                 record.value, "decode", problem));
+    }
+
+    /**
+     * The sequence with the model it trains: its own {@code key}, else its record's key.
+     *
+     * @throws ModelException naming the record when it has neither, or a record key that cannot name a model
+     */
+    static Sequence withKey(Sequence seq, RawRecord record) {
+        if (seq.key() != null) {
+            return seq;
+        }
+        if (record.key == null) {
+            throw new ModelException(record.origin(), "key", SequenceJson.NO_KEY);
+        }
+        String key;
+        try {
+            key = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(record.key)).toString();
+        } catch (CharacterCodingException e) {
+            throw new ModelException(record.origin(), "key", "the record key is not UTF-8 text, so it cannot name a model");
+        }
+        String problem = SequenceJson.keyProblem(key);
+        if (problem != null) {
+            throw new ModelException(record.origin(), "key", "the record key " + problem);
+        }
+        return seq.withKey(key);
     }
 }

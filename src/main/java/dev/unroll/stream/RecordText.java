@@ -1,5 +1,6 @@
 package dev.unroll.stream;
 
+import dev.unroll.record.RawRecord;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;

@@ -1,11 +1,15 @@
 package dev.unroll.stream;
 
+import dev.unroll.record.RawRecord;
+
 /** A validated sequence in its compact binary form (SequenceCodec), with the coordinates it came from. */
 public class SequenceItem {
     public String topic;
     public int partition;
     public long offset;
     public byte[] sequence;
+    /** with per-key models, the model it trains (the sequence's key, else its record's key); null otherwise */
+    public String key;
 
     public SequenceItem() {
     }

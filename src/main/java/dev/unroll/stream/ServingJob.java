@@ -1,6 +1,11 @@
 package dev.unroll.stream;
 
 import dev.unroll.model.Parameters;
+import dev.unroll.record.DeadLetter;
+import dev.unroll.record.ParameterVersion;
+import dev.unroll.record.PredictionRecord;
+import dev.unroll.record.RawRecord;
+import dev.unroll.record.TrainingSpec;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.connector.datagen.source.DataGeneratorSource;

@@ -1,8 +1,6 @@
 package dev.unroll.cli;
 
 import dev.unroll.io.LoopbackPorts;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.unroll.kafka.EmbeddedKafka;
 import dev.unroll.kafka.FilePublisher;
 import dev.unroll.kafka.KafkaClients;
@@ -11,8 +9,10 @@ import dev.unroll.model.Limits;
 import dev.unroll.model.Network;
 import dev.unroll.model.NetworkJson;
 import dev.unroll.model.TestSupport;
-import dev.unroll.stream.ParameterVersion;
+import dev.unroll.record.ParameterVersion;
 import dev.unroll.stream.RandomSequences;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;

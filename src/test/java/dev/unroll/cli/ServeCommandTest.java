@@ -2,6 +2,7 @@ package dev.unroll.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.unroll.job.JobConfig;
+import dev.unroll.job.ParameterFormat;
 import dev.unroll.kafka.EmbeddedKafka;
 import dev.unroll.kafka.KafkaClients;
 import dev.unroll.kafka.ParameterRecords;
@@ -9,7 +10,7 @@ import dev.unroll.model.Network;
 import dev.unroll.model.NetworkJson;
 import dev.unroll.model.Parameters;
 import dev.unroll.model.TestSupport;
-import dev.unroll.stream.ParameterVersion;
+import dev.unroll.record.ParameterVersion;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -149,7 +150,7 @@ class ServeCommandTest {
                                 long version, Parameters p) throws Exception {
         ParameterVersion v = new ParameterVersion(config.name(), version, p);
         producer.send(new ProducerRecord<>(config.get(JobConfig.PARAMETERS_TOPIC), 0, null, null,
-                records.encode(v, ParameterRecords.Format.BINARY), ParameterRecords.headers(v, ParameterRecords.Format.BINARY))).get();
+                records.encode(v, ParameterFormat.BINARY), ParameterRecords.headers(v, ParameterFormat.BINARY))).get();
     }
 
     private static Thread serveInBackground(Path job, String... more) {

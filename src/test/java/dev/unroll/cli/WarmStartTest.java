@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.unroll.job.ParameterFormat;
 import dev.unroll.kafka.EmbeddedKafka;
 import dev.unroll.kafka.FilePublisher;
 import dev.unroll.kafka.KafkaClients;
@@ -14,7 +15,7 @@ import dev.unroll.model.Limits;
 import dev.unroll.model.Network;
 import dev.unroll.model.NetworkJson;
 import dev.unroll.model.TestSupport;
-import dev.unroll.stream.ParameterVersion;
+import dev.unroll.record.ParameterVersion;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
@@ -199,7 +200,7 @@ class WarmStartTest {
             try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props)) {
                 for (ParameterVersion v : List.of(older, newest, otherJob)) {
                     producer.send(new ProducerRecord<>(models, v.job.getBytes(StandardCharsets.UTF_8),
-                            codec.encode(v, ParameterRecords.Format.BINARY))).get();
+                            codec.encode(v, ParameterFormat.BINARY))).get();
                 }
             }
             ok("run", "--job", job.toString(), "--bootstrap-servers", servers, "--quiet", "--max-sequences", "14",
@@ -216,7 +217,7 @@ class WarmStartTest {
             try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props)) {
                 producer.send(new ProducerRecord<>(models, "warm".getBytes(StandardCharsets.UTF_8),
                         new ParameterRecords(wrong, Limits.DEFAULT).encode(new ParameterVersion("warm", 3, wrong.parameters()),
-                                ParameterRecords.Format.BINARY))).get();
+                                ParameterFormat.BINARY))).get();
             }
             TestSupport.Result r = TestSupport.run("run", "--job", job.toString(), "--bootstrap-servers", servers, "--quiet",
                     "--state-dir", dir.resolve("state-wrong").toString(), "--max-seconds", "5", "--init-from-topic", models);

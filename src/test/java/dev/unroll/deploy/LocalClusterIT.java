@@ -1,17 +1,17 @@
 package dev.unroll.deploy;
 
 import dev.unroll.ExternalTools;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.unroll.cli.Main;
 import dev.unroll.job.JobConfig;
 import dev.unroll.kafka.KafkaClients;
 import dev.unroll.kafka.ParameterRecords;
+import dev.unroll.launch.Pipeline;
 import dev.unroll.model.Network;
 import dev.unroll.model.NetworkJson;
 import dev.unroll.model.TestSupport;
-import dev.unroll.stream.ParameterVersion;
-import dev.unroll.stream.Pipeline;
+import dev.unroll.record.ParameterVersion;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

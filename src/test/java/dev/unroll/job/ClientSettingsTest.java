@@ -1,6 +1,6 @@
 package dev.unroll.job;
 
-import dev.unroll.kafka.KafkaConnectors;
+import dev.unroll.launch.KafkaConnectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

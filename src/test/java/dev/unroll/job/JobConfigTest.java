@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.unroll.kafka.ParameterRecords;
 import dev.unroll.model.Limits;
 import dev.unroll.model.Network;
 import dev.unroll.model.NetworkJson;
@@ -125,7 +124,7 @@ class JobConfigTest {
         assertEquals(3, c.get(JobConfig.PARALLELISM));
         assertEquals(0L, c.get(JobConfig.CHECKPOINT_INTERVAL));
         assertEquals(7L, c.get(JobConfig.BUFFER_TIMEOUT));
-        assertEquals(ParameterRecords.Format.JSON, c.get(JobConfig.PARAMETER_FORMAT));
+        assertEquals(ParameterFormat.JSON, c.get(JobConfig.PARAMETER_FORMAT));
         assertEquals("in.seq", c.get(JobConfig.SEQUENCES_TOPIC));
         assertEquals("out.params", c.get(JobConfig.PARAMETERS_TOPIC));
         assertEquals("dlq", c.get(JobConfig.DEAD_LETTER_TOPIC));

@@ -6,11 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.unroll.job.ParameterFormat;
 import dev.unroll.model.Limits;
 import dev.unroll.model.Network;
 import dev.unroll.model.NetworkJson;
 import dev.unroll.model.Parameters;
-import dev.unroll.stream.ParameterVersion;
+import dev.unroll.record.ParameterVersion;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -75,8 +76,8 @@ class ParameterRecordsTest {
     }
 
     @ParameterizedTest
-    @EnumSource(ParameterRecords.Format.class)
-    void everyFormatRoundTripsBitForBit(ParameterRecords.Format format) {
+    @EnumSource(ParameterFormat.class)
+    void everyFormatRoundTripsBitForBit(ParameterFormat format) {
         for (long seed = 0; seed < 50; seed++) {
             ParameterVersion v = awkwardVersion(seed);
             assertSameVersion(v, RECORDS.decode(RECORDS.encode(v, format)));
@@ -89,7 +90,7 @@ class ParameterRecordsTest {
     @Test
     void theBinaryLayoutIsTheOneTheReadmeDocuments() {
         ParameterVersion v = awkwardVersion(7);
-        ByteBuffer b = ByteBuffer.wrap(RECORDS.encode(v, ParameterRecords.Format.BINARY));
+        ByteBuffer b = ByteBuffer.wrap(RECORDS.encode(v, ParameterFormat.BINARY));
         assertEquals("UNRP", new String(b.array(), 0, 4, StandardCharsets.US_ASCII));
         b.position(4);
         assertEquals(1, b.get(), "layout");
@@ -118,12 +119,12 @@ class ParameterRecordsTest {
         v.batchLoss = 0.25;
         v.last = true;
         java.util.Map<String, String> h = new java.util.LinkedHashMap<>();
-        ParameterRecords.headers(v, ParameterRecords.Format.BINARY)
+        ParameterRecords.headers(v, ParameterFormat.BINARY)
                 .forEach(x -> h.put(x.key(), new String(x.value(), StandardCharsets.UTF_8)));
         assertEquals(java.util.Map.of("unroll.job", "job-é", "unroll.version", "42", "unroll.sequencesTrained", "1344",
                 "unroll.batchSize", "32", "unroll.batchLoss", "0.25", "unroll.last", "true", "unroll.format", "binary"), h);
         v.batchLoss = Double.NaN;
-        assertEquals("none", new String(ParameterRecords.headers(v, ParameterRecords.Format.JSON)
+        assertEquals("none", new String(ParameterRecords.headers(v, ParameterFormat.JSON)
                 .lastHeader("unroll.batchLoss").value(), StandardCharsets.UTF_8));
     }
 
@@ -146,8 +147,8 @@ class ParameterRecordsTest {
     }
 
     @ParameterizedTest
-    @EnumSource(ParameterRecords.Format.class)
-    void aRecordOfAnotherStructureIsRefused(ParameterRecords.Format format) {
+    @EnumSource(ParameterFormat.class)
+    void aRecordOfAnotherStructureIsRefused(ParameterFormat format) {
         Network unmasked = NetworkJson.parse(NETWORK.replace("[[1, 0, 1], [1, 1, 1]", "[[1, 1, 1], [1, 1, 1]"),
                 "other", Limits.DEFAULT);
         byte[] record = new ParameterRecords(unmasked, Limits.DEFAULT)
@@ -158,7 +159,7 @@ class ParameterRecordsTest {
 
     @Test
     void everyCutOfABinaryRecordIsRefusedWithAReason() {
-        byte[] whole = RECORDS.encode(awkwardVersion(5), ParameterRecords.Format.BINARY);
+        byte[] whole = RECORDS.encode(awkwardVersion(5), ParameterFormat.BINARY);
         for (int length = 0; length < whole.length; length++) {
             byte[] cut = Arrays.copyOf(whole, length);
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> RECORDS.decode(cut),
@@ -174,10 +175,10 @@ class ParameterRecordsTest {
         ParameterVersion v = awkwardVersion(11);
         v.biases[1] = Double.NaN;
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> RECORDS.decode(RECORDS.encode(v, ParameterRecords.Format.BINARY)));
+                () -> RECORDS.decode(RECORDS.encode(v, ParameterFormat.BINARY)));
         assertEquals("parameters are not all finite", e.getMessage());
 
-        byte[] record = RECORDS.encode(awkwardVersion(11), ParameterRecords.Format.BINARY);
+        byte[] record = RECORDS.encode(awkwardVersion(11), ParameterFormat.BINARY);
         record[4] = 2;
         e = assertThrows(IllegalArgumentException.class, () -> RECORDS.decode(record));
         assertEquals("binary layout 2, this reader knows 1", e.getMessage());
@@ -192,8 +193,8 @@ class ParameterRecordsTest {
     @Test
     void theBinaryFormIsAFractionOfTheJson() {
         ParameterVersion v = awkwardVersion(1);
-        int binary = RECORDS.encode(v, ParameterRecords.Format.BINARY).length;
-        int json = RECORDS.encode(v, ParameterRecords.Format.JSON).length;
+        int binary = RECORDS.encode(v, ParameterFormat.BINARY).length;
+        int json = RECORDS.encode(v, ParameterFormat.JSON).length;
         assertEquals(4 + 1 + 8 * 6 + 1 + 4 + 4 + "job-é".getBytes(StandardCharsets.UTF_8).length + 8 * 15, binary);
         assertTrue(binary * 2 < json, binary + " vs " + json);
     }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.unroll.job.JobConfig;
+import dev.unroll.job.ParameterFormat;
 import dev.unroll.kafka.EmbeddedKafka;
 import dev.unroll.kafka.KafkaClients;
 import dev.unroll.kafka.ParameterRecords;
@@ -14,7 +15,7 @@ import dev.unroll.model.Parameters;
 import dev.unroll.model.Sequence;
 import dev.unroll.model.SequenceJson;
 import dev.unroll.model.TestSupport;
-import dev.unroll.stream.ParameterVersion;
+import dev.unroll.record.ParameterVersion;
 import dev.unroll.task.Evaluation;
 import dev.unroll.task.Tasks;
 
@@ -137,6 +138,6 @@ class ParameterHistoryTest {
 
     private static void send(KafkaProducer<byte[], byte[]> producer, ParameterVersion v, Network structure) throws Exception {
         producer.send(new ProducerRecord<>(TOPIC, v.job.getBytes(StandardCharsets.UTF_8),
-                new ParameterRecords(structure, Limits.DEFAULT).encode(v, ParameterRecords.Format.BINARY))).get();
+                new ParameterRecords(structure, Limits.DEFAULT).encode(v, ParameterFormat.BINARY))).get();
     }
 }

@@ -1,14 +1,18 @@
 package dev.unroll.stream;
 
 import dev.unroll.io.LoopbackPorts;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.unroll.job.JobConfig;
 import dev.unroll.kafka.FilePublisher;
-import dev.unroll.kafka.KafkaConnectors;
+import dev.unroll.launch.KafkaConnectors;
+import dev.unroll.launch.LocalFlink;
+import dev.unroll.launch.Pipeline;
 import dev.unroll.model.Network;
-import dev.unroll.model.Trainer;
 import dev.unroll.model.SequenceJson;
+import dev.unroll.model.Trainer;
+import dev.unroll.record.ParameterVersion;
+import dev.unroll.record.TrainingSpec;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.WebOptions;

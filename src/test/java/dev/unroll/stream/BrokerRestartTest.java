@@ -1,15 +1,19 @@
 package dev.unroll.stream;
 
-import dev.unroll.model.TestSupport;
 import dev.unroll.job.JobConfig;
 import dev.unroll.kafka.EmbeddedKafka;
 import dev.unroll.kafka.KafkaClients;
-import dev.unroll.kafka.KafkaConnectors;
+import dev.unroll.launch.KafkaConnectors;
+import dev.unroll.launch.LocalFlink;
+import dev.unroll.launch.Pipeline;
 import dev.unroll.model.Network;
 import dev.unroll.model.Parameters;
 import dev.unroll.model.SequenceJson;
 import dev.unroll.model.Sgd;
+import dev.unroll.model.TestSupport;
 import dev.unroll.model.Trainer;
+import dev.unroll.record.ParameterVersion;
+import dev.unroll.record.TrainingSpec;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.kafka.clients.producer.KafkaProducer;

@@ -1,5 +1,7 @@
 package dev.unroll.stream;
 
+import dev.unroll.record.ParameterVersion;
+import dev.unroll.record.VersionFeed;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.sink2.SinkWriter;
 import org.apache.flink.api.connector.sink2.WriterInitContext;

@@ -2,12 +2,16 @@ package dev.unroll.stream;
 
 import dev.unroll.ExternalTools;
 import dev.unroll.job.JobConfig;
-import dev.unroll.model.TestSupport;
 import dev.unroll.kafka.DeadLetterSerializer;
 import dev.unroll.kafka.KafkaClients;
-import dev.unroll.kafka.KafkaConnectors;
 import dev.unroll.kafka.ParameterRecords;
+import dev.unroll.launch.KafkaConnectors;
+import dev.unroll.launch.LocalFlink;
+import dev.unroll.launch.Pipeline;
 import dev.unroll.model.Network;
+import dev.unroll.model.TestSupport;
+import dev.unroll.record.ParameterVersion;
+import dev.unroll.record.TrainingSpec;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;

@@ -6,12 +6,17 @@ import dev.unroll.model.Parameters;
 import dev.unroll.model.Prediction;
 import dev.unroll.model.Sequence;
 import dev.unroll.model.SequenceJson;
+import dev.unroll.model.TestSupport;
+import dev.unroll.record.DeadLetter;
+import dev.unroll.record.ParameterVersion;
+import dev.unroll.record.PredictionRecord;
+import dev.unroll.record.RawRecord;
+import dev.unroll.record.TrainingSpec;
 import org.apache.flink.api.common.state.BroadcastState;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.BroadcastOperatorTestHarness;
 import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
-import dev.unroll.model.TestSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -2,12 +2,16 @@ package dev.unroll.stream;
 
 import dev.unroll.job.JobConfig;
 import dev.unroll.kafka.FilePublisher;
-import dev.unroll.kafka.KafkaConnectors;
+import dev.unroll.launch.KafkaConnectors;
+import dev.unroll.launch.LocalFlink;
+import dev.unroll.launch.Pipeline;
 import dev.unroll.model.Network;
 import dev.unroll.model.Parameters;
-import dev.unroll.model.Sequence;
 import dev.unroll.model.SequenceJson;
 import dev.unroll.model.Trainer;
+import dev.unroll.record.InjectedFault;
+import dev.unroll.record.ParameterVersion;
+import dev.unroll.record.TrainingSpec;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;

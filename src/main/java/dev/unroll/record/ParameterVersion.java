@@ -1,4 +1,4 @@
-package dev.unroll.stream;
+package dev.unroll.record;
 
 import dev.unroll.model.Parameters;
 
@@ -9,6 +9,8 @@ import dev.unroll.model.Parameters;
  */
 public class ParameterVersion {
     public String job;
+    /** with per-key models, the key whose model this is (the Kafka record's key); null for the job's one model */
+    public String key;
     public long version;
     /** sequences trained into these parameters, over all versions */
     public long sequencesTrained;
@@ -51,6 +53,7 @@ public class ParameterVersion {
         v.last = last;
         v.publishedAt = publishedAt;
         v.epoch = newEpoch;
+        v.key = key;
         return v;
     }
 

@@ -1,4 +1,4 @@
-package dev.unroll.stream;
+package dev.unroll.record;
 
 import java.io.IOException;
 import java.io.Serializable;
@@ -24,7 +24,7 @@ public record InjectedFault(String operator, long batch, String marker) implemen
         }
     }
 
-    static void maybeFail(InjectedFault fault, String operator, long batch) {
+    public static void maybeFail(InjectedFault fault, String operator, long batch) {
         if (fault == null || !fault.operator.equals(operator) || fault.batch != batch) {
             return;
         }

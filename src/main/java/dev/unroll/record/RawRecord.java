@@ -1,4 +1,4 @@
-package dev.unroll.stream;
+package dev.unroll.record;
 
 /** A Kafka record as it arrived, before anything is known about its contents. */
 public class RawRecord {

@@ -1,4 +1,4 @@
-package dev.unroll.stream;
+package dev.unroll.launch;
 
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;

@@ -1,11 +1,20 @@
-package dev.unroll.kafka;
+package dev.unroll.launch;
 
-import dev.unroll.stream.DeadLetter;
-import dev.unroll.stream.ParameterVersion;
-import dev.unroll.stream.PredictionRecord;
-import dev.unroll.stream.RawRecord;
+import dev.unroll.kafka.DeadLetterSerializer;
+import dev.unroll.kafka.EmbeddedKafka;
+import dev.unroll.kafka.KafkaClients;
+import dev.unroll.kafka.KafkaVersionFeed;
+import dev.unroll.kafka.ParameterVersionDeserializer;
+import dev.unroll.kafka.ParameterVersionSerializer;
+import dev.unroll.kafka.PredictionSerializer;
+import dev.unroll.kafka.RawRecordDeserializer;
+import dev.unroll.kafka.ServingTopics;
+import dev.unroll.record.DeadLetter;
+import dev.unroll.record.ParameterVersion;
+import dev.unroll.record.PredictionRecord;
+import dev.unroll.record.RawRecord;
+import dev.unroll.record.TrainingSpec;
 import dev.unroll.stream.ServingJob;
-import dev.unroll.stream.TrainingSpec;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;

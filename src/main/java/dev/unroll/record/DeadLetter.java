@@ -1,4 +1,4 @@
-package dev.unroll.stream;
+package dev.unroll.record;
 
 /**
  * A record that could not be trained on, kept byte for byte with where it came from and why,

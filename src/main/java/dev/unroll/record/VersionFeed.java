@@ -1,4 +1,4 @@
-package dev.unroll.stream;
+package dev.unroll.record;
 
 import java.io.Serializable;
 import java.time.Duration;

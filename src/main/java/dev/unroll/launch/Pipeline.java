@@ -1,10 +1,12 @@
-package dev.unroll.stream;
+package dev.unroll.launch;
 
 import dev.unroll.job.JobConfig;
-import dev.unroll.kafka.KafkaConnectors;
 import dev.unroll.kafka.KafkaTopics;
 import dev.unroll.kafka.ParameterFollower;
 import dev.unroll.kafka.ServingTopics;
+import dev.unroll.record.ParameterVersion;
+import dev.unroll.record.TrainingSpec;
+import dev.unroll.stream.TrainingJob;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;

@@ -1,9 +1,10 @@
-package dev.unroll.stream;
+package dev.unroll.launch;
 
 import dev.unroll.job.JobConfig;
-import dev.unroll.kafka.KafkaConnectors;
 import dev.unroll.kafka.ServingTopics;
 import dev.unroll.model.Network;
+import dev.unroll.record.TrainingSpec;
+import dev.unroll.stream.ServingJob;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package dev.unroll.stream;
+package dev.unroll.launch;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -1,4 +1,4 @@
-package dev.unroll.stream;
+package dev.unroll.launch;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

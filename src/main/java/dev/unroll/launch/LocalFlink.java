@@ -1,4 +1,4 @@
-package dev.unroll.stream;
+package dev.unroll.launch;
 
 import dev.unroll.io.LoopbackPorts;
 import org.apache.flink.configuration.ConfigOptions;

@@ -1,4 +1,4 @@
-package dev.unroll.stream;
+package dev.unroll.launch;
 
 import dev.unroll.cli.Main;
 import dev.unroll.job.JobException;

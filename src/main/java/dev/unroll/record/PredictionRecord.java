@@ -1,4 +1,4 @@
-package dev.unroll.stream;
+package dev.unroll.record;
 
 import dev.unroll.model.Prediction;
 

@@ -1,0 +1,56 @@
+package dev.unroll;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The packages depend one way: model <- job <- record <- (stream | kafka) <- launch <- cli.
+ * Records and formats are the leaf that the Flink operators and the Kafka codecs share;
+ * launching (MiniCluster, pipeline start and follow, the cluster entry point) sits above both.
+ */
+class ArchitectureTest {
+    private static final JavaClasses MAIN = new ClassFileImporter()
+            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+            .importPackages("dev.unroll");
+
+    @Test
+    void noPackageCycles() {
+        slices().matching("dev.unroll.(*)..").should().beFreeOfCycles().check(MAIN);
+    }
+
+    @Test
+    void layersDependOneWay() {
+        layeredArchitecture().consideringOnlyDependenciesInAnyPackage("dev.unroll..")
+                .layer("cli").definedBy("dev.unroll.cli..")
+                .layer("report").definedBy("dev.unroll.report..")
+                .layer("launch").definedBy("dev.unroll.launch..")
+                .layer("stream").definedBy("dev.unroll.stream..")
+                .layer("kafka").definedBy("dev.unroll.kafka..")
+                .layer("record").definedBy("dev.unroll.record..")
+                .layer("task").definedBy("dev.unroll.task..")
+                .layer("job").definedBy("dev.unroll.job..")
+                .layer("io").definedBy("dev.unroll.io..")
+                .layer("model").definedBy("dev.unroll.model..")
+                .whereLayer("cli").mayNotBeAccessedByAnyLayer()
+                .whereLayer("report").mayOnlyBeAccessedByLayers("cli")
+                .whereLayer("launch").mayOnlyBeAccessedByLayers("cli")
+                .whereLayer("stream").mayOnlyBeAccessedByLayers("launch", "cli")
+                .whereLayer("kafka").mayOnlyBeAccessedByLayers("launch", "report", "cli")
+                .whereLayer("record").mayOnlyBeAccessedByLayers("stream", "kafka", "launch", "report", "cli")
+                .whereLayer("task").mayOnlyBeAccessedByLayers("report", "cli")
+                .check(MAIN);
+    }
+
+    @Test
+    void theNumericCoreImportsNoFlinkOrKafka() {
+        noClasses().that().resideInAPackage("dev.unroll.model..")
+                .should().dependOnClassesThat().resideInAnyPackage("org.apache.flink..", "org.apache.kafka..")
+                .check(MAIN);
+    }
+}
