@@ -9,6 +9,7 @@ import dev.unroll.launch.LocalFlink;
 import dev.unroll.launch.Pipeline;
 import dev.unroll.model.ModelException;
 import dev.unroll.model.Network;
+import dev.unroll.record.NewestPerKey;
 import dev.unroll.record.ParameterVersion;
 import dev.unroll.record.TrainingSpec;
 import dev.unroll.report.Rejections;
@@ -56,7 +57,7 @@ final class ReplayCommand implements Callable<Integer> {
         Map<Integer, Long> fromOffsets = new HashMap<>();
     }
 
-    @Option(names = "--out", required = true, description = "where to write the final network (network.json format)")
+    @Option(names = "--out", required = true, description = "where to write the final network (network.json format); with per-key models, one JSON line per key")
     Path out;
 
     @Option(names = "--dead-letters", description = "write the rejected records here with their reasons, as JSON lines")
@@ -95,7 +96,11 @@ final class ReplayCommand implements Callable<Integer> {
                     if (deadLetters != null) {
                         new Rejections().writeJsonLines(deadLetters);
                     }
-                    Outputs.writeNetwork(out, initial, init.provenance(config, "replay", 0, 0));
+                    if (spec.isPerKey()) {
+                        Outputs.writeKeyed(out, java.util.List.of());
+                    } else {
+                        Outputs.writeNetwork(out, initial, init.provenance(config, "replay", 0, 0));
+                    }
                     return 0;
                 }
                 return replay(config, spec, kafka, topics, OffsetsInitializer.earliest(), initial, records, input.data);
@@ -130,7 +135,9 @@ final class ReplayCommand implements Callable<Integer> {
     private int replay(JobConfig config, TrainingSpec spec, KafkaConnectors kafka, Pipeline.Topics topics,
                        OffsetsInitializer from, Network initial, long records, Path file) throws Exception {
         Progress progress = new Progress("replay", quiet);
-        ParameterVersion last;
+        ParameterVersion last = null;
+        NewestPerKey keyed = null;
+        long trained;
         Rejections rejected;
         LocalFlink.Monitoring monitoring = LocalFlink.Monitoring.choose(config.get(JobConfig.PROMETHEUS_PORT));
         try (Pipeline pipeline = Pipeline.start(LocalFlink.create(spec.shards(), monitoring.configuration()), spec, kafka,
@@ -138,23 +145,32 @@ final class ReplayCommand implements Callable<Integer> {
             if (!quiet) {
                 monitoring.describe().forEach(line -> System.err.println("replay: " + line));
             }
-            last = pipeline.awaitLast(v -> progress.update(v.version, v.sequencesTrained, v.batchLoss),
-                    Duration.ofSeconds(stallSeconds));
-            // before the job is cancelled: its shutdown is not training time
-            progress.done(last.version, last.sequencesTrained, last.batchLoss);
-            if (!quiet) {
+            if (spec.isPerKey()) {
+                keyed = pipeline.awaitEnd(v -> { }, Duration.ofSeconds(stallSeconds));
+                trained = keyed.sequencesTrained();
+                if (!quiet) {
+                    System.err.println("replay: " + keyed.keys() + " keys, " + trained + " sequences trained");
+                }
+            } else {
+                last = pipeline.awaitLast(v -> progress.update(v.version, v.sequencesTrained, v.batchLoss),
+                        Duration.ofSeconds(stallSeconds));
+                trained = last.sequencesTrained;
+                // before the job is cancelled: its shutdown is not training time
+                progress.done(last.version, last.sequencesTrained, last.batchLoss);
+            }
+            if (!quiet && !spec.isPerKey()) {
                 LoopTrace.summary(pipeline.accumulators(Duration.ofSeconds(10)))
                         .forEach(line -> System.err.println("replay: " + line));
             }
             // while the job runs: its at-least-once sink may still be delivering the last of them
             rejected = Rejections.fromDeadLetters(KafkaClients.readAtLeast(kafka.consumerProperties(), topics.deadLetters(),
-                    records - last.sequencesTrained, DEAD_LETTER_WAIT), file);
+                    records - trained, DEAD_LETTER_WAIT), file);
         }
         rejected.summary("replay", records).forEach(System.err::println);
         if (rejected.size() == 0 && !quiet) {
             System.err.println("replay: no record rejected (of " + records + ")");
         }
-        long unaccounted = records - last.sequencesTrained - rejected.size();
+        long unaccounted = records - trained - rejected.size();
         if (unaccounted > 0) {
             System.err.println("replay: " + unaccounted + " of the " + records + " records are neither trained nor among the"
                     + " dead letters read within " + DEAD_LETTER_WAIT.toSeconds() + " s");
@@ -162,9 +178,13 @@ final class ReplayCommand implements Callable<Integer> {
         if (deadLetters != null) {
             rejected.writeJsonLines(deadLetters);
         }
-        if (last.sequencesTrained == 0 && rejected.size() > 0) {
+        if (trained == 0 && rejected.size() > 0) {
             System.err.println("replay: no record was a valid sequence; nothing written to " + out);
             return Main.BAD_INPUT;
+        }
+        if (keyed != null) {
+            Outputs.writeKeyed(out, keyed.entries(initial));
+            return 0;
         }
         Outputs.writeNetwork(out, initial.withParameters(last.parameters()),
                 init.provenance(config, "replay", last.version, last.sequencesTrained));

@@ -26,7 +26,9 @@ public class ParameterVersionSerializer implements KafkaRecordSerializationSchem
 
     @Override
     public ProducerRecord<byte[], byte[]> serialize(ParameterVersion v, KafkaSinkContext context, Long timestamp) {
-        return new ProducerRecord<>(topic, 0, null, spec.job().getBytes(StandardCharsets.UTF_8),
+        // per-key versions are keyed by their key, so a compacted topic keeps every key's newest
+        String key = v.key != null ? v.key : spec.job();
+        return new ProducerRecord<>(topic, 0, null, key.getBytes(StandardCharsets.UTF_8),
                 records.encode(v, spec.parameterFormat()), ParameterRecords.headers(v, spec.parameterFormat()));
     }
 }

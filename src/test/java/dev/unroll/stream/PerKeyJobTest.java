@@ -1,33 +1,44 @@
 package dev.unroll.stream;
 
-import dev.unroll.record.ParameterVersion;
-import dev.unroll.record.DeadLetter;
-import dev.unroll.record.TrainingSpec;
-import dev.unroll.record.RawRecord;
-import dev.unroll.record.NewestPerKey;
 import dev.unroll.job.JobConfig;
 import dev.unroll.model.KeyedNetworks;
 import dev.unroll.model.Network;
 import dev.unroll.model.TestSupport;
+import dev.unroll.record.DeadLetter;
+import dev.unroll.record.InjectedFault;
+import dev.unroll.record.NewestPerKey;
+import dev.unroll.record.ParameterVersion;
+import dev.unroll.record.RawRecord;
+import dev.unroll.record.TrainingSpec;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.connector.source.util.ratelimit.RateLimiterStrategy;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.connector.datagen.source.DataGeneratorSource;
 import org.apache.flink.connector.datagen.source.GeneratorFunction;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -36,7 +47,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Per-key models through {@link TrainingJob#build} on a MiniCluster, sources and sinks in memory:
  * the reference run pk1-three-keys at P = 1, 2, 3 with the source, decoder and keyed trainer all
  * at P, some records naming their key only by their record key, and records with no key at all
- * dead-lettered. Ends with the reference's per-key parameters to 1e-9.
+ * dead-lettered. Ends with the reference's per-key parameters to 1e-9; so does a run with a failure
+ * injected in the trainer, and one stopped with a savepoint and resumed at another parallelism
+ * (keyed state restored by Flink with the source's position; the source slowed so that checkpoints
+ * and the savepoint fall in the middle of the input).
  */
 class PerKeyJobTest {
     static final Path PK1 = TestSupport.examples().resolve("per-key/pk1-three-keys");
@@ -128,5 +142,84 @@ class PerKeyJobTest {
                     values.get(k.intValue()).getBytes(StandardCharsets.UTF_8));
         };
         return new DataGeneratorSource<>(record, values.size(), TypeInformation.of(RawRecord.class));
+    }
+
+    @ParameterizedTest(name = "fails at a key's batch {0}, checkpoints every {1} ms")
+    @CsvSource({"1, 0", "2, 40"})
+    void aFailureInTheTrainerChangesNothing(long batch, long checkpointMs) throws Exception {
+        JobConfig config = JobConfig.read(PK1.resolve("job.yaml"));
+        Network net = config.loadNetwork();
+        Records records = layout(2);
+        Path marker = dir.resolve("failed-once");
+        TrainingSpec spec = TrainingSpec.of(config, net, 2).withFault(new InjectedFault(KeyedTrainer.STAGE, batch,
+                marker.toString()));
+
+        InMemoryTopic<ParameterVersion> parameters = new InMemoryTopic<>();
+        InMemoryTopic<DeadLetter> deadLetters = new InMemoryTopic<>();
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        Configuration restart = new Configuration();
+        restart.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
+        restart.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 3);
+        restart.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(100));
+        env.configure(restart);
+        if (checkpointMs > 0) {
+            env.enableCheckpointing(checkpointMs);
+        }
+        TrainingJob.build(env, spec, slowSource(records, 40), InMemoryTopic.feed(parameters), parameters.sink(),
+                deadLetters.sink(), null);
+        env.execute("per-key recovery");
+
+        assertTrue(Files.exists(marker), "the injected failure happened");
+        assertMatchesReference(net, parameters.records());
+    }
+
+    @Test
+    void aSavepointResumeAtAnotherParallelismChangesNothing() throws Exception {
+        JobConfig config = JobConfig.read(PK1.resolve("job.yaml"));
+        Network net = config.loadNetwork();
+        Records records = layout(2);
+        InMemoryTopic<ParameterVersion> parameters = new InMemoryTopic<>();
+        InMemoryTopic<DeadLetter> deadLetters = new InMemoryTopic<>();
+
+        StreamExecutionEnvironment first = StreamExecutionEnvironment.getExecutionEnvironment();
+        first.enableCheckpointing(1_000_000);
+        TrainingJob.build(first, TrainingSpec.of(config, net, 2), slowSource(records, 20), InMemoryTopic.feed(parameters),
+                parameters.sink(), deadLetters.sink(), null);
+        JobClient client = first.executeAsync("per-key before the savepoint");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (parameters.records().size() < 2 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        String savepoint = client.stopWithSavepoint(false, dir.resolve("savepoints").toUri().toString(),
+                SavepointFormatType.CANONICAL).get(60, TimeUnit.SECONDS);
+        int before = parameters.records().size();
+        assertTrue(before >= 2 && before < 6, "stopped in the middle: " + before + " of 6 versions published");
+
+        Configuration resume = new Configuration();
+        resume.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint);
+        StreamExecutionEnvironment second = StreamExecutionEnvironment.getExecutionEnvironment(resume);
+        TrainingJob.build(second, TrainingSpec.of(config, net, 3), slowSource(records, 1000),
+                InMemoryTopic.feed(parameters), parameters.sink(), deadLetters.sink(), null);
+        second.execute("per-key after the savepoint");
+        assertMatchesReference(net, parameters.records());
+    }
+
+    private void assertMatchesReference(Network net, List<ParameterVersion> versions) throws Exception {
+        NewestPerKey newest = new NewestPerKey();
+        versions.forEach(newest::add);
+        Path out = Files.writeString(dir.resolve("out.jsonl"), KeyedNetworks.write(newest.entries(net)));
+        TestSupport.assertSameKeyedParameters(PK1.resolve("expected.jsonl"), out);
+    }
+
+    private static DataGeneratorSource<RawRecord> slowSource(Records records, double perSecond) {
+        List<String> values = records.values();
+        List<String> keys = records.keys();
+        GeneratorFunction<Long, RawRecord> record = k -> {
+            String key = keys.get(k.intValue());
+            return new RawRecord("in-memory", 0, k, key == null ? null : key.getBytes(StandardCharsets.UTF_8),
+                    values.get(k.intValue()).getBytes(StandardCharsets.UTF_8));
+        };
+        return new DataGeneratorSource<>(record, values.size(), RateLimiterStrategy.perSecond(perSecond),
+                TypeInformation.of(RawRecord.class));
     }
 }
