@@ -140,8 +140,11 @@ final class PlotCommand implements Callable<Integer> {
         TrainingChart.writePng(history, heading, subtitle, out);
         if (!quiet) {
             History.Point last = history.last();
-            System.err.printf(Locale.ROOT, "plot: %d versions, up to version %d (%d sequences), to %s%n",
-                    history.points().size(), last == null ? 0 : last.version(), last == null ? 0 : last.sequencesTrained(), out);
+            History.Point reached = TrainingChart.firstAllRight(history.points());
+            System.err.printf(Locale.ROOT, "plot: %d versions, up to version %d (%d sequences)%s, to %s%n",
+                    history.points().size(), last == null ? 0 : last.version(), last == null ? 0 : last.sequencesTrained(),
+                    reached == null ? "" : String.format(Locale.ROOT, ", held-out all right first at version %d (%d sequences)",
+                            reached.version(), reached.sequencesTrained()), out);
         }
         return 0;
     }

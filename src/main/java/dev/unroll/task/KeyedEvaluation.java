@@ -144,8 +144,20 @@ public final class KeyedEvaluation {
                 .filter(s -> Double.isFinite(s.summary().meanLoss()))
                 .sorted(Comparator.comparingDouble((KeyScore s) -> s.summary().meanLoss()).reversed())
                 .limit(WORST)
-                .forEach(s -> worst.add(keyLine(s)));
+                .forEach(s -> worst.add(brief(s)));
         m.put("highestLoss", worst);
+        return m;
+    }
+
+    /** The worst keys in a few figures each: enough to pick one to look at with {@code --key}. */
+    private static Map<String, Object> brief(KeyScore s) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("key", s.key());
+        m.put("hasModel", s.model() != null);
+        m.put("sequencesTrained", s.model() == null ? 0 : s.model().sequencesTrained());
+        m.put("sequences", s.summary().sequences());
+        m.put("meanLoss", s.summary().meanLoss());
+        m.put("fractionSequencesAllRight", s.summary().fractionSequencesAllRight());
         return m;
     }
 
