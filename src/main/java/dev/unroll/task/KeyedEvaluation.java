@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.ToDoubleFunction;
 
 /**
  * Per-key models scored on held-out sequences: each sequence by its own key's model, and the
@@ -117,7 +118,7 @@ public final class KeyedEvaluation {
         return spread(s -> s.summary().fractionSequencesAllRight());
     }
 
-    private DescriptiveStatistics spread(java.util.function.ToDoubleFunction<KeyScore> figure) {
+    private DescriptiveStatistics spread(ToDoubleFunction<KeyScore> figure) {
         DescriptiveStatistics d = new DescriptiveStatistics();
         for (KeyScore s : scores) {
             double v = figure.applyAsDouble(s);

@@ -2,6 +2,7 @@ package dev.unroll.task;
 
 import dev.unroll.model.Network;
 import dev.unroll.model.Sequence;
+import dev.unroll.model.SequenceJson;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -64,6 +65,10 @@ final class PerKeyInitialState implements Task {
             players[k] = new InitialState(InitialState.drawRows(root.split(), length, outputs.length), outputs,
                     minSteps, maxSteps, low, high);
         }
+        String problem = SequenceJson.keyProblem(names[keys - 1]);
+        if (problem != null) {
+            throw s.fail("keyPrefix", "makes keys such as " + names[keys - 1] + " that a sequence cannot carry: " + problem);
+        }
         return new PerKeyInitialState(names, players, patternSeed);
     }
 
@@ -90,21 +95,21 @@ final class PerKeyInitialState implements Task {
 
     @Override
     public Map<String, Object> settings() {
+        Map<String, Object> first = players[0].settings();
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("type", TYPE);
         m.put("keys", names.length);
         m.put("firstKey", names[0]);
         m.put("lastKey", names[names.length - 1]);
         m.put("patternSeed", patternSeed);
-        Map<String, Object> first = players[0].settings();
         m.put("length", players[0].rows().size());
         m.put("minSteps", first.get("minSteps"));
         m.put("maxSteps", first.get("maxSteps"));
+        // every device's rows would swamp a log with many keys; the first few show the kind
         List<Object> shown = new ArrayList<>();
         for (int k = 0; k < Math.min(3, players.length); k++) {
             shown.add(rows(k));
         }
-        // every device's rows would swamp a log with many keys; the first few show the kind
         m.put("firstSequences", shown);
         return m;
     }

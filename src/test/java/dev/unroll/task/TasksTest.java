@@ -329,6 +329,7 @@ class TasksTest {
         assertTrue(error(section("initial-state", "sequence", List.of(List.of(1, 0, 0)), "length", 3), player)
                 .contains("task.length: only without task.sequence"));
         assertTrue(error(section("initial-state-per-key", "keys", 0), player).contains("task.keys: must be in 1..10000000, found 0"));
+        assertTrue(error(section("initial-state-per-key", "keyPrefix", "x".repeat(1020)), player).contains("task.keyPrefix: makes keys such as"));
         assertTrue(error(section("initial-state-per-key", "length", 3, "minSteps", 4), player).contains("task.minSteps: must be in 1..3"));
         assertTrue(error(section("initial-state-per-key", "sequence", List.of()), player).startsWith("job.yaml: task.sequence: unknown key"));
         Network silent = NetworkFactory.random(4, new int[0], new int[0], Activation.LOGISTIC, Loss.SQUARED, 0.5, 0.5, 1);
