@@ -75,6 +75,13 @@ final class ReplayCommand implements Callable<Integer> {
     @Mixin
     InitOption init = new InitOption();
 
+    @Option(names = "--checkpoint-ms", description = "take checkpoints this often while replaying (to measure them;"
+            + " default: none, a replay starts over)")
+    long checkpointMs;
+
+    /** The line of the input file at a (partition, offset) of the replayed topic. */
+    private java.util.function.BiFunction<Integer, Long, Long> lineOf = (partition, offset) -> offset + 1;
+
     /** How long to wait for the dead letters the input must have produced to be readable. */
     private static final Duration DEAD_LETTER_WAIT = Duration.ofSeconds(10);
 
@@ -90,8 +97,18 @@ final class ReplayCommand implements Callable<Integer> {
             try (EmbeddedKafka broker = EmbeddedKafka.start()) {
                 KafkaConnectors kafka = new KafkaConnectors(broker.bootstrapServers(), config.kafka());
                 Pipeline.Topics topics = Pipeline.Topics.of(config);
-                broker.createTopic(topics.sequences(), 1);
-                long records = FilePublisher.publishLines(kafka.producerProperties(), topics.sequences(), input.data);
+                long records;
+                if (spec.isPerKey()) {
+                    // a partition per trainer subtask, each key's lines in one of them and in file order
+                    broker.createTopic(topics.sequences(), spec.shards());
+                    long[][] lines = FilePublisher.publishKeyedLines(kafka.producerProperties(), topics.sequences(),
+                            input.data, spec.shards());
+                    lineOf = (partition, offset) -> lines[partition][offset.intValue()];
+                    records = java.util.Arrays.stream(lines).mapToLong(l -> l.length).sum();
+                } else {
+                    broker.createTopic(topics.sequences(), 1);
+                    records = FilePublisher.publishLines(kafka.producerProperties(), topics.sequences(), input.data);
+                }
                 if (records == 0) {
                     if (deadLetters != null) {
                         new Rejections().writeJsonLines(deadLetters);
@@ -141,15 +158,26 @@ final class ReplayCommand implements Callable<Integer> {
         Rejections rejected;
         LocalFlink.Monitoring monitoring = LocalFlink.Monitoring.choose(config.get(JobConfig.PROMETHEUS_PORT));
         try (Pipeline pipeline = Pipeline.start(LocalFlink.create(spec.shards(), monitoring.configuration()), spec, kafka,
-                topics, 1, Pipeline.Options.replay(from, config))) {
+                topics, 1, Pipeline.Options.replay(from, config).checkpointingEvery(checkpointMs))) {
             if (!quiet) {
                 monitoring.describe().forEach(line -> System.err.println("replay: " + line));
             }
             if (spec.isPerKey()) {
-                keyed = pipeline.awaitEnd(v -> { }, Duration.ofSeconds(stallSeconds));
+                long submitted = System.nanoTime();
+                long[] firstAndLast = {0, 0};
+                keyed = pipeline.awaitEnd(v -> {
+                    firstAndLast[1] = System.nanoTime();
+                    if (firstAndLast[0] == 0) {
+                        firstAndLast[0] = firstAndLast[1];
+                    }
+                }, Duration.ofSeconds(stallSeconds));
                 trained = keyed.sequencesTrained();
                 if (!quiet) {
-                    System.err.println("replay: " + keyed.keys() + " keys, " + trained + " sequences trained");
+                    double all = (firstAndLast[1] - submitted) / 1e9;
+                    double between = (firstAndLast[1] - firstAndLast[0]) / 1e9;
+                    System.err.printf(java.util.Locale.ROOT, "replay: %d keys, %d sequences trained; %.1f s from submission"
+                                    + " to the last version, %.1f s from the first version to the last (%.0f sequences/s)%n",
+                            keyed.keys(), trained, all, between, between > 0 ? trained / between : 0.0);
                 }
             } else {
                 last = pipeline.awaitLast(v -> progress.update(v.version, v.sequencesTrained, v.batchLoss),
@@ -164,7 +192,7 @@ final class ReplayCommand implements Callable<Integer> {
             }
             // while the job runs: its at-least-once sink may still be delivering the last of them
             rejected = Rejections.fromDeadLetters(KafkaClients.readAtLeast(kafka.consumerProperties(), topics.deadLetters(),
-                    records - trained, DEAD_LETTER_WAIT), file);
+                    records - trained, DEAD_LETTER_WAIT), file, lineOf);
         }
         rejected.summary("replay", records).forEach(System.err::println);
         if (rejected.size() == 0 && !quiet) {

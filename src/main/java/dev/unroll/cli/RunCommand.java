@@ -6,11 +6,13 @@ import dev.unroll.job.JobConfig;
 import dev.unroll.kafka.DeadLetterCount;
 import dev.unroll.kafka.EmbeddedKafka;
 import dev.unroll.kafka.KafkaClients;
+import dev.unroll.kafka.ParameterFollower;
 import dev.unroll.launch.KafkaConnectors;
 import dev.unroll.launch.LocalFlink;
 import dev.unroll.launch.Pipeline;
 import dev.unroll.launch.StateDirectory;
 import dev.unroll.model.Network;
+import dev.unroll.record.NewestPerKey;
 import dev.unroll.record.ParameterVersion;
 import dev.unroll.record.TrainingSpec;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
@@ -24,6 +26,7 @@ import picocli.CommandLine.Option;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -86,6 +89,10 @@ final class RunCommand implements Callable<Integer> {
         Network initial = init.fromTopic() ? config.loadNetwork() : init.start(config, config.loadNetwork());
         TrainingSpec spec = TrainingSpec.forJob(config, initial, parallelism);
         int p = spec.shards();
+        if (config.perKey() && init.fromTopic()) {
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--init-from-topic takes one"
+                    + " model; with training.models: per-key a restarted run keeps each key's model in its checkpoints");
+        }
         OffsetsInitializer start = switch (from) {
             case "earliest" -> OffsetsInitializer.earliest();
             case "latest" -> OffsetsInitializer.latest();
@@ -135,14 +142,21 @@ final class RunCommand implements Callable<Integer> {
                 if (!quiet) {
                     monitoring.describe().forEach(line -> System.err.println("run: " + line));
                 }
-                follow(pipeline, deadLetters);
+                follow(pipeline, deadLetters, spec.isPerKey());
                 if (savepointDir != null) {
                     String path = pipeline.stopWithSavepoint(savepointDir);
                     System.err.println("run: stopped with a savepoint; resume with --resume-from " + path);
                 }
                 pipeline.follow(v -> { }, Duration.ofSeconds(1)); // versions published while stopping
                 ParameterVersion newest = pipeline.newest();
-                if (out != null) {
+                if (out != null && spec.isPerKey()) {
+                    NewestPerKey models = everyKey(kafka, topics, spec);
+                    Outputs.writeKeyed(out, models.entries(initial));
+                    if (!quiet) {
+                        System.err.println("run: wrote " + models.keys() + " keys' models (" + models.sequencesTrained()
+                                + " sequences) to " + out);
+                    }
+                } else if (out != null) {
                     Network result = newest == null ? initial : initial.withParameters(newest.parameters());
                     long version = newest == null ? 0 : newest.version;
                     long trained = newest == null ? 0 : newest.sequencesTrained;
@@ -158,20 +172,39 @@ final class RunCommand implements Callable<Integer> {
         return 0;
     }
 
-    private void follow(Pipeline pipeline, DeadLetterCount deadLetters) throws InterruptedException {
+    /** Every key's newest version on the (compacted) parameters topic, from its start: the models of earlier runs too. */
+    private static NewestPerKey everyKey(KafkaConnectors kafka, Pipeline.Topics topics, TrainingSpec spec) {
+        NewestPerKey models = new NewestPerKey();
+        try (ParameterFollower all = new ParameterFollower(kafka.consumerProperties(), topics.parameters(), spec.job(),
+                spec.network(), spec.limits(), 0)) {
+            List<ParameterVersion> got;
+            do {
+                got = all.poll(Duration.ofMillis(1000));
+                got.forEach(models::add);
+            } while (!got.isEmpty());
+        }
+        return models;
+    }
+
+    private void follow(Pipeline pipeline, DeadLetterCount deadLetters, boolean perKey) throws InterruptedException {
         long started = System.nanoTime();
         double movingLoss = Double.NaN;
         long lastPrint = 0;
         ParameterVersion newest = null;
+        NewestPerKey keys = new NewestPerKey();
         while (!stopRequested.await(0, TimeUnit.MILLISECONDS)) {
             ParameterVersion before = newest;
-            newest = pipeline.follow(v -> { }, Duration.ofMillis(200));
+            newest = pipeline.follow(perKey ? keys::add : v -> { }, Duration.ofMillis(200));
             if (newest != null && newest != before && Double.isFinite(newest.batchLoss)) {
                 movingLoss = Double.isNaN(movingLoss) ? newest.batchLoss : 0.9 * movingLoss + 0.1 * newest.batchLoss;
             }
             double seconds = (System.nanoTime() - started) / 1e9;
-            long trained = newest == null ? 0 : newest.sequencesTrained;
-            if (!quiet && System.nanoTime() - lastPrint > 1_000_000_000L) {
+            long trained = perKey ? keys.sequencesTrained() : newest == null ? 0 : newest.sequencesTrained;
+            if (!quiet && perKey && System.nanoTime() - lastPrint > 1_000_000_000L) {
+                lastPrint = System.nanoTime();
+                System.err.printf(Locale.ROOT, "\rrun: %d keys, %d sequences trained, %d dead letters, %.1f sequences/s, %.0f s   ",
+                        keys.keys(), trained, deadLetters.count(), trained / seconds, seconds);
+            } else if (!quiet && System.nanoTime() - lastPrint > 1_000_000_000L) {
                 lastPrint = System.nanoTime();
                 System.err.print(progressLine(newest, movingLoss, deadLetters.count(), seconds));
             }
@@ -179,7 +212,9 @@ final class RunCommand implements Callable<Integer> {
                 break;
             }
         }
-        if (!quiet) {
+        if (!quiet && perKey) {
+            System.err.println();
+        } else if (!quiet) {
             System.err.println(progressLine(newest, movingLoss, deadLetters.countNow(), (System.nanoTime() - started) / 1e9));
         }
     }

@@ -163,7 +163,9 @@ public final class Pipeline implements AutoCloseable {
                 kafka.deadLetterSink(topics.deadLetters()),
                 // a bounded run (replay) answers no requests: it must end at the end of its input
                 topics.serving() == null || options.boundedAt() != null ? null : kafka.serving(spec, topics.serving(),
-                        OffsetsInitializer.timestamp(since), since, spec.shards()));
+                        // per-key: the compacted topic from its start holds every key's newest version
+                        spec.isPerKey() ? OffsetsInitializer.earliest() : OffsetsInitializer.timestamp(since), since,
+                        spec.shards()));
     }
 
     /**

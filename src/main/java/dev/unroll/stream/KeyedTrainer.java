@@ -62,7 +62,14 @@ public class KeyedTrainer extends KeyedProcessFunction<String, SequenceItem, Par
 
     /** The state's descriptor, with the idle-key TTL when the job sets one. */
     static ValueStateDescriptor<KeyModel> descriptor(TrainingSpec spec) {
-        ValueStateDescriptor<KeyModel> d = new ValueStateDescriptor<>(STATE, KeyModel.class);
+        return ttl(spec, new ValueStateDescriptor<>(STATE, KeyModel.class));
+    }
+
+    /**
+     * {@code d} retired after {@code training.idleKeyTtlMs} without a write (processing time), when
+     * set: expired state is never returned, so a retired key starts again from the job's network.
+     */
+    static <T> ValueStateDescriptor<T> ttl(TrainingSpec spec, ValueStateDescriptor<T> d) {
         long ttl = spec.perKey().idleKeyTtlMs();
         if (ttl > 0) {
             d.enableTimeToLive(StateTtlConfig.newBuilder(Duration.ofMillis(ttl))
