@@ -128,8 +128,9 @@ class InitOption {
     }
 
     /** {@link Outputs#provenance}, with {@code init} saying where training started when it did not start from the job's network. */
-    Map<String, Object> provenance(JobConfig config, String producedBy, long version, long sequences) {
-        Map<String, Object> p = Outputs.provenance(config, producedBy, version, sequences);
+    Map<String, Object> provenance(JobConfig config, String producedBy, long version, long sequences,
+                                   Map<String, Object> data) {
+        Map<String, Object> p = Outputs.provenance(config, producedBy, version, sequences, data);
         if (start != null) {
             p.put("init", start);
         }

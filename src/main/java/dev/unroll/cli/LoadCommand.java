@@ -1,33 +1,23 @@
 package dev.unroll.cli;
 
 import dev.unroll.job.JobConfig;
-import dev.unroll.kafka.EmbeddedKafka;
-import dev.unroll.kafka.KafkaClients;
-import dev.unroll.launch.KafkaConnectors;
-import dev.unroll.launch.LocalFlink;
+import dev.unroll.launch.LiveJob;
 import dev.unroll.launch.Pipeline;
+import dev.unroll.launch.SequenceFeeder;
 import dev.unroll.model.Network;
-import dev.unroll.model.SequenceJson;
 import dev.unroll.record.ParameterVersion;
 import dev.unroll.record.TrainingSpec;
-import dev.unroll.task.Task;
-import dev.unroll.task.Tasks;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.flink.configuration.Configuration;
 import org.apache.commons.math3.stat.descriptive.DescriptiveStatistics;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * The overload benchmark: a producer drives the live job on the embedded default as fast as it
@@ -57,77 +47,63 @@ final class LoadCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         JobConfig config = JobConfig.read(job);
         Network net = config.loadNetwork();
-        Task task = Tasks.fromJob(config, net);
         TrainingSpec spec = TrainingSpec.forJob(config, net, parallelism);
-        int p = spec.shards();
-        int batch = config.get(JobConfig.BATCH_SIZE);
-        AtomicLong produced = new AtomicLong();
-        AtomicBoolean producing = new AtomicBoolean(true);
+        int batch = spec.batchSize();
         Map<String, Object> report = new LinkedHashMap<>();
-        try (EmbeddedKafka broker = EmbeddedKafka.start()) {
-            KafkaConnectors kafka = new KafkaConnectors(broker.bootstrapServers(), config.kafka());
-            Pipeline.Topics topics = Pipeline.Topics.of(config);
-            try (Pipeline pipeline = Pipeline.start(LocalFlink.create(p), spec, kafka, topics,
-                    config.get(JobConfig.PARTITIONS), Pipeline.Options.live(config))) {
-                Thread producer = new Thread(() -> produce(kafka, topics.sequences(), task, produced, producing), "load-producer");
-                long start = System.nanoTime();
-                producer.start();
-                ParameterVersion newest = null;
-                UpdateTimes updates = new UpdateTimes();
-                while (System.nanoTime() - start < seconds * 1_000_000_000L) {
-                    newest = orElse(pipeline.follow(updates, Duration.ofMillis(200)), newest);
-                }
-                producing.set(false);
-                producer.join();
-                double produceSeconds = (System.nanoTime() - start) / 1e9;
-                long trainedAtStop = newest == null ? 0 : newest.sequencesTrained;
-                long lagAtStop = produced.get() - trainedAtStop;
-                long drainStart = System.nanoTime();
-                while (produced.get() - trained(newest) >= batch
-                        && System.nanoTime() - drainStart < drainSeconds * 1_000_000_000L) {
-                    newest = orElse(pipeline.follow(updates, Duration.ofMillis(200)), newest);
-                }
-                double totalSeconds = (System.nanoTime() - start) / 1e9;
-                long dead = KafkaClients.readAll(broker.bootstrapServers(), topics.deadLetters(), Duration.ofSeconds(30)).size();
-                Runtime rt = Runtime.getRuntime();
-                report.put("job", config.name());
-                report.put("parallelism", p);
-                report.put("produceSeconds", round(produceSeconds));
-                report.put("recordsProduced", produced.get());
-                report.put("offeredPerSecond", round(produced.get() / produceSeconds));
-                report.put("trainedPerSecondWhileProducing", round(trainedAtStop / produceSeconds));
-                report.put("lagAtStop", lagAtStop);
-                report.put("sequencesTrained", trained(newest));
-                report.put("sustainedPerSecond", round(trained(newest) / totalSeconds));
-                report.put("deadLetters", dead);
-                long waiting = produced.get() - trained(newest) - dead;
-                report.put("finalLag", waiting);
-                report.put("countsAddUp", waiting >= 0 && waiting < batch);
-                report.put("updates", updates.millis.getN());
-                report.put("msPerUpdateP50", updates.percentile(50));
-                report.put("msPerUpdateP95", updates.percentile(95));
-                report.put("heapUsedMiB", (rt.totalMemory() - rt.freeMemory()) >> 20);
-                report.put("heapMaxMiB", rt.maxMemory() >> 20);
+        try (LiveJob live = LiveJob.start(config, LiveJob.Kafka.embedded(), kafka -> spec, Pipeline.Options.live(config),
+                new Configuration())) {
+            UpdateTimes updates = new UpdateTimes();
+            long start = System.nanoTime();
+            long produced;
+            ParameterVersion newest;
+            try (SequenceFeeder feeder = new SequenceFeeder(live.kafka().producerProperties(), live.topics().sequences(),
+                    new GeneratedSequences(config, net, 1, false).records(), Long.MAX_VALUE, Long.MAX_VALUE, rate)) {
+                newest = live.follow(null, until(updates, seconds, null), feeder);
+                feeder.close();
+                produced = feeder.produced();
             }
+            double produceSeconds = (System.nanoTime() - start) / 1e9;
+            long trainedAtStop = trained(newest);
+            newest = orElse(live.follow(null, until(updates, drainSeconds, v -> produced - trained(v) < batch), null), newest);
+            double totalSeconds = (System.nanoTime() - start) / 1e9;
+            long dead = live.deadLetters().countNow();
+            Runtime rt = Runtime.getRuntime();
+            report.put("job", config.name());
+            report.put("parallelism", spec.shards());
+            report.put("produceSeconds", round(produceSeconds));
+            report.put("recordsProduced", produced);
+            report.put("offeredPerSecond", round(produced / produceSeconds));
+            report.put("trainedPerSecondWhileProducing", round(trainedAtStop / produceSeconds));
+            report.put("lagAtStop", produced - trainedAtStop);
+            report.put("sequencesTrained", trained(newest));
+            report.put("sustainedPerSecond", round(trained(newest) / totalSeconds));
+            report.put("deadLetters", dead);
+            long waiting = produced - trained(newest) - dead;
+            report.put("finalLag", waiting);
+            report.put("countsAddUp", waiting >= 0 && waiting < batch);
+            report.put("updates", updates.millis.getN());
+            report.put("msPerUpdateP50", updates.percentile(50));
+            report.put("msPerUpdateP95", updates.percentile(95));
+            report.put("heapUsedMiB", (rt.totalMemory() - rt.freeMemory()) >> 20);
+            report.put("heapMaxMiB", rt.maxMemory() >> 20);
         }
         System.out.println(dev.unroll.model.Json.write(report));
         return Boolean.TRUE.equals(report.get("countsAddUp")) ? 0 : 1;
     }
 
-    private void produce(KafkaConnectors kafka, String topic, Task task, AtomicLong produced, AtomicBoolean producing) {
-        Iterator<dev.unroll.model.Sequence> sequences = Tasks.generator(task, 1, "load");
-        long start = System.nanoTime();
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(kafka.producerProperties())) {
-            while (producing.get()) {
-                if (rate > 0 && produced.get() >= rate * ((System.nanoTime() - start) / 1e9)) {
-                    Thread.onSpinWait();
-                    continue;
-                }
-                producer.send(new ProducerRecord<>(topic, SequenceJson.write(sequences.next()).getBytes(StandardCharsets.UTF_8)));
-                produced.incrementAndGet();
+    /** Follows for at most {@code seconds}, or until {@code done} holds for the newest version. */
+    private static LiveJob.Watcher until(UpdateTimes updates, int seconds, Predicate<ParameterVersion> done) {
+        return new LiveJob.Watcher() {
+            @Override
+            public void version(ParameterVersion v) {
+                updates.accept(v);
             }
-            producer.flush();
-        }
+
+            @Override
+            public boolean poll(ParameterVersion newest, double elapsed) {
+                return elapsed >= seconds || (done != null && done.test(newest));
+            }
+        };
     }
 
     /** Milliseconds between consecutive new versions, by the aggregator's publish times. */

@@ -3,6 +3,7 @@ package dev.unroll.cli;
 import dev.unroll.io.AtomicFile;
 import dev.unroll.job.JobConfig;
 import dev.unroll.model.KeyedNetworks;
+import dev.unroll.job.Provenance;
 import dev.unroll.model.Network;
 import dev.unroll.model.NetworkJson;
 
@@ -18,13 +19,18 @@ final class Outputs {
     private Outputs() {
     }
 
-    static Map<String, Object> provenance(JobConfig config, String producedBy, long version, long sequences) {
+    /** Who wrote it, which version, and {@link Provenance}: the job, its settings, the code and {@code data} (null if none). */
+    static Map<String, Object> provenance(JobConfig config, String producedBy, long version, long sequences,
+                                          Map<String, Object> data) {
         Map<String, Object> p = new LinkedHashMap<>();
-        p.put("job", config.name());
         p.put("producedBy", "unroll " + producedBy);
         p.put("version", version);
         p.put("sequencesTrained", sequences);
         p.put("writtenAt", Instant.now().toString());
+        p.putAll(Provenance.of(config));
+        if (data != null) {
+            p.put("data", data);
+        }
         return p;
     }
 

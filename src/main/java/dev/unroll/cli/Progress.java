@@ -23,11 +23,18 @@ final class Progress {
     private final LongSupplier clock;
     private final long started;
     private long lastPrinted;
+    private int lastLength;
     /** when each new version was first seen (nanoTime) and the sequences trained into it, in order */
     private long[] seenAt = new long[64];
     private long[] versions = new long[64];
     private long[] sequencesAt = new long[64];
     private int seen;
+    private Detail detail = last -> null;
+
+    /** More for the line, after the loss: dead letters, held-out accuracy; {@code last} for the final line. */
+    interface Detail {
+        String text(boolean last);
+    }
 
     Progress(String label, boolean quiet) {
         this(label, quiet, System.err, System::nanoTime);
@@ -42,6 +49,40 @@ final class Progress {
         this.started = clock.getAsLong();
     }
 
+    Progress withDetail(Detail detail) {
+        this.detail = detail;
+        return this;
+    }
+
+    /** For a count known in advance (sequences produced): done of total, the rate and the time. */
+    void count(long done, long total) {
+        long now = clock.getAsLong();
+        if (quiet || now - lastPrinted < INTERVAL_NANOS) {
+            return;
+        }
+        lastPrinted = now;
+        rewrite(countLine(done, total, now));
+    }
+
+    void counted(long done, long total, String where) {
+        if (!quiet) {
+            err.println("\r" + countLine(done, total, clock.getAsLong()) + " " + where);
+        }
+    }
+
+    /** Rewrites the line in place, blanking what a longer earlier line left. */
+    private void rewrite(String line) {
+        err.print("\r" + line + " ".repeat(Math.max(0, lastLength - line.length())));
+        err.flush();
+        lastLength = line.length();
+    }
+
+    private String countLine(long done, long total, long now) {
+        double seconds = Math.max(1e-9, (now - started) / 1e9);
+        return String.format(Locale.ROOT, "%s: %d/%d sequences, %.0f sequences/s, %.1f s", label, done, total,
+                done / seconds, seconds);
+    }
+
     void update(long version, long sequences, double loss) {
         long now = clock.getAsLong();
         if (version >= 1 && (seen == 0 || version > versions[seen - 1])) {
@@ -51,8 +92,7 @@ final class Progress {
             return;
         }
         lastPrinted = now;
-        err.print("\r" + line(version, sequences, loss, now));
-        err.flush();
+        rewrite(line(version, sequences, loss, now, false));
     }
 
     private void record(long now, long version, long sequences) {
@@ -72,7 +112,7 @@ final class Progress {
             return;
         }
         long now = clock.getAsLong();
-        err.println("\r" + line(version, sequences, loss, now));
+        err.println("\r" + line(version, sequences, loss, now, true));
         if (seen == 0 || version <= 1) {
             return;
         }
@@ -101,9 +141,10 @@ final class Progress {
         return sequences / Math.max(1e-9, nanos / 1e9);
     }
 
-    private String line(long version, long sequences, double loss, long now) {
+    private String line(long version, long sequences, double loss, long now, boolean last) {
         double seconds = Math.max(1e-9, (now - started) / 1e9);
-        return String.format(Locale.ROOT, "%s: version %d, %d sequences, batch loss %.6g, %.0f sequences/s, %.1f s",
-                label, version, sequences, loss, sequences / seconds, seconds);
+        String more = detail.text(last);
+        return String.format(Locale.ROOT, "%s: version %d, %d sequences, batch loss %.6g%s, %.0f sequences/s, %.1f s",
+                label, version, sequences, loss, more == null ? "" : ", " + more, sequences / seconds, seconds);
     }
 }

@@ -1,6 +1,7 @@
 package dev.unroll.cli;
 
 import dev.unroll.job.JobConfig;
+import dev.unroll.job.Provenance;
 import dev.unroll.kafka.EmbeddedKafka;
 import dev.unroll.kafka.FilePublisher;
 import dev.unroll.kafka.KafkaClients;
@@ -116,7 +117,7 @@ final class ReplayCommand implements Callable<Integer> {
                     if (spec.isPerKey()) {
                         Outputs.writeKeyed(out, java.util.List.of());
                     } else {
-                        Outputs.writeNetwork(out, initial, init.provenance(config, "replay", 0, 0));
+                        Outputs.writeNetwork(out, initial, init.provenance(config, "replay", 0, 0, source(null)));
                     }
                     return 0;
                 }
@@ -215,7 +216,15 @@ final class ReplayCommand implements Callable<Integer> {
             return 0;
         }
         Outputs.writeNetwork(out, initial.withParameters(last.parameters()),
-                init.provenance(config, "replay", last.version, last.sequencesTrained));
+                init.provenance(config, "replay", last.version, last.sequencesTrained, source(last)));
         return 0;
+    }
+
+    /** The data file with its SHA-256, or the replayed topic's offset ranges. */
+    private Map<String, Object> source(ParameterVersion last) {
+        if (input.data != null) {
+            return Provenance.file(input.data);
+        }
+        return Provenance.topic(last == null ? null : last.sourceText());
     }
 }

@@ -1,17 +1,15 @@
 package dev.unroll.cli;
 
-import dev.unroll.io.LoopbackPorts;
 import dev.unroll.job.ClientSettings;
 import dev.unroll.job.JobConfig;
-import dev.unroll.kafka.DeadLetterCount;
-import dev.unroll.kafka.EmbeddedKafka;
-import dev.unroll.kafka.KafkaClients;
-import dev.unroll.kafka.ParameterFollower;
-import dev.unroll.launch.KafkaConnectors;
+import dev.unroll.job.Provenance;
+import dev.unroll.launch.LiveJob;
 import dev.unroll.launch.LocalFlink;
 import dev.unroll.launch.Pipeline;
 import dev.unroll.launch.StateDirectory;
+import dev.unroll.launch.StopSignal;
 import dev.unroll.model.Network;
+import dev.unroll.kafka.ParameterFollower;
 import dev.unroll.record.NewestPerKey;
 import dev.unroll.record.ParameterVersion;
 import dev.unroll.record.TrainingSpec;
@@ -27,10 +25,7 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 
 @Command(name = "run", description = {
         "The streaming job on live Kafka. With no --bootstrap-servers it starts an embedded Kafka broker (KRaft)",
@@ -80,16 +75,13 @@ final class RunCommand implements Callable<Integer> {
     @Mixin
     InitOption.WithTopic init = new InitOption.WithTopic();
 
-    private final CountDownLatch stopRequested = new CountDownLatch(1);
-    private final CountDownLatch stopped = new CountDownLatch(1);
-
     @Override
     public Integer call() throws Exception {
         JobConfig config = JobConfig.read(job);
-        Network initial = init.fromTopic() ? config.loadNetwork() : init.start(config, config.loadNetwork());
-        TrainingSpec spec = TrainingSpec.forJob(config, initial, parallelism);
-        int p = spec.shards();
-        if (config.perKey() && init.fromTopic()) {
+        Network network = config.loadNetwork();
+        Network initial = init.fromTopic() ? network : init.start(config, network);
+        boolean perKey = config.perKey();
+        if (perKey && init.fromTopic()) {
             throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--init-from-topic takes one"
                     + " model; with training.models: per-key a restarted run keeps each key's model in its checkpoints");
         }
@@ -99,33 +91,14 @@ final class RunCommand implements Callable<Integer> {
             default -> throw new picocli.CommandLine.ParameterException(
                     new picocli.CommandLine(this), "--from must be earliest or latest, found " + from);
         };
-        Thread main = Thread.currentThread();
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            stopRequested.countDown();
-            try {
-                stopped.await(60, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                main.interrupt();
+        try (StopSignal stop = StopSignal.onShutdown("unroll-stop", Duration.ofSeconds(60))) {
+            StateDirectory state = StateDirectory.open(stateDir != null ? stateDir : Path.of("unroll-state", config.name()),
+                    config.name(), initial, fresh);
+            String resume = resumeFrom != null ? resumeFrom
+                    : state.newestCheckpoint().map(chk -> chk.toUri().toString()).orElse(null);
+            if (!quiet) {
+                System.err.println("run: state in " + state.path() + (resume == null ? " (new)" : "; resuming from " + resume));
             }
-        }, "unroll-stop"));
-        StateDirectory state = StateDirectory.open(stateDir != null ? stateDir : Path.of("unroll-state", config.name()),
-                config.name(), initial, fresh);
-        String resume = resumeFrom != null ? resumeFrom
-                : state.newestCheckpoint().map(chk -> chk.toUri().toString()).orElse(null);
-        if (!quiet) {
-            System.err.println("run: state in " + state.path() + (resume == null ? " (new)" : "; resuming from " + resume));
-        }
-        try (EmbeddedKafka broker = bootstrap == null ? EmbeddedKafka.start(state.kafka(), LoopbackPorts.wantedOrFree(port)) : null) {
-            String servers = broker != null ? broker.bootstrapServers() : bootstrap;
-            KafkaConnectors kafka = new KafkaConnectors(servers, config.kafka());
-            if (broker == null) {
-                KafkaClients.requireReachable(kafka.consumerProperties(), KafkaClients.REACH_TIMEOUT);
-            }
-            if (init.fromTopic()) {
-                initial = init.start(config, initial, kafka);
-                spec = TrainingSpec.forJob(config, initial, parallelism);
-            }
-            Pipeline.Topics topics = Pipeline.Topics.of(config);
             Pipeline.Options options = Pipeline.Options.live(config).startingAt(start).resumingFrom(resume)
                     .checkpointsIn(state.checkpointsUri());
             LocalFlink.Monitoring monitoring = LocalFlink.Monitoring.choose(config.get(JobConfig.PROMETHEUS_PORT));
@@ -135,48 +108,74 @@ final class RunCommand implements Callable<Integer> {
                 // a retained checkpoint becomes this run's: deleted once a newer one replaces it
                 flink.set(StateRecoveryOptions.RESTORE_MODE, resumeFrom != null ? RecoveryClaimMode.NO_CLAIM : RecoveryClaimMode.CLAIM);
             }
-            try (Pipeline pipeline = Pipeline.start(LocalFlink.create(p, flink), spec, kafka, topics,
-                    config.get(JobConfig.PARTITIONS), options);
-                 DeadLetterCount deadLetters = new DeadLetterCount(kafka.consumerProperties(), topics.deadLetters())) {
-                announce(servers, broker != null, topics, config);
+            LiveJob.Kafka where = new LiveJob.Kafka(bootstrap, bootstrap == null ? state.kafka() : null, port);
+            try (LiveJob live = LiveJob.start(config, where, kafka -> TrainingSpec.forJob(config,
+                    init.fromTopic() ? init.start(config, initial, kafka) : initial, parallelism), options, flink)) {
+                announce(live, config);
                 if (!quiet) {
                     monitoring.describe().forEach(line -> System.err.println("run: " + line));
                 }
-                follow(pipeline, deadLetters, spec.isPerKey());
+                // per-key: the versions are every key's updates, the sequences those of all keys
+                NewestPerKey keys = new NewestPerKey();
+                long[] updates = {0};
+                Progress progress = new Progress("run", quiet)
+                        .withDetail(last -> (perKey ? keys.keys() + " keys, " : "")
+                                + (last ? live.deadLetters().countNow() : live.deadLetters().count()) + " dead letters");
+                ParameterVersion newest = live.follow(stop, new LiveJob.Watcher() {
+                    @Override
+                    public void version(ParameterVersion v) {
+                        if (perKey) {
+                            keys.add(v);
+                            updates[0]++;
+                        }
+                    }
+
+                    @Override
+                    public boolean poll(ParameterVersion v, double seconds) {
+                        long trained = perKey ? keys.sequencesTrained() : v == null ? 0 : v.sequencesTrained;
+                        progress.update(perKey ? updates[0] : v == null ? 0 : v.version, trained,
+                                v == null ? Double.NaN : v.batchLoss);
+                        return (maxSeconds != null && seconds >= maxSeconds) || (maxSequences != null && trained >= maxSequences);
+                    }
+                }, null);
+                progress.done(newest == null ? 0 : newest.version, newest == null ? 0 : newest.sequencesTrained,
+                        newest == null ? Double.NaN : newest.batchLoss);
+                Pipeline pipeline = live.pipeline();
                 if (savepointDir != null) {
                     String path = pipeline.stopWithSavepoint(savepointDir);
                     System.err.println("run: stopped with a savepoint; resume with --resume-from " + path);
                 }
                 pipeline.follow(v -> { }, Duration.ofSeconds(1)); // versions published while stopping
-                ParameterVersion newest = pipeline.newest();
-                if (out != null && spec.isPerKey()) {
-                    NewestPerKey models = everyKey(kafka, topics, spec);
-                    Outputs.writeKeyed(out, models.entries(initial));
+                newest = pipeline.newest();
+                if (out != null && perKey) {
+                    NewestPerKey models = everyKey(live);
+                    Outputs.writeKeyed(out, models.entries(live.spec().network()));
                     if (!quiet) {
                         System.err.println("run: wrote " + models.keys() + " keys' models (" + models.sequencesTrained()
                                 + " sequences) to " + out);
                     }
                 } else if (out != null) {
-                    Network result = newest == null ? initial : initial.withParameters(newest.parameters());
+                    Network startedFrom = live.spec().network();
+                    Network result = newest == null ? startedFrom : startedFrom.withParameters(newest.parameters());
                     long version = newest == null ? 0 : newest.version;
                     long trained = newest == null ? 0 : newest.sequencesTrained;
-                    Outputs.writeNetwork(out, result, init.provenance(config, "run", version, trained));
+                    Outputs.writeNetwork(out, result, init.provenance(config, "run", version, trained,
+                            Provenance.topic(newest == null ? null : newest.sourceText())));
                     if (!quiet) {
                         System.err.println("run: wrote version " + version + " (" + trained + " sequences) to " + out);
                     }
                 }
             }
-        } finally {
-            stopped.countDown();
         }
         return 0;
     }
 
     /** Every key's newest version on the (compacted) parameters topic, from its start: the models of earlier runs too. */
-    private static NewestPerKey everyKey(KafkaConnectors kafka, Pipeline.Topics topics, TrainingSpec spec) {
+    private static NewestPerKey everyKey(LiveJob live) {
         NewestPerKey models = new NewestPerKey();
-        try (ParameterFollower all = new ParameterFollower(kafka.consumerProperties(), topics.parameters(), spec.job(),
-                spec.network(), spec.limits(), 0)) {
+        TrainingSpec spec = live.spec();
+        try (ParameterFollower all = new ParameterFollower(live.kafka().consumerProperties(), live.topics().parameters(),
+                spec.job(), spec.network(), spec.limits(), 0)) {
             List<ParameterVersion> got;
             do {
                 got = all.poll(Duration.ofMillis(1000));
@@ -186,51 +185,14 @@ final class RunCommand implements Callable<Integer> {
         return models;
     }
 
-    private void follow(Pipeline pipeline, DeadLetterCount deadLetters, boolean perKey) throws InterruptedException {
-        long started = System.nanoTime();
-        double movingLoss = Double.NaN;
-        long lastPrint = 0;
-        ParameterVersion newest = null;
-        NewestPerKey keys = new NewestPerKey();
-        while (!stopRequested.await(0, TimeUnit.MILLISECONDS)) {
-            ParameterVersion before = newest;
-            newest = pipeline.follow(perKey ? keys::add : v -> { }, Duration.ofMillis(200));
-            if (newest != null && newest != before && Double.isFinite(newest.batchLoss)) {
-                movingLoss = Double.isNaN(movingLoss) ? newest.batchLoss : 0.9 * movingLoss + 0.1 * newest.batchLoss;
-            }
-            double seconds = (System.nanoTime() - started) / 1e9;
-            long trained = perKey ? keys.sequencesTrained() : newest == null ? 0 : newest.sequencesTrained;
-            if (!quiet && perKey && System.nanoTime() - lastPrint > 1_000_000_000L) {
-                lastPrint = System.nanoTime();
-                System.err.printf(Locale.ROOT, "\rrun: %d keys, %d sequences trained, %d dead letters, %.1f sequences/s, %.0f s   ",
-                        keys.keys(), trained, deadLetters.count(), trained / seconds, seconds);
-            } else if (!quiet && System.nanoTime() - lastPrint > 1_000_000_000L) {
-                lastPrint = System.nanoTime();
-                System.err.print(progressLine(newest, movingLoss, deadLetters.count(), seconds));
-            }
-            if ((maxSeconds != null && seconds >= maxSeconds) || (maxSequences != null && trained >= maxSequences)) {
-                break;
-            }
-        }
-        if (!quiet && perKey) {
-            System.err.println();
-        } else if (!quiet) {
-            System.err.println(progressLine(newest, movingLoss, deadLetters.countNow(), (System.nanoTime() - started) / 1e9));
-        }
-    }
-
-    private static String progressLine(ParameterVersion newest, double movingLoss, long deadLetters, double seconds) {
-        long trained = newest == null ? 0 : newest.sequencesTrained;
-        return String.format(Locale.ROOT, "\rrun: version %d, %d sequences trained, %d dead letters, moving loss %.5g,"
-                        + " %.1f sequences/s, %.0f s   ", newest == null ? 0 : newest.version, trained, deadLetters, movingLoss,
-                trained / seconds, seconds);
-    }
-
-    private void announce(String servers, boolean embedded, Pipeline.Topics topics, JobConfig config) {
+    private void announce(LiveJob live, JobConfig config) {
         if (quiet) {
             return;
         }
         PrintStream err = System.err;
+        String servers = live.servers();
+        Pipeline.Topics topics = live.topics();
+        boolean embedded = live.embedded();
         err.println("run: job " + config.name() + " on " + (embedded ? "an embedded Kafka broker at " : "Kafka at ") + servers);
         err.println("run: sequences in:     " + topics.sequences());
         err.println("run: parameters out:   " + topics.parameters());

@@ -7,6 +7,7 @@ import dev.unroll.kafka.ServingTopics;
 import dev.unroll.launch.KafkaConnectors;
 import dev.unroll.launch.LocalFlink;
 import dev.unroll.model.KeyedNetworks;
+import dev.unroll.launch.StopSignal;
 import dev.unroll.model.Network;
 import dev.unroll.record.TrainingSpec;
 import dev.unroll.stream.ServingJob;
@@ -18,8 +19,8 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.time.Duration;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -52,24 +53,14 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--quiet", description = "no messages on stderr")
     boolean quiet;
 
-    private final CountDownLatch stopRequested = new CountDownLatch(1);
-    private final CountDownLatch stopped = new CountDownLatch(1);
-
     @Override
     public Integer call() throws Exception {
         long since = System.currentTimeMillis();
         JobConfig config = JobConfig.read(job);
         Network initial = config.loadNetwork();
         ServingTopics topics = ServingTopics.of(config);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            stopRequested.countDown();
-            try {
-                stopped.await(30, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "unroll-serve-stop"));
-        try (EmbeddedKafka broker = bootstrap == null ? EmbeddedKafka.start(LoopbackPorts.wantedOrFree(port)) : null) {
+        try (StopSignal stop = StopSignal.onShutdown("unroll-serve-stop", Duration.ofSeconds(30));
+             EmbeddedKafka broker = bootstrap == null ? EmbeddedKafka.start(LoopbackPorts.wantedOrFree(port)) : null) {
             String servers = broker != null ? broker.bootstrapServers() : bootstrap;
             KafkaConnectors kafka = new KafkaConnectors(servers, config.kafka());
             ServingTopics.Start start = topics.newestVersion(kafka.consumerProperties(), config.name(), initial, config.limits());
@@ -110,18 +101,8 @@ final class ServeCommand implements Callable<Integer> {
                         : "the newest version on " + topics.parameters()) + ", version " + version + " now");
                 System.err.println("serve: dead letters:    " + topics.deadLetters());
             }
-            try {
-                if (maxSeconds != null) {
-                    stopRequested.await(maxSeconds, TimeUnit.SECONDS);
-                } else {
-                    stopRequested.await();
-                }
-            } catch (InterruptedException e) {
-                // a stop like any other (an embedding program interrupts the thread)
-            }
+            stop.await(maxSeconds == null ? null : Duration.ofSeconds(maxSeconds));
             client.cancel().get(30, TimeUnit.SECONDS);
-        } finally {
-            stopped.countDown();
         }
         return 0;
     }

@@ -1,6 +1,7 @@
 package dev.unroll.cli;
 
 import dev.unroll.job.JobConfig;
+import dev.unroll.job.Provenance;
 import dev.unroll.model.Network;
 import dev.unroll.model.KeyedNetworks;
 import dev.unroll.model.PerKeyTrainer;
@@ -116,7 +117,8 @@ final class TrainCommand implements Callable<Integer> {
             System.err.println("train: left out " + trainer.leftOut().size() + " sequences whose gradient was not finite"
                     + " (lines " + trainer.leftOut().stream().limit(10).map(k -> Long.toString(line(k, rejected))).toList() + ")");
         }
-        Outputs.writeNetwork(out, result, init.provenance(config, "train", trainer.version(), trainer.sequencesTrained()));
+        Outputs.writeNetwork(out, result, init.provenance(config, "train", trainer.version(), trainer.sequencesTrained(),
+                Provenance.file(data)));
         return 0;
     }
 

@@ -36,6 +36,10 @@ import java.time.Instant;
 public final class ParameterRecords {
     /** The header that names the key of a per-key model's version (also its record key). */
     public static final String KEY_HEADER = "unroll.key";
+    /** The header with the records trained into a version: {@code TOPIC partition:first-last,...} ({@link SourceRanges}). */
+    public static final String SOURCE_HEADER = "unroll.source";
+    /** The header with the job, its settings and the code that trained a version, as JSON ({@code Provenance}). */
+    public static final String PROVENANCE_HEADER = "unroll.provenance";
     /** The header that names the attempt that published a version. */
     public static final String EPOCH_HEADER = "unroll.epoch";
     /** The header with the wall-clock microsecond at which the aggregator published a version. */
@@ -85,6 +89,9 @@ public final class ParameterRecords {
         }
         if (v.epoch != null) {
             h.add(EPOCH_HEADER, utf8(v.epoch));
+        }
+        if (v.source != null && !v.source.isEmpty()) {
+            h.add(SOURCE_HEADER, utf8(v.source.toString()));
         }
         if (v.publishedMicros > 0) {
             h.add(PUBLISHED_MICROS_HEADER, utf8(Long.toString(v.publishedMicros)));

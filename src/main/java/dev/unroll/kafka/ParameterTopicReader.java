@@ -3,6 +3,7 @@ package dev.unroll.kafka;
 import dev.unroll.model.Limits;
 import dev.unroll.model.Network;
 import dev.unroll.record.ParameterVersion;
+import dev.unroll.record.SourceRanges;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
@@ -69,6 +70,7 @@ final class ParameterTopicReader implements AutoCloseable {
             }
             if (job.equals(v.job)) {
                 v.epoch = header(record, ParameterRecords.EPOCH_HEADER);
+                v.source = SourceRanges.parse(header(record, ParameterRecords.SOURCE_HEADER));
                 String published = header(record, ParameterRecords.PUBLISHED_MICROS_HEADER);
                 v.publishedMicros = published == null ? 0 : Long.parseLong(published);
                 out.add(v);

@@ -5,6 +5,7 @@ import dev.unroll.record.TrainingSpec;
 import org.apache.flink.api.common.serialization.SerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 
 import java.nio.charset.StandardCharsets;
 
@@ -26,9 +27,13 @@ public class ParameterVersionSerializer implements KafkaRecordSerializationSchem
 
     @Override
     public ProducerRecord<byte[], byte[]> serialize(ParameterVersion v, KafkaSinkContext context, Long timestamp) {
+        RecordHeaders headers = ParameterRecords.headers(v, spec.parameterFormat());
+        if (spec.provenance() != null) {
+            headers.add(ParameterRecords.PROVENANCE_HEADER, spec.provenance().getBytes(StandardCharsets.UTF_8));
+        }
         // per-key versions are keyed by their key, so a compacted topic keeps every key's newest
         String key = v.key != null ? v.key : spec.job();
         return new ProducerRecord<>(topic, 0, null, key.getBytes(StandardCharsets.UTF_8),
-                records.encode(v, spec.parameterFormat()), ParameterRecords.headers(v, spec.parameterFormat()));
+                records.encode(v, spec.parameterFormat()), headers);
     }
 }

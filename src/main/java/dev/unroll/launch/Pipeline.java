@@ -252,7 +252,7 @@ public final class Pipeline implements AutoCloseable {
     }
 
     /** The job's status, or null when the cluster no longer answers (a local one goes with its finished job). */
-    private JobStatus status() {
+    JobStatus status() {
         try {
             return client.getJobStatus().get(10, TimeUnit.SECONDS);
         } catch (Exception e) {

@@ -28,6 +28,8 @@ public class ParameterVersion {
     public String epoch;
     /** When the aggregator handed it to the producer, in wall-clock microseconds ({@code unroll.publishedMicros}; see LoopTrace). */
     public long publishedMicros;
+    /** the records of the sequences topic trained into this version, cumulative (null when unknown) */
+    public SourceRanges source;
     public double[] weights;
     public double[] biases;
     public double[] initialState;
@@ -54,7 +56,13 @@ public class ParameterVersion {
         v.publishedAt = publishedAt;
         v.epoch = newEpoch;
         v.key = key;
+        v.source = source;
         return v;
+    }
+
+    /** The records trained into it as {@code TOPIC partition:first-last,...}, or null when unknown. */
+    public String sourceText() {
+        return source == null || source.isEmpty() ? null : source.toString();
     }
 
     public Parameters parameters() {

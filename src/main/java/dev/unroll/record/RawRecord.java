@@ -7,6 +7,8 @@ public class RawRecord {
     public long offset;
     public byte[] key;
     public byte[] value;
+    /** Its place in the order the job read records (0, 1, ...), set by the job as it reads; -1 before. */
+    public long position = -1;
 
     public RawRecord() {
     }

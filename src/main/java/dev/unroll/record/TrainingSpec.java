@@ -3,6 +3,8 @@ package dev.unroll.record;
 import dev.unroll.job.JobConfig;
 import dev.unroll.job.JobException;
 import dev.unroll.job.ParameterFormat;
+import dev.unroll.job.Provenance;
+import dev.unroll.model.Json;
 import dev.unroll.model.Limits;
 import dev.unroll.model.Network;
 import dev.unroll.model.NetworkJson;
@@ -26,12 +28,13 @@ import java.util.UUID;
  * @param shards          parallelism of the BPTT operator: each batch is cut into this many shards
  * @param sgd             the update rule
  * @param parameterFormat how the aggregator writes parameter versions to Kafka
+ * @param provenance      the job, its settings and the code, as JSON ({@code Provenance}), for every parameter record
  * @param fault           a failure to inject for recovery tests; null in normal operation
  * @param perKey          with {@code training.models: per-key}, its settings; null for one model
  */
 public record TrainingSpec(String job, String run, String networkJson, Limits limits, int maxRecordBytes,
                            int batchSize, int staleness, int shards, Sgd.Settings sgd,
-                           ParameterFormat parameterFormat, InjectedFault fault, PerKey perKey)
+                           ParameterFormat parameterFormat, String provenance, InjectedFault fault, PerKey perKey)
         implements Serializable {
     /**
      * Per-key models: the most keys a trainer subtask holds, and how long an idle key lives (0: for ever).
@@ -46,7 +49,8 @@ public record TrainingSpec(String job, String run, String networkJson, Limits li
         return new TrainingSpec(config.name(), UUID.randomUUID().toString(), NetworkJson.write(initial, null),
                 config.limits(), config.get(JobConfig.MAX_RECORD_BYTES), config.get(JobConfig.BATCH_SIZE),
                 config.get(JobConfig.STALENESS), shards, config.sgdSettings(), config.get(JobConfig.PARAMETER_FORMAT),
-                null, config.perKey() ? new PerKey(config.get(JobConfig.MAX_KEYS), config.get(JobConfig.IDLE_KEY_TTL)) : null);
+                Json.write(Provenance.of(config)), null,
+                config.perKey() ? new PerKey(config.get(JobConfig.MAX_KEYS), config.get(JobConfig.IDLE_KEY_TTL)) : null);
     }
 
     /** The spec for a command: the job's {@code stream.parallelism} unless the command line overrides it. */
@@ -61,12 +65,12 @@ public record TrainingSpec(String job, String run, String networkJson, Limits li
 
     public TrainingSpec withFault(InjectedFault newFault) {
         return new TrainingSpec(job, run, networkJson, limits, maxRecordBytes, batchSize, staleness, shards, sgd,
-                parameterFormat, newFault, perKey);
+                parameterFormat, provenance, newFault, perKey);
     }
 
     public TrainingSpec withPerKey(PerKey settings) {
         return new TrainingSpec(job, run, networkJson, limits, maxRecordBytes, batchSize, staleness, shards, sgd,
-                parameterFormat, fault, settings);
+                parameterFormat, provenance, fault, settings);
     }
 
     /** True with per-key models. */

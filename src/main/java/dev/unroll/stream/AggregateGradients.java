@@ -5,6 +5,7 @@ import dev.unroll.model.Parameters;
 import dev.unroll.model.Sgd;
 import dev.unroll.record.InjectedFault;
 import dev.unroll.record.ParameterVersion;
+import dev.unroll.record.SourceRanges;
 import dev.unroll.record.TrainingSpec;
 import org.apache.flink.api.common.accumulators.Histogram;
 import org.apache.flink.api.common.functions.OpenContext;
@@ -95,7 +96,7 @@ public class AggregateGradients extends KeyedProcessFunction<Integer, ShardGradi
         }
     }
 
-    private record CompleteBatch(Gradients sum, boolean last) {
+    private record CompleteBatch(Gradients sum, boolean last, SourceRanges source) {
     }
 
     private ParameterVersion currentVersion() throws Exception {
@@ -127,14 +128,16 @@ public class AggregateGradients extends KeyedProcessFunction<Integer, ShardGradi
         }
         Gradients sum = null;
         boolean last = false;
+        SourceRanges source = null;
         for (int s = 0; s < first.shards; s++) {
             ShardGradient part = waiting.get(slot(batch, s));
             stalenessGauge = batch - part.version;
             last |= part.last;
+            source = SourceRanges.merge(source, part.source);
             sum = sum == null ? part.gradients() : sum.add(part.gradients());
             waiting.remove(slot(batch, s));
         }
-        return new CompleteBatch(sum, last);
+        return new CompleteBatch(sum, last, source);
     }
 
     /** Where shard {@code shard} of {@code batch} waits: independent of the current parallelism. */
@@ -170,6 +173,7 @@ public class AggregateGradients extends KeyedProcessFunction<Integer, ShardGradi
             sequencesTrained.inc(sum.count);
         }
         next.last = batch.last();
+        next.source = SourceRanges.merge(now.source, batch.source());
         next.publishedAt = System.currentTimeMillis();
         next.epoch = epoch;
         versionGauge = next.version;

@@ -4,6 +4,8 @@ import dev.unroll.record.TrainingSpec;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
@@ -13,16 +15,21 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Numbers sequences into batches of {@code batchSize} in arrival order and cuts each batch into
- * one contiguous shard per BPTT instance. Runs as a single instance (one key) so the numbering
- * is one sequence. At the end of a bounded input (the final watermark) it sends the short last
- * batch, or an empty one, marked {@code last}.
+ * Puts decoded records back in the order the job read them (their {@code position}: decoders run
+ * in parallel), numbers the valid sequences into batches of {@code batchSize} in that order and
+ * cuts each batch into one contiguous shard per BPTT instance. Runs as a single instance (one
+ * key) so the numbering is one sequence. At the end of a bounded input (the final watermark) it
+ * sends the short last batch, or an empty one, marked {@code last}.
  */
 public class Batcher extends KeyedProcessFunction<Integer, SequenceItem, Shard> {
     private final TrainingSpec spec;
     private transient ValueState<Long> nextBatch;
     private transient ListState<SequenceItem> pending;
     private transient ValueState<Integer> pendingCount;
+    /** the position of the record that comes next in read order */
+    private transient ValueState<Long> nextPosition;
+    /** records that arrived before one read ahead of them; empty at a checkpoint (aligned barriers) */
+    private transient MapState<Long, SequenceItem> early;
 
     public Batcher(TrainingSpec spec) {
         this.spec = spec;
@@ -33,6 +40,8 @@ public class Batcher extends KeyedProcessFunction<Integer, SequenceItem, Shard> 
         nextBatch = getRuntimeContext().getState(new ValueStateDescriptor<>("nextBatch", Long.class));
         pending = getRuntimeContext().getListState(new ListStateDescriptor<>("pending", SequenceItem.class));
         pendingCount = getRuntimeContext().getState(new ValueStateDescriptor<>("pendingCount", Integer.class));
+        nextPosition = getRuntimeContext().getState(new ValueStateDescriptor<>("nextPosition", Long.class));
+        early = getRuntimeContext().getMapState(new MapStateDescriptor<>("early", Long.class, SequenceItem.class));
     }
 
     @Override
@@ -43,17 +52,36 @@ public class Batcher extends KeyedProcessFunction<Integer, SequenceItem, Shard> 
             ctx.timerService().registerEventTimeTimer(Long.MAX_VALUE);
             count = 0;
         }
-        if (item.isStartMarker()) {
+        long next = nextPosition.value() == null ? 0 : nextPosition.value();
+        if (item.position != next) {
+            early.put(item.position, item);
             pendingCount.update(count);
             return;
         }
-        pending.add(item);
-        count++;
-        if (count == spec.batchSize()) {
-            emit(false, out);
-            count = 0;
+        count = take(item, count, out);
+        for (next++; !early.isEmpty(); next++) {
+            SequenceItem following = early.get(next);
+            if (following == null) {
+                break;
+            }
+            early.remove(next);
+            count = take(following, count, out);
         }
+        nextPosition.update(next);
         pendingCount.update(count);
+    }
+
+    /** The next record in read order: a valid sequence joins the batch; the batch goes when full. */
+    private int take(SequenceItem item, int count, Collector<Shard> out) throws Exception {
+        if (item.isRejected()) {
+            return count;
+        }
+        pending.add(item);
+        if (count + 1 == spec.batchSize()) {
+            emit(false, out);
+            return 0;
+        }
+        return count + 1;
     }
 
     @Override

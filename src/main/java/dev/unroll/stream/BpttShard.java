@@ -9,6 +9,7 @@ import dev.unroll.model.SequenceJson;
 import dev.unroll.record.DeadLetter;
 import dev.unroll.record.InjectedFault;
 import dev.unroll.record.ParameterVersion;
+import dev.unroll.record.SourceRanges;
 import dev.unroll.record.TrainingSpec;
 import dev.unroll.record.VersionFeed;
 import org.apache.flink.api.common.accumulators.Histogram;
@@ -139,8 +140,10 @@ public class BpttShard extends ProcessFunction<Shard, ShardGradient> {
         InjectedFault.maybeFail(spec.fault(), "bptt", shard.batch);
         Network at = network.withParameters(version.parameters());
         List<Sequence> sequences = new ArrayList<>(shard.items.length);
+        SourceRanges source = new SourceRanges();
         for (SequenceItem item : shard.items) {
             sequences.add(SequenceCodec.decode(item.sequence));
+            source.add(item.topic, item.partition, item.offset);
         }
         Gradients sum = GradientSum.finite(at, sequences, k -> {
             nonFinite.inc();
@@ -151,6 +154,8 @@ public class BpttShard extends ProcessFunction<Shard, ShardGradient> {
                             + version.version + "; left out of the update"));
         });
         sequencesComputed.inc(sequences.size());
-        return new ShardGradient(shard, version.version, sum);
+        ShardGradient g = new ShardGradient(shard, version.version, sum);
+        g.source = source.isEmpty() ? null : source;
+        return g;
     }
 }

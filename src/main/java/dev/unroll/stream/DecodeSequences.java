@@ -33,7 +33,6 @@ public class DecodeSequences extends ProcessFunction<RawRecord, SequenceItem> {
     private transient Network network;
     private transient Counter accepted;
     private transient Counter rejected;
-    private transient boolean started;
 
     public DecodeSequences(TrainingSpec spec) {
         this.spec = spec;
@@ -48,11 +47,6 @@ public class DecodeSequences extends ProcessFunction<RawRecord, SequenceItem> {
 
     @Override
     public void processElement(RawRecord record, Context ctx, Collector<SequenceItem> out) {
-        if (!started && !spec.isPerKey()) {
-            // tells the batcher the input has begun, so it can close a bounded input even if no record is valid
-            started = true;
-            out.collect(SequenceItem.startMarker(record));
-        }
         String problem;
         try {
             String text = RecordText.of(record, spec.maxRecordBytes());
@@ -73,6 +67,10 @@ public class DecodeSequences extends ProcessFunction<RawRecord, SequenceItem> {
             problem = record.origin() + ": cannot be read: " + e;
         }
         rejected.inc();
+        if (!spec.isPerKey()) {
+            // the batcher still hears of it: decoders run in parallel, and it puts records back in order
+            out.collect(SequenceItem.rejected(record));
+        }
         ctx.output(DEAD_LETTERS, new DeadLetter(record.topic, record.partition, record.offset, record.key,
                 record.value, "decode", problem));
     }

@@ -1,6 +1,7 @@
 package dev.unroll.stream;
 
 import dev.unroll.model.Gradients;
+import dev.unroll.record.SourceRanges;
 
 /**
  * A shard's gradient sum, tagged with the batch and the parameter version it was taken at; or a
@@ -21,6 +22,8 @@ public class ShardGradient {
     public double[] weights;
     public double[] biases;
     public double[] initialState;
+    /** the records this shard held (for the version's provenance) */
+    public SourceRanges source;
 
     public ShardGradient() {
     }

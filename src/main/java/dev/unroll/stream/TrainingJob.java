@@ -17,11 +17,12 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 /**
  * The job graph, wired from injected sources and sinks so tests and commands can swap them:
  * <pre>
- *   sequences -> decode -+-> batcher -> bptt (P, reads the version feed) -> aggregate -> parameters
- *                        +-> dead letters <- (non-finite gradients from bptt)
+ *   sequences -> number -> decode (P) -+-> batcher -> bptt (P, reads the version feed) -> aggregate -> parameters
+ *                                      +-> dead letters <- (non-finite gradients from bptt)
  *   requests -> predict (+ the newest version) -> predictions     (ServingJob, when wired)
  * </pre>
- * Decode and batcher run as one instance each so that batch k is the k-th B sequences in the
+ * The source numbers records as it reads them and the batcher, one instance, puts them back in
+ * that order after the parallel decoders, so that batch k is the k-th B valid sequences in the
  * order the source reads them; the aggregator is one instance so updates form one sequence.
  * Shard s of every batch goes to BPTT instance s.
  */
@@ -49,9 +50,16 @@ public final class TrainingJob {
             }
             return;
         }
-        SingleOutputStreamOperator<SequenceItem> decoded = env
+        DataStream<RawRecord> numbered = env
                 .fromSource(sequenceSource, WatermarkStrategy.noWatermarks(), "sequences").setParallelism(1).uid("sequences")
-                .process(new DecodeSequences(spec)).name("decode").setParallelism(1).uid("decode")
+                .process(new NumberRecords()).name("number").setParallelism(1).uid("number")
+                .setBufferTimeout(SEQUENCE_FLUSH_MS);
+        // decoding is most of the job's work outside BPTT: it runs at the BPTT's parallelism,
+        // record n on decoder n % P, and the batcher puts the records back in read order
+        SingleOutputStreamOperator<SequenceItem> decoded = (spec.shards() == 1 ? numbered
+                : numbered.partitionCustom((position, decoders) -> (int) (position % decoders), r -> r.position))
+                .process(new DecodeSequences(spec)).name("decode").uid("decode")
+                .setParallelism(spec.shards()).setMaxParallelism(TrainingSpec.MAX_SHARDS)
                 .setBufferTimeout(SEQUENCE_FLUSH_MS);
 
         DataStream<Shard> shards = decoded

@@ -66,8 +66,8 @@ class DemoCommandTest {
                 "--held-out", String.valueOf(HELD_OUT), "--max-sequences", "30000", "--max-minutes", "4", "--seed", "1");
         assertEquals(0, r.exitCode(), r.describe());
         assertTrue(r.out().contains("reached 100% held-out accuracy"), r.describe());
-        assertTrue(r.err().contains("held-out | version"), "a progress line: " + r.describe());
-        assertTrue(r.err().contains("| 0 dead letters |"), "the dead-letter count in the progress line: " + r.describe());
+        assertTrue(r.err().contains("% held-out, "), "a progress line: " + r.describe());
+        assertTrue(r.err().contains(", 0 dead letters, "), "the dead-letter count in the progress line: " + r.describe());
 
         // history.csv: every version in order from 0, each holding batchSize more sequences, the last all right
         History history = History.read(out.resolve("history.csv"));

@@ -54,7 +54,7 @@ class TrainCommandTest {
     }
 
     @Test
-    void twoUpdatesThroughFilesMatchTheHandDerivedRule() throws IOException {
+    void twoUpdatesThroughFilesMatchTheHandDerivedRule() throws Exception {
         writeTinyExample("");
         Path out = dir.resolve("out/params.json");
         TestSupport.Result r = train(out, "--quiet");
@@ -72,6 +72,12 @@ class TrainCommandTest {
         assertEquals("tiny", provenance.get("job").textValue());
         assertEquals(2, provenance.get("version").intValue());
         assertEquals(3, provenance.get("sequencesTrained").intValue());
+        // enough to reproduce it: every setting, the data file by its digest, the code
+        assertEquals(2, provenance.get("settings").get("training.batchSize").intValue());
+        assertEquals(data.toAbsolutePath().normalize().toString(), provenance.get("data").get("file").textValue());
+        assertEquals(java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                .digest(Files.readAllBytes(data))), provenance.get("data").get("sha256").textValue());
+        assertTrue(provenance.get("code").has("commit"));
         try (Stream<Path> files = Files.list(out.getParent())) {
             assertEquals(List.of(out), files.toList(), "no temporary files left beside the output");
         }

@@ -51,11 +51,19 @@ class OperatorHarnessTest {
         return TrainingSpec.of(config, net, shards);
     }
 
+    /** The record read at {@code offset}, the {@code offset}-th the job read. */
     private static SequenceItem item(long offset) {
         SequenceItem i = new SequenceItem();
         i.topic = "t";
         i.offset = offset;
+        i.position = offset;
         i.sequence = new byte[] {(byte) offset};
+        return i;
+    }
+
+    private static SequenceItem rejected(long offset) {
+        SequenceItem i = item(offset);
+        i.sequence = null;
         return i;
     }
 
@@ -86,6 +94,41 @@ class OperatorHarnessTest {
             assertTrue(out.get(2).last && out.get(3).last && out.get(2).batch == 1);
             assertEquals(List.of(5L), Arrays.stream(out.get(2).items).map(i -> i.offset).toList());
             assertEquals(List.of(6L, 7L), Arrays.stream(out.get(3).items).map(i -> i.offset).toList());
+        }
+    }
+
+    @Test
+    void theBatcherPutsRecordsFromParallelDecodersBackInReadOrderAndSkipsRejectedOnes() throws Exception {
+        try (var h = batcher(spec(3, 0, 1, ""))) {
+            h.open();
+            // decoder 0 had records 0, 2, 4, 6; decoder 1 records 1, 3, 5 (3 rejected): they interleave anyhow
+            for (SequenceItem i : List.of(item(0), item(2), item(4), rejected(3), item(6), item(1), item(5))) {
+                h.processElement(i, 0);
+            }
+            List<Shard> out = shards(h);
+            assertEquals(2, out.size(), "two full batches of the six valid records");
+            assertEquals(List.of(0L, 1L, 2L), Arrays.stream(out.get(0).items).map(i -> i.offset).toList());
+            assertEquals(List.of(4L, 5L, 6L), Arrays.stream(out.get(1).items).map(i -> i.offset).toList());
+        }
+    }
+
+    @Test
+    void recordsAreNumberedInReadOrderAndARestoredJobNumbersOnFromItsCheckpoint() throws Exception {
+        OperatorSubtaskState snapshot;
+        try (var h = new OneInputStreamOperatorTestHarness<>(new ProcessOperator<>(new NumberRecords()))) {
+            h.open();
+            for (long offset = 10; offset < 13; offset++) {
+                h.processElement(new RawRecord("t", 0, offset, null, null), 0);
+            }
+            assertEquals(List.of(0L, 1L, 2L), h.extractOutputValues().stream().map(r -> r.position).toList());
+            snapshot = h.snapshot(1, 1);
+        }
+        try (var h = new OneInputStreamOperatorTestHarness<>(new ProcessOperator<>(new NumberRecords()))) {
+            h.initializeState(snapshot);
+            h.open();
+            // the source goes on from the checkpoint's offsets: offset 13 is the fourth record read
+            h.processElement(new RawRecord("t", 0, 13, null, null), 0);
+            assertEquals(List.of(3L), h.extractOutputValues().stream().map(r -> r.position).toList());
         }
     }
 

@@ -37,9 +37,7 @@ class RecoveryTest extends BrokerTestBase {
     @ParameterizedTest(name = "{0} fails at batch {1}, checkpoints every {2} ms, staleness {3}, {4} state")
     @CsvSource({
             "bptt, 3, 0, 0, hashmap",          // no checkpoint: the whole job starts again from version 0
-            "bptt, 14, 50, 0, hashmap",
             "aggregate, 17, 50, 0, hashmap",
-            "bptt, 4, 0, 2, hashmap",
             "bptt, 12, 50, 3, hashmap",        // the restored aggregator publishes its last S + 1 versions again
             "aggregate, 15, 50, 1, hashmap",
             "aggregate, 13, 50, 2, rocksdb",   // state in RocksDB, incremental file checkpoints

@@ -20,11 +20,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The streaming pipeline (real embedded KRaft broker, real MiniCluster, parameter feedback
- * through Kafka) gives the offline trainer's parameters to 1e-9, at P = 1 to 3 and staleness
- * S = 0 to 8, on the reference examples' networks with generated data: short final batches,
- * batches that end exactly at the end of the data, more shards than sequences per batch (empty
- * shards), more stale batches than batches, and bad lines in the file.
+ * `replay` as a user runs it (real embedded KRaft broker, real MiniCluster, parameter feedback
+ * through Kafka, both record formats) gives `train`'s parameters to 1e-9 on the reference
+ * examples' networks with generated data: short final batches, a batch that ends exactly at the
+ * end of the data, more shards than sequences per batch (empty shards), more stale batches than
+ * batches, and bad lines in the file. The whole S = 0..8 x P = 1..3 matrix runs in memory
+ * through the same job graph in {@link TrainingJobTest}, seconds instead of a minute.
  */
 class ReplayMatchesTrainTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -35,17 +36,11 @@ class ReplayMatchesTrainTest {
     @ParameterizedTest(name = "{0}: {2} sequences, P={1}, S={5}, {3} bad lines, {4} parameter records")
     @CsvSource({
             "j1-tied-mask-b1, 2, 9, 0, binary, 0",   // batch 1 < P: one shard of every batch is empty
-            "j2-tanh-b7, 1, 30, 0, binary, 0",       // short final batch of 2
             "j2-tanh-b7, 2, 28, 0, json, 0",         // ends exactly on a batch: an empty batch closes the input
             "j3-tied-b16, 2, 41, 3, binary, 0",      // short final batch of 9; bad lines are dead-lettered, not trained
-            "j1-tied-mask-b1, 3, 20, 0, binary, 1",  // P > B with staleness
-            "j2-tanh-b7, 1, 30, 0, binary, 2",
             "j2-tanh-b7, 3, 50, 2, binary, 3",       // short final batch of 1
-            "j3-tied-b16, 2, 60, 0, binary, 4",      // fewer batches than S: every gradient at version 0
             "j2-tanh-b7, 2, 70, 1, json, 5",         // ends exactly on a batch
-            "j1-tied-mask-b1, 2, 30, 0, binary, 6",
-            "j2-tanh-b7, 3, 63, 0, binary, 7",
-            "j1-tied-mask-b1, 1, 25, 0, binary, 8",
+            "j3-tied-b16, 3, 60, 0, binary, 8",      // fewer batches than S: every gradient at version 0
     })
     void replayGivesTheTrainersParameters(String example, int parallelism, int count, int badLines, String format,
                                           int staleness) throws Exception {

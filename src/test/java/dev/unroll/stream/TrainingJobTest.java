@@ -89,6 +89,8 @@ class TrainingJobTest {
         assertEquals(reference.version(), last.version, "versions");
         assertEquals(SEQUENCES, last.sequencesTrained, "each valid sequence once");
         assertEquals(2, deadLetters.records().size(), "the two bad records are dead-lettered");
+        // provenance: every record read is named, the bad ones at offsets 3 and 17 among them
+        assertEquals("in-memory 0:0-" + (records.size() - 1), last.source.toString(), "the records trained into it");
         RecoveryTest.assertClose(reference.network().parameters().weights, last.weights, "weights");
         RecoveryTest.assertClose(reference.network().parameters().biases, last.biases, "biases");
         RecoveryTest.assertClose(reference.network().parameters().initialState, last.initialState, "initialState");
