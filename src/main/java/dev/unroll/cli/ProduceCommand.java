@@ -64,7 +64,7 @@ final class ProduceCommand implements Callable<Integer> {
         }
         JobConfig config = JobConfig.read(job);
         GeneratedSequences lines = new GeneratedSequences(config, config.loadNetwork(), seed);
-        Progress progress = new Progress("produce", quiet || count < PROGRESS_FROM);
+        Progress progress = new Progress("produce", quiet);
         if (destination.out != null) {
             writeFile(destination.out, lines, progress);
         } else {
@@ -83,7 +83,9 @@ final class ProduceCommand implements Callable<Integer> {
                 for (long k = 0; k < count; k++) {
                     w.write(lines.next().json());
                     w.write('\n');
-                    progress.count(k + 1, count);
+                    if (count >= PROGRESS_FROM) {
+                        progress.count(k + 1, count);
+                    }
                 }
             }
         });
@@ -103,7 +105,9 @@ final class ProduceCommand implements Callable<Integer> {
         KafkaTopics.ensure(props, topic, config.get(JobConfig.PARTITIONS));
         try (SequenceFeeder feeder = new SequenceFeeder(props, topic, lines.records(), Long.MAX_VALUE, count, 0)) {
             while (!feeder.awaitLimit(Duration.ofMillis(200))) {
-                progress.count(feeder.produced(), count);
+                if (count >= PROGRESS_FROM) {
+                    progress.count(feeder.produced(), count);
+                }
             }
         }
     }
