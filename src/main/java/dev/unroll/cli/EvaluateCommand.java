@@ -106,23 +106,8 @@ final class EvaluateCommand implements Callable<Integer> {
 
     /** Each sequence scored by its key's model: a summary over keys, or key K's own figures with {@code --key}. */
     private int perKey(JobConfig config, Network initial) {
-        List<KeyedNetworks.Entry> models = KeyedNetworks.read(params, config.limits());
-        for (KeyedNetworks.Entry e : models) {
-            if (!e.network().sameStructure(initial)) {
-                throw new ModelException(params.toString(), "key " + Json.write(e.key()), "not the structure of the job's network "
-                        + config.networkPath());
-            }
-        }
-        List<Sequence> sequences = new ArrayList<>();
-        try (SequenceFile file = new SequenceFile(data, initial, config.limits()).requireKeys()) {
-            file.forEach(sequences::add);
-        }
-        if (key != null) {
-            sequences = sequences.stream().filter(s -> key.equals(s.key())).toList();
-            if (sequences.isEmpty()) {
-                throw new ModelException(data.toString(), "", "no sequence of key " + Json.write(key));
-            }
-        }
+        List<KeyedNetworks.Entry> models = JobParameters.readKeyedEntries(config, initial, params);
+        List<Sequence> sequences = HeldOut.read(config, initial, data, key);
         KeyedEvaluation scored = KeyedEvaluation.of(models, initial, sequences, stepsBeyond, data.toString());
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("job", config.name());

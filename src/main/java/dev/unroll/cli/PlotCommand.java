@@ -3,12 +3,9 @@ package dev.unroll.cli;
 import dev.unroll.job.JobConfig;
 import dev.unroll.kafka.KafkaClients;
 import dev.unroll.launch.KafkaConnectors;
-import dev.unroll.model.Json;
 import dev.unroll.model.KeyedNetworks;
-import dev.unroll.model.ModelException;
 import dev.unroll.model.Network;
 import dev.unroll.model.Sequence;
-import dev.unroll.model.SequenceFile;
 import dev.unroll.report.History;
 import dev.unroll.report.KeysChart;
 import dev.unroll.report.ParameterHistory;
@@ -20,7 +17,6 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -120,7 +116,7 @@ final class PlotCommand implements Callable<Integer> {
             }
             KafkaConnectors kafka = new KafkaConnectors(t.bootstrap, config.kafka());
             KafkaClients.requireReachable(kafka.consumerProperties(), KafkaClients.REACH_TIMEOUT);
-            List<Sequence> heldOut = t.data == null ? null : heldOut(config, initial, t);
+            List<Sequence> heldOut = t.data == null ? null : HeldOut.read(config, initial, t.data, t.key);
             String topic = t.topic != null ? t.topic : config.get(JobConfig.PARAMETERS_TOPIC);
             ParameterHistory.Result read = ParameterHistory.read(kafka.consumerProperties(), topic, config.name(), t.key, initial,
                     config.limits(), heldOut, t.every, Duration.ofSeconds(t.timeoutSeconds));
@@ -154,22 +150,6 @@ final class PlotCommand implements Callable<Integer> {
         return Main.BAD_INPUT;
     }
 
-    /** The held-out sequences; with per-key models each must name its key, and with --key only that key's are kept. */
-    private static List<Sequence> heldOut(JobConfig config, Network initial, JobSource t) {
-        List<Sequence> all = new ArrayList<>();
-        try (SequenceFile file = new SequenceFile(t.data, initial, config.limits())) {
-            (config.perKey() ? file.requireKeys() : file).forEach(all::add);
-        }
-        if (t.key == null) {
-            return all;
-        }
-        List<Sequence> own = all.stream().filter(s -> t.key.equals(s.key())).toList();
-        if (own.isEmpty()) {
-            throw new ModelException(t.data.toString(), "", "no sequence of key " + Json.write(t.key));
-        }
-        return own;
-    }
-
     /** Per-key models: every key's held-out figures, from the per-key file or the topic's newest versions. */
     private int keys(JobConfig config, Network initial, JobSource t) throws Exception {
         if (t.data == null) {
@@ -178,13 +158,7 @@ final class PlotCommand implements Callable<Integer> {
         List<KeyedNetworks.Entry> models;
         String from;
         if (t.params != null) {
-            models = KeyedNetworks.read(t.params, config.limits());
-            for (KeyedNetworks.Entry e : models) {
-                if (!e.network().sameStructure(initial)) {
-                    throw new ModelException(t.params.toString(), "key " + Json.write(e.key()),
-                            "not the structure of the job's network " + config.networkPath());
-                }
-            }
+            models = JobParameters.readKeyedEntries(config, initial, t.params);
             from = t.params.getFileName().toString();
         } else {
             KafkaConnectors kafka = new KafkaConnectors(t.bootstrap, config.kafka());
@@ -200,7 +174,7 @@ final class PlotCommand implements Callable<Integer> {
             models = read.models();
             from = "newest versions on " + topic;
         }
-        List<Sequence> heldOut = heldOut(config, initial, t);
+        List<Sequence> heldOut = HeldOut.read(config, initial, t.data, t.key);
         KeyedEvaluation scored = KeyedEvaluation.of(models, initial, heldOut, 0, t.data.toString());
         String heading = title != null ? title : KeysChart.headline(config.name(), scored);
         String subtitle = KeysChart.spread(scored) + "; models: " + from + "; held-out: " + heldOut.size()
