@@ -87,13 +87,7 @@ final class TrainCommand implements Callable<Integer> {
             }
         };
         try (SequenceFile sequences = new SequenceFile(data, initial, config.limits())) {
-            if (skipBad) {
-                sequences.forEach(train, bad -> rejected.add(new Rejection(bad.error().source(), bad.number(), "decode",
-                        Rejections.withoutPrefix(bad.error().getMessage(), bad.error().source()),
-                        bad.text().getBytes(StandardCharsets.UTF_8))));
-            } else {
-                sequences.forEach(train);
-            }
+            read(sequences, train, rejected);
         }
         Network result = rightAt[0] >= 0 ? trainer.network() : trainer.finish();
         if (held != null) {
@@ -105,12 +99,7 @@ final class TrainCommand implements Callable<Integer> {
                             100 * Evaluation.of(result, held, 0).fractionSequencesAllRight()));
         }
         progress.done(trainer.version(), trainer.sequencesTrained(), trainer.lastBatchLoss());
-        rejected.summary("train", valid[0] + rejected.size()).forEach(System.err::println);
-        if (deadLetters != null) {
-            rejected.writeJsonLines(deadLetters);
-        }
-        if (rejected.size() > 0 && valid[0] == 0) {
-            System.err.println("train: no line of " + data + " is a valid sequence; nothing written to " + out);
+        if (!reportRejections(rejected, valid[0])) {
             return Main.BAD_INPUT;
         }
         if (!trainer.leftOut().isEmpty()) {
@@ -132,24 +121,13 @@ final class TrainCommand implements Callable<Integer> {
                 valid[0]++;
                 trainer.add(seq);
             };
-            if (skipBad) {
-                sequences.forEach(train, bad -> rejected.add(new Rejection(bad.error().source(), bad.number(), "decode",
-                        Rejections.withoutPrefix(bad.error().getMessage(), bad.error().source()),
-                        bad.text().getBytes(StandardCharsets.UTF_8))));
-            } else {
-                sequences.forEach(train);
-            }
+            read(sequences, train, rejected);
         }
         List<KeyedNetworks.Entry> models = trainer.finish();
         if (!quiet) {
             System.err.println("train: " + models.size() + " keys, " + trainer.sequencesTrained() + " sequences trained");
         }
-        rejected.summary("train", valid[0] + rejected.size()).forEach(System.err::println);
-        if (deadLetters != null) {
-            rejected.writeJsonLines(deadLetters);
-        }
-        if (rejected.size() > 0 && valid[0] == 0) {
-            System.err.println("train: no line of " + data + " is a valid sequence; nothing written to " + out);
+        if (!reportRejections(rejected, valid[0])) {
             return Main.BAD_INPUT;
         }
         if (trainer.leftOut() > 0) {
@@ -157,6 +135,30 @@ final class TrainCommand implements Callable<Integer> {
         }
         Outputs.writeKeyed(out, models);
         return 0;
+    }
+
+    /** Every line to {@code train}; a bad one stops the run, or with --skip-bad goes to {@code rejected}. */
+    private void read(SequenceFile sequences, Consumer<Sequence> train, Rejections rejected) {
+        if (skipBad) {
+            sequences.forEach(train, bad -> rejected.add(new Rejection(bad.error().source(), bad.number(), "decode",
+                    Rejections.withoutPrefix(bad.error().getMessage(), bad.error().source()),
+                    bad.text().getBytes(StandardCharsets.UTF_8))));
+        } else {
+            sequences.forEach(train);
+        }
+    }
+
+    /** Says what was skipped (and writes it with --dead-letters); false when no line was valid. */
+    private boolean reportRejections(Rejections rejected, long valid) throws java.io.IOException {
+        rejected.summary("train", valid + rejected.size()).forEach(System.err::println);
+        if (deadLetters != null) {
+            rejected.writeJsonLines(deadLetters);
+        }
+        if (rejected.size() > 0 && valid == 0) {
+            System.err.println("train: no line of " + data + " is a valid sequence; nothing written to " + out);
+            return false;
+        }
+        return true;
     }
 
     /** The line number of the k-th valid sequence (from 0), counting the skipped lines before it. */

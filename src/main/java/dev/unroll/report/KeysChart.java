@@ -7,19 +7,13 @@ import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.NumberAxis;
 import org.jfree.chart.axis.NumberTickUnit;
-import org.jfree.chart.block.BlockBorder;
 import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
-import org.jfree.chart.title.LegendTitle;
-import org.jfree.chart.title.TextTitle;
-import org.jfree.chart.ui.RectangleEdge;
-import org.jfree.chart.ui.RectangleInsets;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
 
 import java.awt.BasicStroke;
 import java.awt.Color;
-import java.awt.Font;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -105,26 +99,6 @@ public final class KeysChart {
         plot.mapDatasetToRangeAxis(1, 1);
         plot.setRenderer(1, accuracyPoints);
 
-        plot.setBackgroundPaint(Color.WHITE);
-        plot.setDomainGridlinePaint(GRID);
-        plot.setRangeGridlinePaint(GRID);
-        plot.setOutlinePaint(Color.GRAY);
-        plot.setAxisOffset(new RectangleInsets(4, 4, 4, 4));
-        plot.getRangeAxis(0).setLabelPaint(LOSS);
-        plot.getRangeAxis(0).setTickLabelPaint(LOSS);
-
-        JFreeChart chart = new JFreeChart(title, new Font(Font.SANS_SERIF, Font.BOLD, 18), plot, true);
-        chart.setBackgroundPaint(Color.WHITE);
-        chart.setPadding(new RectangleInsets(8, 8, 8, 16));
-        if (subtitle != null && !subtitle.isBlank()) {
-            TextTitle sub = new TextTitle(subtitle, new Font(Font.SANS_SERIF, Font.PLAIN, 13));
-            sub.setPaint(Color.DARK_GRAY);
-            chart.addSubtitle(0, sub);
-        }
-        LegendTitle legend = chart.getLegend();
-        legend.setPosition(RectangleEdge.BOTTOM);
-        legend.setFrame(BlockBorder.NONE);
-        legend.setItemFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
-        return chart;
+        return TrainingChart.styled(plot, title, subtitle);
     }
 }

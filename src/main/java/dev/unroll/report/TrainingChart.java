@@ -162,6 +162,11 @@ public final class TrainingChart {
             plot.addDomainMarker(marker);
         }
 
+        return styled(plot, title, subtitle);
+    }
+
+    /** The house style of Unroll's charts: white, grey grid, loss axis in the loss colour, legend below. */
+    static JFreeChart styled(XYPlot plot, String title, String subtitle) {
         plot.setBackgroundPaint(Color.WHITE);
         plot.setDomainGridlinePaint(GRID);
         plot.setRangeGridlinePaint(GRID);
