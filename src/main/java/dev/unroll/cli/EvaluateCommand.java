@@ -4,11 +4,13 @@ import dev.unroll.job.JobConfig;
 import dev.unroll.model.Activation;
 import dev.unroll.model.Bptt;
 import dev.unroll.model.Json;
+import dev.unroll.model.KeyedNetworks;
 import dev.unroll.model.ModelException;
 import dev.unroll.model.Network;
 import dev.unroll.model.Sequence;
 import dev.unroll.model.SequenceFile;
 import dev.unroll.task.Evaluation;
+import dev.unroll.task.KeyedEvaluation;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -24,13 +26,18 @@ import java.util.concurrent.Callable;
  * fraction of binary targets right, the fraction of sequences with all of them right, and how
  * far the state at T is from the targets at T (and, with {@code --steps-beyond K}, how far it
  * is K steps later). {@code --trace I} adds one JSON line per time step of sequence I.
+ *
+ * <p>With {@code training.models: per-key} the parameters are the per-key file and each sequence is
+ * scored by its key's model: the line then sums up the keys (how many, how many have every
+ * held-out sequence right, the spread of their loss and accuracy); {@code --key K} gives key K's
+ * figures alone, {@code --each} adds one line per key.
  */
 @Command(name = "evaluate", description = "Scores parameters on sequences: loss, binary targets right, settling; optionally traces one sequence.")
 final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--job", required = true, description = "the job file (YAML)")
     Path job;
 
-    @Option(names = "--params", required = true, description = "the parameters to score (network.json format)")
+    @Option(names = "--params", required = true, description = "the parameters to score (network.json format; with per-key models, the per-key file)")
     Path params;
 
     @Option(names = "--data", required = true, description = "sequences, one JSON per line")
@@ -42,6 +49,12 @@ final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--trace", arity = "0..1", fallbackValue = "0", paramLabel = "INDEX",
             description = "print the states of sequence INDEX (0-based line number; 0 if omitted), one JSON line per step")
     Integer trace;
+
+    @Option(names = "--key", description = "per-key models: score key K's model on K's sequences alone")
+    String key;
+
+    @Option(names = "--each", description = "per-key models: after the summary, one line per key")
+    boolean each;
 
     @Override
     public Integer call() {
@@ -55,6 +68,14 @@ final class EvaluateCommand implements Callable<Integer> {
         }
         JobConfig config = JobConfig.read(job);
         Network initial = config.loadNetwork();
+        if (config.perKey()) {
+            return perKey(config, initial);
+        }
+        if (key != null || each) {
+            System.err.println("unroll evaluate: --key and --each need a job with training.models: per-key; "
+                    + config.file() + " trains one model");
+            return Main.BAD_INPUT;
+        }
         Network net = JobParameters.read(config, initial, params);
         Evaluation.Summary summary = new Evaluation.Summary(stepsBeyond);
         Sequence traced = null;
@@ -83,6 +104,37 @@ final class EvaluateCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** Each sequence scored by its key's model: a summary over keys, or key K's own figures with {@code --key}. */
+    private int perKey(JobConfig config, Network initial) {
+        List<KeyedNetworks.Entry> models = JobParameters.readKeyedEntries(config, initial, params);
+        List<Sequence> sequences = HeldOut.read(config, initial, data, key);
+        KeyedEvaluation scored = KeyedEvaluation.of(models, initial, sequences, stepsBeyond, data.toString());
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("job", config.name());
+        out.put("params", params.toString());
+        out.put("data", data.toString());
+        out.put("models", models.size());
+        if (key != null) {
+            out.putAll(KeyedEvaluation.keyLine(scored.score(key)));
+        } else {
+            out.putAll(scored.toMap());
+        }
+        System.out.println(Json.write(out));
+        if (each && key == null) {
+            scored.scores().forEach(s -> System.out.println(Json.write(KeyedEvaluation.keyLine(s))));
+        }
+        if (trace != null) {
+            if (trace >= sequences.size()) {
+                throw new ModelException(data.toString(), "", "--trace " + trace + " is beyond the " + sequences.size() + " sequences"
+                        + (key == null ? "" : " of key " + Json.write(key)));
+            }
+            Sequence traced = sequences.get(trace);
+            KeyedEvaluation.KeyScore own = scored.score(traced.key());
+            printTrace(own.model() == null ? initial : own.model().network(), traced, trace);
+        }
+        return 0;
+    }
+
     /** A header line, then for t = 0 .. T+K: the states, whether inputs clamped them, and the targets at t. */
     private void printTrace(Network net, Sequence seq, int traceIndex) {
         int steps = seq.steps();
@@ -91,6 +143,9 @@ final class EvaluateCommand implements Callable<Integer> {
         Map<String, Object> header = new LinkedHashMap<>();
         header.put("trace", traceIndex);
         header.put("id", seq.id());
+        if (seq.key() != null) {
+            header.put("key", seq.key());
+        }
         header.put("steps", steps);
         header.put("stepsBeyond", stepsBeyond);
         header.put("loss", run.loss());

@@ -15,10 +15,15 @@ import java.util.Iterator;
  * its checks (limits included), or it would be dead-lettered and training would stall.
  */
 final class GeneratedSequences implements Iterator<GeneratedSequences.Line> {
-    /** One sequence: its id (the Kafka record key) and its JSON. */
-    record Line(String id, String json) {
+    /**
+     * One sequence: its id, its per-key model's key (null for none) and its JSON. The Kafka record
+     * key is the sequence's key when it has one, so a key's sequences share a partition and keep
+     * their order; its id otherwise.
+     */
+    record Line(String id, String key, String json) {
         SequenceFeeder.Record record() {
-            return new SequenceFeeder.Record(id == null ? null : id.getBytes(StandardCharsets.UTF_8),
+            String recordKey = key != null ? key : id;
+            return new SequenceFeeder.Record(recordKey == null ? null : recordKey.getBytes(StandardCharsets.UTF_8),
                     json.getBytes(StandardCharsets.UTF_8));
         }
     }
@@ -52,7 +57,7 @@ final class GeneratedSequences implements Iterator<GeneratedSequences.Line> {
         if (check) {
             SequenceJson.parse(json, config.file() + ": generated sequence " + seq.id(), net, config.limits());
         }
-        return new Line(seq.id(), json);
+        return new Line(seq.id(), seq.key(), json);
     }
 
     /** The same sequences as records for a topic. */

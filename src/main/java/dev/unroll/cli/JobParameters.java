@@ -1,6 +1,7 @@
 package dev.unroll.cli;
 
 import dev.unroll.job.JobConfig;
+import dev.unroll.model.KeyedNetworks;
 import dev.unroll.model.ModelException;
 import dev.unroll.model.Network;
 import dev.unroll.model.NetworkJson;
@@ -23,6 +24,27 @@ final class JobParameters {
                     + " (units, input and output units, activation, loss, mask and tied groups must match)");
         }
         return net;
+    }
+
+    /** A per-key parameters file (one JSON line per key), each key's network checked to be of the job's structure. */
+    static java.util.Map<String, Network> readKeyed(JobConfig config, Network initial, Path params) {
+        java.util.Map<String, Network> models = new java.util.HashMap<>();
+        for (KeyedNetworks.Entry e : readKeyedEntries(config, initial, params)) {
+            models.put(e.key(), e.network());
+        }
+        return models;
+    }
+
+    /** The same with each key's version and count, in key order. */
+    static java.util.List<KeyedNetworks.Entry> readKeyedEntries(JobConfig config, Network initial, Path params) {
+        java.util.List<KeyedNetworks.Entry> entries = KeyedNetworks.read(params, config.limits());
+        for (KeyedNetworks.Entry e : entries) {
+            if (!e.network().sameStructure(initial)) {
+                throw new ModelException(params.toString(), "key " + e.key(), "not the structure of the job's network "
+                        + config.networkPath());
+            }
+        }
+        return entries;
     }
 
     /** The version a parameters file says it is ({@code provenance.version}, as train, run and demo write), or 0. */

@@ -2,6 +2,7 @@ package dev.unroll.cli;
 
 import dev.unroll.io.AtomicFile;
 import dev.unroll.job.JobConfig;
+import dev.unroll.model.KeyedNetworks;
 import dev.unroll.job.Provenance;
 import dev.unroll.model.Network;
 import dev.unroll.model.NetworkJson;
@@ -31,6 +32,11 @@ final class Outputs {
             p.put("data", data);
         }
         return p;
+    }
+
+    /** The per-key parameters file (KeyedNetworks), whole or not at all. */
+    static void writeKeyed(Path out, java.util.Collection<KeyedNetworks.Entry> models) throws IOException {
+        AtomicFile.write(out, tmp -> Files.writeString(tmp, KeyedNetworks.write(models), java.nio.charset.StandardCharsets.UTF_8));
     }
 
     /** Writes through a temporary file and a rename, so a reader never sees half a network. */

@@ -12,7 +12,9 @@ import picocli.CommandLine.Option;
 import java.io.BufferedWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 
 /**
  * The network's forward pass over each sequence of a file: one prediction JSON line per input
@@ -24,7 +26,9 @@ final class PredictCommand implements Callable<Integer> {
     @Option(names = "--job", required = true, description = "the job file (YAML)")
     Path job;
 
-    @Option(names = "--params", required = true, description = "the parameters (network.json format, the job's structure)")
+    @Option(names = "--params", required = true, description = {"the parameters (network.json format, the job's structure);",
+            "with per-key models, the per-key file train and replay write: each sequence is predicted by its key's model,",
+            "or by the job's network when its key has none"})
     Path params;
 
     @Option(names = "--data", required = true, description = "sequences, one JSON per line; targets optional")
@@ -36,12 +40,23 @@ final class PredictCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         JobConfig config = JobConfig.read(job);
-        Network net = JobParameters.read(config, config.loadNetwork(), params);
+        Network jobNetwork = config.loadNetwork();
+        Function<Sequence, Network> modelOf;
+        SequenceFile sequenceFile;
+        if (config.perKey()) {
+            Map<String, Network> models = JobParameters.readKeyed(config, jobNetwork, params);
+            modelOf = seq -> models.getOrDefault(seq.key(), jobNetwork);
+            sequenceFile = SequenceFile.toPredict(data, jobNetwork, config.limits()).requireKeys();
+        } else {
+            Network net = JobParameters.read(config, jobNetwork, params);
+            modelOf = seq -> net;
+            sequenceFile = SequenceFile.toPredict(data, net, config.limits());
+        }
         AtomicFile.write(out, tmp -> {
-            try (SequenceFile sequences = SequenceFile.toPredict(data, net, config.limits());
+            try (SequenceFile sequences = sequenceFile;
                  BufferedWriter w = Files.newBufferedWriter(tmp)) {
                 for (Sequence seq : sequences) {
-                    w.write(Prediction.of(net, seq).toJson());
+                    w.write(Prediction.of(modelOf.apply(seq), seq).toJson());
                     w.write('\n');
                 }
             }

@@ -10,6 +10,7 @@ import dev.unroll.launch.LocalFlink;
 import dev.unroll.launch.Pipeline;
 import dev.unroll.model.ModelException;
 import dev.unroll.model.Network;
+import dev.unroll.record.NewestPerKey;
 import dev.unroll.record.ParameterVersion;
 import dev.unroll.record.TrainingSpec;
 import dev.unroll.report.Rejections;
@@ -57,7 +58,7 @@ final class ReplayCommand implements Callable<Integer> {
         Map<Integer, Long> fromOffsets = new HashMap<>();
     }
 
-    @Option(names = "--out", required = true, description = "where to write the final network (network.json format)")
+    @Option(names = "--out", required = true, description = "where to write the final network (network.json format); with per-key models, one JSON line per key")
     Path out;
 
     @Option(names = "--dead-letters", description = "write the rejected records here with their reasons, as JSON lines")
@@ -75,6 +76,13 @@ final class ReplayCommand implements Callable<Integer> {
     @Mixin
     InitOption init = new InitOption();
 
+    @Option(names = "--checkpoint-ms", description = "take checkpoints this often while replaying (to measure them;"
+            + " default: none, a replay starts over)")
+    long checkpointMs;
+
+    /** The line of the input file at a (partition, offset) of the replayed topic. */
+    private java.util.function.BiFunction<Integer, Long, Long> lineOf = (partition, offset) -> offset + 1;
+
     /** How long to wait for the dead letters the input must have produced to be readable. */
     private static final Duration DEAD_LETTER_WAIT = Duration.ofSeconds(10);
 
@@ -90,13 +98,27 @@ final class ReplayCommand implements Callable<Integer> {
             try (EmbeddedKafka broker = EmbeddedKafka.start()) {
                 KafkaConnectors kafka = new KafkaConnectors(broker.bootstrapServers(), config.kafka());
                 Pipeline.Topics topics = Pipeline.Topics.of(config);
-                broker.createTopic(topics.sequences(), 1);
-                long records = FilePublisher.publishLines(kafka.bulkProducerProperties(), topics.sequences(), input.data);
+                long records;
+                if (spec.isPerKey()) {
+                    // a partition per trainer subtask, each key's lines in one of them and in file order
+                    broker.createTopic(topics.sequences(), spec.shards());
+                    long[][] lines = FilePublisher.publishKeyedLines(kafka.bulkProducerProperties(), topics.sequences(),
+                            input.data, spec.shards());
+                    lineOf = (partition, offset) -> lines[partition][offset.intValue()];
+                    records = java.util.Arrays.stream(lines).mapToLong(l -> l.length).sum();
+                } else {
+                    broker.createTopic(topics.sequences(), 1);
+                    records = FilePublisher.publishLines(kafka.bulkProducerProperties(), topics.sequences(), input.data);
+                }
                 if (records == 0) {
                     if (deadLetters != null) {
                         new Rejections().writeJsonLines(deadLetters);
                     }
-                    Outputs.writeNetwork(out, initial, init.provenance(config, "replay", 0, 0, source(null)));
+                    if (spec.isPerKey()) {
+                        Outputs.writeKeyed(out, java.util.List.of());
+                    } else {
+                        Outputs.writeNetwork(out, initial, init.provenance(config, "replay", 0, 0, source(null)));
+                    }
                     return 0;
                 }
                 return replay(config, spec, kafka, topics, OffsetsInitializer.earliest(), initial, records, input.data);
@@ -131,31 +153,53 @@ final class ReplayCommand implements Callable<Integer> {
     private int replay(JobConfig config, TrainingSpec spec, KafkaConnectors kafka, Pipeline.Topics topics,
                        OffsetsInitializer from, Network initial, long records, Path file) throws Exception {
         Progress progress = new Progress("replay", quiet);
-        ParameterVersion last;
+        ParameterVersion last = null;
+        NewestPerKey keyed = null;
+        long trained;
         Rejections rejected;
         LocalFlink.Monitoring monitoring = LocalFlink.Monitoring.choose(config.get(JobConfig.PROMETHEUS_PORT));
         try (Pipeline pipeline = Pipeline.start(LocalFlink.create(spec.shards(), monitoring.configuration()), spec, kafka,
-                topics, 1, Pipeline.Options.replay(from, config))) {
+                topics, 1, Pipeline.Options.replay(from, config).checkpointingEvery(checkpointMs))) {
             if (!quiet) {
                 monitoring.describe().forEach(line -> System.err.println("replay: " + line));
             }
-            last = pipeline.awaitLast(v -> progress.update(v.version, v.sequencesTrained, v.batchLoss),
-                    Duration.ofSeconds(stallSeconds));
-            // before the job is cancelled: its shutdown is not training time
-            progress.done(last.version, last.sequencesTrained, last.batchLoss);
-            if (!quiet) {
+            if (spec.isPerKey()) {
+                long submitted = System.nanoTime();
+                long[] firstAndLast = {0, 0};
+                keyed = pipeline.awaitEnd(v -> {
+                    firstAndLast[1] = System.nanoTime();
+                    if (firstAndLast[0] == 0) {
+                        firstAndLast[0] = firstAndLast[1];
+                    }
+                }, Duration.ofSeconds(stallSeconds));
+                trained = keyed.sequencesTrained();
+                if (!quiet) {
+                    double all = (firstAndLast[1] - submitted) / 1e9;
+                    double between = (firstAndLast[1] - firstAndLast[0]) / 1e9;
+                    System.err.printf(java.util.Locale.ROOT, "replay: %d keys, %d sequences trained; %.1f s from submission"
+                                    + " to the last version, %.1f s from the first version to the last (%.0f sequences/s)%n",
+                            keyed.keys(), trained, all, between, between > 0 ? trained / between : 0.0);
+                }
+            } else {
+                last = pipeline.awaitLast(v -> progress.update(v.version, v.sequencesTrained, v.batchLoss),
+                        Duration.ofSeconds(stallSeconds));
+                trained = last.sequencesTrained;
+                // before the job is cancelled: its shutdown is not training time
+                progress.done(last.version, last.sequencesTrained, last.batchLoss);
+            }
+            if (!quiet && !spec.isPerKey()) {
                 LoopTrace.summary(pipeline.accumulators(Duration.ofSeconds(10)))
                         .forEach(line -> System.err.println("replay: " + line));
             }
             // while the job runs: its at-least-once sink may still be delivering the last of them
             rejected = Rejections.fromDeadLetters(KafkaClients.readAtLeast(kafka.consumerProperties(), topics.deadLetters(),
-                    records - last.sequencesTrained, DEAD_LETTER_WAIT), file);
+                    records - trained, DEAD_LETTER_WAIT), file, lineOf);
         }
         rejected.summary("replay", records).forEach(System.err::println);
         if (rejected.size() == 0 && !quiet) {
             System.err.println("replay: no record rejected (of " + records + ")");
         }
-        long unaccounted = records - last.sequencesTrained - rejected.size();
+        long unaccounted = records - trained - rejected.size();
         if (unaccounted > 0) {
             System.err.println("replay: " + unaccounted + " of the " + records + " records are neither trained nor among the"
                     + " dead letters read within " + DEAD_LETTER_WAIT.toSeconds() + " s");
@@ -163,9 +207,13 @@ final class ReplayCommand implements Callable<Integer> {
         if (deadLetters != null) {
             rejected.writeJsonLines(deadLetters);
         }
-        if (last.sequencesTrained == 0 && rejected.size() > 0) {
+        if (trained == 0 && rejected.size() > 0) {
             System.err.println("replay: no record was a valid sequence; nothing written to " + out);
             return Main.BAD_INPUT;
+        }
+        if (keyed != null) {
+            Outputs.writeKeyed(out, keyed.entries(initial));
+            return 0;
         }
         Outputs.writeNetwork(out, initial.withParameters(last.parameters()),
                 init.provenance(config, "replay", last.version, last.sequencesTrained, source(last)));

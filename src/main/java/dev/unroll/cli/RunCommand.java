@@ -9,6 +9,8 @@ import dev.unroll.launch.Pipeline;
 import dev.unroll.launch.StateDirectory;
 import dev.unroll.launch.StopSignal;
 import dev.unroll.model.Network;
+import dev.unroll.kafka.ParameterFollower;
+import dev.unroll.record.NewestPerKey;
 import dev.unroll.record.ParameterVersion;
 import dev.unroll.record.TrainingSpec;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
@@ -22,6 +24,7 @@ import picocli.CommandLine.Option;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 @Command(name = "run", description = {
@@ -77,6 +80,11 @@ final class RunCommand implements Callable<Integer> {
         JobConfig config = JobConfig.read(job);
         Network network = config.loadNetwork();
         Network initial = init.fromTopic() ? network : init.start(config, network);
+        boolean perKey = config.perKey();
+        if (perKey && init.fromTopic()) {
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--init-from-topic takes one"
+                    + " model; with training.models: per-key a restarted run keeps each key's model in its checkpoints");
+        }
         OffsetsInitializer start = switch (from) {
             case "earliest" -> OffsetsInitializer.earliest();
             case "latest" -> OffsetsInitializer.latest();
@@ -107,13 +115,26 @@ final class RunCommand implements Callable<Integer> {
                 if (!quiet) {
                     monitoring.describe().forEach(line -> System.err.println("run: " + line));
                 }
+                // per-key: the versions are every key's updates, the sequences those of all keys
+                NewestPerKey keys = new NewestPerKey();
+                long[] updates = {0};
                 Progress progress = new Progress("run", quiet)
-                        .withDetail(last -> (last ? live.deadLetters().countNow() : live.deadLetters().count()) + " dead letters");
+                        .withDetail(last -> (perKey ? keys.keys() + " keys, " : "")
+                                + (last ? live.deadLetters().countNow() : live.deadLetters().count()) + " dead letters");
                 ParameterVersion newest = live.follow(stop, new LiveJob.Watcher() {
                     @Override
+                    public void version(ParameterVersion v) {
+                        if (perKey) {
+                            keys.add(v);
+                            updates[0]++;
+                        }
+                    }
+
+                    @Override
                     public boolean poll(ParameterVersion v, double seconds) {
-                        long trained = v == null ? 0 : v.sequencesTrained;
-                        progress.update(v == null ? 0 : v.version, trained, v == null ? Double.NaN : v.batchLoss);
+                        long trained = perKey ? keys.sequencesTrained() : v == null ? 0 : v.sequencesTrained;
+                        progress.update(perKey ? updates[0] : v == null ? 0 : v.version, trained,
+                                v == null ? Double.NaN : v.batchLoss);
                         return (maxSeconds != null && seconds >= maxSeconds) || (maxSequences != null && trained >= maxSequences);
                     }
                 }, null);
@@ -126,7 +147,14 @@ final class RunCommand implements Callable<Integer> {
                 }
                 pipeline.follow(v -> { }, Duration.ofSeconds(1)); // versions published while stopping
                 newest = pipeline.newest();
-                if (out != null) {
+                if (out != null && perKey) {
+                    NewestPerKey models = everyKey(live);
+                    Outputs.writeKeyed(out, models.entries(live.spec().network()));
+                    if (!quiet) {
+                        System.err.println("run: wrote " + models.keys() + " keys' models (" + models.sequencesTrained()
+                                + " sequences) to " + out);
+                    }
+                } else if (out != null) {
                     Network startedFrom = live.spec().network();
                     Network result = newest == null ? startedFrom : startedFrom.withParameters(newest.parameters());
                     long version = newest == null ? 0 : newest.version;
@@ -140,6 +168,21 @@ final class RunCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** Every key's newest version on the (compacted) parameters topic, from its start: the models of earlier runs too. */
+    private static NewestPerKey everyKey(LiveJob live) {
+        NewestPerKey models = new NewestPerKey();
+        TrainingSpec spec = live.spec();
+        try (ParameterFollower all = new ParameterFollower(live.kafka().consumerProperties(), live.topics().parameters(),
+                spec.job(), spec.network(), spec.limits(), 0)) {
+            List<ParameterVersion> got;
+            do {
+                got = all.poll(Duration.ofMillis(1000));
+                got.forEach(models::add);
+            } while (!got.isEmpty());
+        }
+        return models;
     }
 
     private void announce(LiveJob live, JobConfig config) {

@@ -6,16 +6,19 @@ import dev.unroll.kafka.EmbeddedKafka;
 import dev.unroll.kafka.ServingTopics;
 import dev.unroll.launch.KafkaConnectors;
 import dev.unroll.launch.LocalFlink;
+import dev.unroll.model.KeyedNetworks;
 import dev.unroll.launch.StopSignal;
 import dev.unroll.model.Network;
 import dev.unroll.record.TrainingSpec;
 import dev.unroll.stream.ServingJob;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -63,7 +66,12 @@ final class ServeCommand implements Callable<Integer> {
             ServingTopics.Start start = topics.newestVersion(kafka.consumerProperties(), config.name(), initial, config.limits());
             Network served;
             long version;
-            if (params != null) {
+            if (config.perKey()) {
+                // each key's newest version is read from the compacted topic's start; a key with none gets the job's network
+                served = initial;
+                version = 0;
+                start = new ServingTopics.Start(null, OffsetsInitializer.earliest());
+            } else if (params != null) {
                 served = JobParameters.read(config, initial, params);
                 version = JobParameters.provenanceVersion(params);
             } else {
@@ -72,7 +80,10 @@ final class ServeCommand implements Callable<Integer> {
             }
             TrainingSpec spec = TrainingSpec.forJob(config, served, parallelism);
             ServingJob.Wiring wiring = kafka.serving(spec, topics, start.versionsFrom(), since, spec.shards());
-            if (params != null) {
+            if (params != null && config.perKey()) {
+                wiring = wiring.withVersions(ServingJob.fixedPerKey(spec.job(), List.copyOf(
+                        KeyedNetworks.read(params, config.limits()))));
+            } else if (params != null) {
                 wiring = wiring.withVersions(ServingJob.fixed(spec.job(), version, served.parameters()));
             }
             // created last: a client that waits for them knows its requests will be read

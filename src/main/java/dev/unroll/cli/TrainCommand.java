@@ -3,6 +3,8 @@ package dev.unroll.cli;
 import dev.unroll.job.JobConfig;
 import dev.unroll.job.Provenance;
 import dev.unroll.model.Network;
+import dev.unroll.model.KeyedNetworks;
+import dev.unroll.model.PerKeyTrainer;
 import dev.unroll.model.Sequence;
 import dev.unroll.model.SequenceFile;
 import dev.unroll.model.Trainer;
@@ -27,7 +29,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--data", required = true, description = "sequences, one JSON per line")
     Path data;
 
-    @Option(names = "--out", required = true, description = "where to write the final network (network.json format)")
+    @Option(names = "--out", required = true, description = "where to write the final network (network.json format); with per-key models, one JSON line per key")
     Path out;
 
     @Option(names = "--skip-bad", description = "go on past lines that are not valid sequences, and report them at the end"
@@ -54,12 +56,19 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         JobConfig config = JobConfig.read(job);
         Network initial = init.start(config, config.loadNetwork());
-        Trainer trainer = config.trainer(initial);
-        Progress progress = new Progress("train", quiet);
         if (deadLetters != null && !skipBad) {
             throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
                     "--dead-letters needs --skip-bad (without it the first bad line stops the run)");
         }
+        if (config.perKey()) {
+            if (heldOut != null) {
+                throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                        "--until-right scores one model; with training.models: per-key there is one per key");
+            }
+            return trainPerKey(config, initial);
+        }
+        Trainer trainer = config.trainer(initial);
+        Progress progress = new Progress("train", quiet);
         Rejections rejected = new Rejections();
         long[] valid = {0};
         List<Sequence> held = heldOut == null ? null : SequenceFile.readAll(heldOut, initial, config.limits());
@@ -78,13 +87,7 @@ final class TrainCommand implements Callable<Integer> {
             }
         };
         try (SequenceFile sequences = new SequenceFile(data, initial, config.limits())) {
-            if (skipBad) {
-                sequences.forEach(train, bad -> rejected.add(new Rejection(bad.error().source(), bad.number(), "decode",
-                        Rejections.withoutPrefix(bad.error().getMessage(), bad.error().source()),
-                        bad.text().getBytes(StandardCharsets.UTF_8))));
-            } else {
-                sequences.forEach(train);
-            }
+            read(sequences, train, rejected);
         }
         Network result = rightAt[0] >= 0 ? trainer.network() : trainer.finish();
         if (held != null) {
@@ -96,12 +99,7 @@ final class TrainCommand implements Callable<Integer> {
                             100 * Evaluation.of(result, held, 0).fractionSequencesAllRight()));
         }
         progress.done(trainer.version(), trainer.sequencesTrained(), trainer.lastBatchLoss());
-        rejected.summary("train", valid[0] + rejected.size()).forEach(System.err::println);
-        if (deadLetters != null) {
-            rejected.writeJsonLines(deadLetters);
-        }
-        if (rejected.size() > 0 && valid[0] == 0) {
-            System.err.println("train: no line of " + data + " is a valid sequence; nothing written to " + out);
+        if (!reportRejections(rejected, valid[0])) {
             return Main.BAD_INPUT;
         }
         if (!trainer.leftOut().isEmpty()) {
@@ -111,6 +109,56 @@ final class TrainCommand implements Callable<Integer> {
         Outputs.writeNetwork(out, result, init.provenance(config, "train", trainer.version(), trainer.sequencesTrained(),
                 Provenance.file(data)));
         return 0;
+    }
+
+    /** {@code training.models: per-key}: each key trains its own model on its own sequences; one line per key out. */
+    private int trainPerKey(JobConfig config, Network initial) throws Exception {
+        PerKeyTrainer trainer = new PerKeyTrainer(() -> config.trainer(initial));
+        Rejections rejected = new Rejections();
+        long[] valid = {0};
+        try (SequenceFile sequences = new SequenceFile(data, initial, config.limits()).requireKeys()) {
+            Consumer<Sequence> train = seq -> {
+                valid[0]++;
+                trainer.add(seq);
+            };
+            read(sequences, train, rejected);
+        }
+        List<KeyedNetworks.Entry> models = trainer.finish();
+        if (!quiet) {
+            System.err.println("train: " + models.size() + " keys, " + trainer.sequencesTrained() + " sequences trained");
+        }
+        if (!reportRejections(rejected, valid[0])) {
+            return Main.BAD_INPUT;
+        }
+        if (trainer.leftOut() > 0) {
+            System.err.println("train: left out " + trainer.leftOut() + " sequences whose gradient was not finite");
+        }
+        Outputs.writeKeyed(out, models);
+        return 0;
+    }
+
+    /** Every line to {@code train}; a bad one stops the run, or with --skip-bad goes to {@code rejected}. */
+    private void read(SequenceFile sequences, Consumer<Sequence> train, Rejections rejected) {
+        if (skipBad) {
+            sequences.forEach(train, bad -> rejected.add(new Rejection(bad.error().source(), bad.number(), "decode",
+                    Rejections.withoutPrefix(bad.error().getMessage(), bad.error().source()),
+                    bad.text().getBytes(StandardCharsets.UTF_8))));
+        } else {
+            sequences.forEach(train);
+        }
+    }
+
+    /** Says what was skipped (and writes it with --dead-letters); false when no line was valid. */
+    private boolean reportRejections(Rejections rejected, long valid) throws java.io.IOException {
+        rejected.summary("train", valid + rejected.size()).forEach(System.err::println);
+        if (deadLetters != null) {
+            rejected.writeJsonLines(deadLetters);
+        }
+        if (rejected.size() > 0 && valid == 0) {
+            System.err.println("train: no line of " + data + " is a valid sequence; nothing written to " + out);
+            return false;
+        }
+        return true;
     }
 
     /** The line number of the k-th valid sequence (from 0), counting the skipped lines before it. */

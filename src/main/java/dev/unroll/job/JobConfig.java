@@ -48,6 +48,18 @@ public final class JobConfig {
             JobKey.integer(), v -> v >= 0 && v <= 1000 ? null : "must be in 0..1000",
             "S: batch k's gradient is taken at version max(0, k - S), the update still applied to version k;"
                     + " up to S + 1 batches are computed while updates travel; 0 is synchronous");
+    public static final JobKey<String> MODELS = new JobKey<>("training.models", "one or per-key", "one", JobKey.text(),
+            v -> v.equals("one") || v.equals("per-key") ? null : "must be one or per-key",
+            "one: every sequence trains one model; per-key: each sequence's key (its `key` field, else its Kafka record"
+                    + " key) trains a model of its own, held in keyed state (see the README's Per-key models)");
+    public static final JobKey<Long> IDLE_KEY_TTL = new JobKey<>("training.idleKeyTtlMs", "a whole number", 0L,
+            JobKey.longInteger(), v -> v >= 0 ? null : "must be 0 (off) or positive",
+            "with per-key models: a key that receives no sequence for this long (processing time) is retired, its"
+                    + " model and partial batch dropped; it starts again from the job's network; 0 keeps every key");
+    public static final JobKey<Integer> MAX_KEYS = new JobKey<>("limits.maxKeysPerSubtask", "a whole number", 1_000_000,
+            JobKey.integer(), v -> v >= 1 ? null : "must be at least 1",
+            "with per-key models: the most keys one trainer subtask holds; a sequence of a new key beyond it is"
+                    + " dead-lettered (stage trainer)");
     public static final JobKey<Integer> MAX_UNITS = new JobKey<>("limits.maxUnits", "a whole number",
             Limits.DEFAULT.maxUnits(), JobKey.integer(), v -> v >= 1 ? null : "must be at least 1",
             "a network or record with more units is rejected");
@@ -98,7 +110,7 @@ public final class JobConfig {
                     + " the reporter has no host setting); 0 is off");
 
     public static final List<JobKey<?>> KEYS = List.of(NAME, NETWORK, BATCH_SIZE, LEARNING_RATE, MOMENTUM, CLIP_NORM,
-            LEARN_INITIAL_STATE, STALENESS, MAX_UNITS, MAX_STEPS, MAX_RECORD_BYTES, PARALLELISM, CHECKPOINT_INTERVAL,
+            LEARN_INITIAL_STATE, STALENESS, MODELS, IDLE_KEY_TTL, MAX_KEYS, MAX_UNITS, MAX_STEPS, MAX_RECORD_BYTES, PARALLELISM, CHECKPOINT_INTERVAL,
             CHECKPOINT_DIR, STATE_BACKEND, INCREMENTAL_CHECKPOINTS, BUFFER_TIMEOUT, PARAMETER_FORMAT, SEQUENCES_TOPIC,
             PARAMETERS_TOPIC, DEAD_LETTER_TOPIC, REQUESTS_TOPIC, PREDICTIONS_TOPIC, PARTITIONS, PROMETHEUS_PORT);
     /** Sections whose contents are checked by whoever uses them. */
@@ -173,6 +185,11 @@ public final class JobConfig {
         if (values.get(PREDICTIONS_TOPIC.path) == null) {
             values.put(PREDICTIONS_TOPIC.path, "unroll." + name + ".predictions");
         }
+        if (values.get(MODELS.path).equals("per-key") && (Integer) values.get(STALENESS.path) != 0) {
+            // a key's update is applied where the key lives: there is no round trip for staleness to hide
+            throw new JobException(source, STALENESS.path, "must be 0 with training.models: per-key (each key's update is"
+                    + " applied in place, with no round trip to overlap), found " + values.get(STALENESS.path));
+        }
         kafka = ClientSettings.merge(source, kafka, System.getenv());
         return new JobConfig(file.toAbsolutePath().normalize(), values, task, kafka);
     }
@@ -245,6 +262,11 @@ public final class JobConfig {
     /** The offline reference trainer of this job's rule, starting from {@code initial}. */
     public Trainer trainer(Network initial) {
         return new Trainer(initial, new Sgd(sgdSettings()), get(BATCH_SIZE), get(STALENESS));
+    }
+
+    /** True with {@code training.models: per-key}: one model per sequence key. */
+    public boolean perKey() {
+        return get(MODELS).equals("per-key");
     }
 
     /** The job's initial network, read and validated. */

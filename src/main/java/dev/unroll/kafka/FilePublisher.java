@@ -2,17 +2,63 @@ package dev.unroll.kafka;
 
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.utils.Utils;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Properties;
 
 /** Publishes a recorded {@code .jsonl} file to a topic, one record per line, in file order. */
 public final class FilePublisher {
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
     private FilePublisher() {
+    }
+
+    /**
+     * Per-key models: each line to partition {@code hash(key) mod partitions}, with its {@code key}
+     * field as record key, so all of a key's lines are in one partition in file order (a line with no
+     * readable key goes to partition 0). Returns, per partition, the line number (from 1) at each offset.
+     */
+    public static long[][] publishKeyedLines(Properties producerProperties, String topic, Path file, int partitions)
+            throws IOException {
+        List<List<Long>> lines = new ArrayList<>();
+        for (int p = 0; p < partitions; p++) {
+            lines.add(new ArrayList<>());
+        }
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerProperties);
+             BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            long number = 0;
+            for (String line = reader.readLine(); line != null; line = reader.readLine()) {
+                number++;
+                byte[] key = keyOf(line);
+                int partition = key == null ? 0 : Utils.toPositive(Utils.murmur2(key)) % partitions;
+                producer.send(new ProducerRecord<>(topic, partition, key, line.getBytes(StandardCharsets.UTF_8)));
+                lines.get(partition).add(number);
+            }
+            producer.flush();
+        }
+        long[][] out = new long[partitions][];
+        for (int p = 0; p < partitions; p++) {
+            out[p] = lines.get(p).stream().mapToLong(Long::longValue).toArray();
+        }
+        return out;
+    }
+
+    private static byte[] keyOf(String line) {
+        try {
+            JsonNode key = MAPPER.readTree(line).path("key");
+            return key.isTextual() ? key.textValue().getBytes(StandardCharsets.UTF_8) : null;
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
     }
 
     /** Returns the number of records published; every one is acknowledged before this returns. */

@@ -17,9 +17,22 @@ public final class KafkaTopics {
     }
 
     public static void ensure(Properties clientProperties, String name, int partitions) {
+        ensure(clientProperties, name, partitions, false);
+    }
+
+    /**
+     * With {@code compacted}, the topic keeps at least the newest record of every key (the parameters
+     * topic of per-key models: each key's newest version stays however old it is). An existing
+     * topic is left as it is.
+     */
+    public static void ensure(Properties clientProperties, String name, int partitions, boolean compacted) {
         try (Admin admin = Admin.create(KafkaClients.adminProps(clientProperties))) {
-            NewTopic topic = new NewTopic(name, Optional.of(partitions), Optional.empty())
-                    .configs(Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(EmbeddedKafka.MAX_MESSAGE_BYTES)));
+            Map<String, String> configs = new java.util.HashMap<>();
+            configs.put(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(EmbeddedKafka.MAX_MESSAGE_BYTES));
+            if (compacted) {
+                configs.put(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
+            }
+            NewTopic topic = new NewTopic(name, Optional.of(partitions), Optional.empty()).configs(configs);
             admin.createTopics(List.of(topic)).all().get();
         } catch (ExecutionException e) {
             if (!(e.getCause() instanceof TopicExistsException)) {

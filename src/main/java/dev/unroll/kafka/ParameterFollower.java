@@ -19,6 +19,8 @@ public final class ParameterFollower implements AutoCloseable {
 
     private final ParameterTopicReader reader;
     private long newestVersion = -1;
+    /** with per-key models, the newest version returned of each key */
+    private final java.util.Map<String, Long> newestOfKey = new java.util.HashMap<>();
 
     public ParameterFollower(Properties clientProperties, String topic, String job, Network structure, Limits limits,
                              long sinceMillis) {
@@ -29,7 +31,12 @@ public final class ParameterFollower implements AutoCloseable {
     public List<ParameterVersion> poll(Duration timeout) {
         List<ParameterVersion> out = new ArrayList<>();
         for (ParameterVersion v : reader.poll(timeout)) {
-            if (v.version > newestVersion || v.last) {
+            if (v.key != null) {
+                if (v.version > newestOfKey.getOrDefault(v.key, -1L) || v.last) {
+                    newestOfKey.merge(v.key, v.version, Math::max);
+                    out.add(v);
+                }
+            } else if (v.version > newestVersion || v.last) {
                 newestVersion = Math.max(newestVersion, v.version);
                 out.add(v);
             }

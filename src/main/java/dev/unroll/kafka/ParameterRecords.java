@@ -34,6 +34,8 @@ import java.time.Instant;
  * </ul>
  */
 public final class ParameterRecords {
+    /** The header that names the key of a per-key model's version (also its record key). */
+    public static final String KEY_HEADER = "unroll.key";
     /** The header with the records trained into a version: {@code TOPIC partition:first-last,...} ({@link SourceRanges}). */
     public static final String SOURCE_HEADER = "unroll.source";
     /** The header with the job, its settings and the code that trained a version, as JSON ({@code Provenance}). */
@@ -82,6 +84,9 @@ public final class ParameterRecords {
         h.add("unroll.batchLoss", utf8(Double.isFinite(v.batchLoss) ? Json.number(v.batchLoss) : "none"));
         h.add("unroll.last", utf8(Boolean.toString(v.last)));
         h.add("unroll.format", utf8(format.toString()));
+        if (v.key != null) {
+            h.add(KEY_HEADER, utf8(v.key));
+        }
         if (v.epoch != null) {
             h.add(EPOCH_HEADER, utf8(v.epoch));
         }
@@ -169,7 +174,11 @@ public final class ParameterRecords {
 
     private byte[] encodeJson(ParameterVersion v) {
         StringBuilder s = new StringBuilder();
-        s.append("{\"job\":").append(quote(v.job))
+        s.append("{\"job\":").append(quote(v.job));
+        if (v.key != null) {
+            s.append(",\"key\":").append(quote(v.key));
+        }
+        s
                 .append(",\"version\":").append(v.version)
                 .append(",\"sequencesTrained\":").append(v.sequencesTrained)
                 .append(",\"batchSize\":").append(v.batchSize)
@@ -200,7 +209,17 @@ public final class ParameterRecords {
         v.batchSize = root.path("batchSize").asLong();
         v.batchLoss = root.path("batchLoss").isNumber() ? root.get("batchLoss").doubleValue() : Double.NaN;
         v.last = root.path("last").asBoolean(false);
+        v.key = root.path("key").isTextual() ? root.get("key").textValue() : null;
         v.publishedAt = root.hasNonNull("publishedAt") ? Instant.parse(root.get("publishedAt").asText()).toEpochMilli() : 0;
+        return v;
+    }
+
+    /** The version with the per-key model's key its record names in its {@link #KEY_HEADER} header, if any. */
+    public static ParameterVersion withKey(ParameterVersion v, org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]> record) {
+        org.apache.kafka.common.header.Header h = record.headers().lastHeader(KEY_HEADER);
+        if (v.key == null && h != null) {
+            v.key = new String(h.value(), StandardCharsets.UTF_8);
+        }
         return v;
     }
 

@@ -64,7 +64,7 @@ final class ParameterTopicReader implements AutoCloseable {
         for (ConsumerRecord<byte[], byte[]> record : consumer.poll(timeout)) {
             ParameterVersion v;
             try {
-                v = records.decode(record.value());
+                v = ParameterRecords.withKey(records.decode(record.value()), record);
             } catch (RuntimeException e) {
                 continue;
             }

@@ -31,7 +31,9 @@ public class ParameterVersionSerializer implements KafkaRecordSerializationSchem
         if (spec.provenance() != null) {
             headers.add(ParameterRecords.PROVENANCE_HEADER, spec.provenance().getBytes(StandardCharsets.UTF_8));
         }
-        return new ProducerRecord<>(topic, 0, null, spec.job().getBytes(StandardCharsets.UTF_8),
+        // per-key versions are keyed by their key, so a compacted topic keeps every key's newest
+        String key = v.key != null ? v.key : spec.job();
+        return new ProducerRecord<>(topic, 0, null, key.getBytes(StandardCharsets.UTF_8),
                 records.encode(v, spec.parameterFormat()), headers);
     }
 }

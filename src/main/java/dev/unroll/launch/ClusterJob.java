@@ -54,7 +54,7 @@ public final class ClusterJob {
         Pipeline.Topics all = Pipeline.Topics.of(config);
         Pipeline.Topics topics = mode.equals("train") ? new Pipeline.Topics(all.sequences(), all.parameters(), all.deadLetters())
                 : all;
-        Pipeline.ensureTopics(kafka, topics, config.get(JobConfig.PARTITIONS));
+        Pipeline.ensureTopics(kafka, topics, config.get(JobConfig.PARTITIONS), config.perKey());
         Pipeline.define(env, spec, kafka, topics, Pipeline.Options.live(config));
         env.execute("unroll " + spec.job());
     }

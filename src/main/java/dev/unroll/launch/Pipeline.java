@@ -4,6 +4,7 @@ import dev.unroll.job.JobConfig;
 import dev.unroll.kafka.KafkaTopics;
 import dev.unroll.kafka.ParameterFollower;
 import dev.unroll.kafka.ServingTopics;
+import dev.unroll.record.NewestPerKey;
 import dev.unroll.record.ParameterVersion;
 import dev.unroll.record.TrainingSpec;
 import dev.unroll.stream.TrainingJob;
@@ -18,6 +19,7 @@ import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -116,7 +118,7 @@ public final class Pipeline implements AutoCloseable {
     /** Creates missing topics, submits the job and returns once it is submitted. */
     public static Pipeline start(StreamExecutionEnvironment env, TrainingSpec spec, KafkaConnectors kafka,
                                  Topics topics, int partitions, Options options) throws Exception {
-        ensureTopics(kafka, topics, partitions);
+        ensureTopics(kafka, topics, partitions, spec.isPerKey());
         long since = System.currentTimeMillis();
         // a resumed job's newest version was published before it stopped: follow from the topic's last record
         ParameterFollower follower = new ParameterFollower(kafka.consumerProperties(), topics.parameters(), spec.job(),
@@ -130,9 +132,10 @@ public final class Pipeline implements AutoCloseable {
         }
     }
 
-    public static void ensureTopics(KafkaConnectors kafka, Topics topics, int partitions) {
+    /** With per-key models the parameters topic is compacted: every key's newest version stays. */
+    public static void ensureTopics(KafkaConnectors kafka, Topics topics, int partitions, boolean perKey) {
         KafkaTopics.ensure(kafka.producerProperties(), topics.sequences(), partitions);
-        KafkaTopics.ensure(kafka.producerProperties(), topics.parameters(), 1);
+        KafkaTopics.ensure(kafka.producerProperties(), topics.parameters(), 1, perKey);
         KafkaTopics.ensure(kafka.producerProperties(), topics.deadLetters(), 1);
         if (topics.serving() != null) {
             topics.serving().ensure(kafka.producerProperties(), partitions);
@@ -160,7 +163,9 @@ public final class Pipeline implements AutoCloseable {
                 kafka.deadLetterSink(topics.deadLetters()),
                 // a bounded run (replay) answers no requests: it must end at the end of its input
                 topics.serving() == null || options.boundedAt() != null ? null : kafka.serving(spec, topics.serving(),
-                        OffsetsInitializer.timestamp(since), since, spec.shards()));
+                        // per-key: the compacted topic from its start holds every key's newest version
+                        spec.isPerKey() ? OffsetsInitializer.earliest() : OffsetsInitializer.timestamp(since), since,
+                        spec.shards()));
     }
 
     /**
@@ -198,6 +203,48 @@ public final class Pipeline implements AutoCloseable {
                 continue;
             }
             if (System.nanoTime() - lastProgress > stall.toNanos()) {
+                throw new IllegalStateException("no new parameter version for " + stall.toSeconds() + " s (job "
+                        + status + ")");
+            }
+        }
+    }
+
+    /**
+     * Per-key models on a bounded input: follows versions, calling {@code onVersion} for each new
+     * one, until the job has ended and the topic holds nothing more; returns every key's newest.
+     * There is no single last version to wait for: each key ends on its own.
+     *
+     * @throws IllegalStateException if the job fails, or nothing new arrives within {@code stall} while it runs
+     */
+    public NewestPerKey awaitEnd(Consumer<ParameterVersion> onVersion, Duration stall) throws Exception {
+        NewestPerKey newestPerKey = new NewestPerKey();
+        long lastProgress = System.nanoTime();
+        long lastStatusCheck = lastProgress - STATUS_CHECK_NANOS;
+        boolean ended = false;
+        while (true) {
+            List<ParameterVersion> got = follower.poll(Duration.ofMillis(ended ? 1000 : 100));
+            for (ParameterVersion v : got) {
+                newest = v;
+                lastProgress = System.nanoTime();
+                newestPerKey.add(v);
+                onVersion.accept(v);
+            }
+            if (ended && got.isEmpty()) {
+                // the sinks flush at the end of the input, before the job finishes: all of it has been read
+                return newestPerKey;
+            }
+            if (ended || System.nanoTime() - lastStatusCheck < STATUS_CHECK_NANOS) {
+                continue;
+            }
+            lastStatusCheck = System.nanoTime();
+            JobStatus status = status();
+            if (status == null || status.isGloballyTerminalState()) {
+                String failure = status == JobStatus.FINISHED ? "" : failureOf();
+                if (!failure.isEmpty()) {
+                    throw new IllegalStateException("the job ended (" + status + ")" + failure);
+                }
+                ended = true;
+            } else if (System.nanoTime() - lastProgress > stall.toNanos()) {
                 throw new IllegalStateException("no new parameter version for " + stall.toSeconds() + " s (job "
                         + status + ")");
             }

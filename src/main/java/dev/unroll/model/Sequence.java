@@ -13,6 +13,8 @@ public final class Sequence {
     }
 
     private final String id;
+    /** with per-key models, the model this sequence trains; null when the record does not name one */
+    private final String key;
     private final int steps;
     private final int[] initialUnits;
     private final double[] initialValues;
@@ -23,7 +25,13 @@ public final class Sequence {
 
     public Sequence(String id, int steps, int[] initialUnits, double[] initialValues,
                     double[] inputs, int inputWidth, List<Target> targets) {
+        this(id, null, steps, initialUnits, initialValues, inputs, inputWidth, targets);
+    }
+
+    public Sequence(String id, String key, int steps, int[] initialUnits, double[] initialValues,
+                    double[] inputs, int inputWidth, List<Target> targets) {
         this.id = id;
+        this.key = key;
         this.steps = steps;
         this.initialUnits = initialUnits == null ? new int[0] : initialUnits;
         this.initialValues = initialValues == null ? new double[0] : initialValues;
@@ -34,6 +42,16 @@ public final class Sequence {
 
     public String id() {
         return id;
+    }
+
+    /** The model this sequence trains with per-key models, or null when it names none. */
+    public String key() {
+        return key;
+    }
+
+    /** The same sequence for the model {@code newKey} (a Kafka record's key, when the sequence names none). */
+    public Sequence withKey(String newKey) {
+        return new Sequence(id, newKey, steps, initialUnits, initialValues, inputs, inputWidth, targets);
     }
 
     public int steps() {

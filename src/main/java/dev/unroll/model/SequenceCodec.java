@@ -15,17 +15,16 @@ public final class SequenceCodec {
     }
 
     public static byte[] encode(Sequence seq) {
-        byte[] id = seq.id() == null ? null : seq.id().getBytes(StandardCharsets.UTF_8);
-        int size = 4 + (id == null ? 0 : id.length) + 4 + 4 + seq.initialUnits().length * 12 + 8
+        byte[] id = utf8(seq.id());
+        byte[] key = utf8(seq.key());
+        int size = 4 + (id == null ? 0 : id.length) + 4 + (key == null ? 0 : key.length) + 4 + 4 + seq.initialUnits().length * 12 + 8
                 + (seq.hasInputs() ? seq.steps() * seq.inputWidth() * 8 : 0) + 4;
         for (Sequence.Target target : seq.targets()) {
             size += 8 + target.units().length * 12;
         }
         ByteBuffer b = ByteBuffer.allocate(size);
-        b.putInt(id == null ? -1 : id.length);
-        if (id != null) {
-            b.put(id);
-        }
+        putText(b, id);
+        putText(b, key);
         b.putInt(seq.steps());
         b.putInt(seq.initialUnits().length);
         for (int k = 0; k < seq.initialUnits().length; k++) {
@@ -51,13 +50,8 @@ public final class SequenceCodec {
 
     public static Sequence decode(byte[] bytes) {
         ByteBuffer b = ByteBuffer.wrap(bytes);
-        int idLength = b.getInt();
-        String id = null;
-        if (idLength >= 0) {
-            byte[] raw = new byte[idLength];
-            b.get(raw);
-            id = new String(raw, StandardCharsets.UTF_8);
-        }
+        String id = getText(b);
+        String key = getText(b);
         int steps = b.getInt();
         int given = b.getInt();
         int[] initialUnits = new int[given];
@@ -87,6 +81,27 @@ public final class SequenceCodec {
             }
             targets.add(new Sequence.Target(t, units, values));
         }
-        return new Sequence(id, steps, initialUnits, initialValues, inputs, width, targets);
+        return new Sequence(id, key, steps, initialUnits, initialValues, inputs, width, targets);
+    }
+
+    private static byte[] utf8(String s) {
+        return s == null ? null : s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static void putText(ByteBuffer b, byte[] text) {
+        b.putInt(text == null ? -1 : text.length);
+        if (text != null) {
+            b.put(text);
+        }
+    }
+
+    private static String getText(ByteBuffer b) {
+        int length = b.getInt();
+        if (length < 0) {
+            return null;
+        }
+        byte[] raw = new byte[length];
+        b.get(raw);
+        return new String(raw, StandardCharsets.UTF_8);
     }
 }

@@ -24,9 +24,16 @@ public final class SequenceFile implements Iterable<Sequence>, AutoCloseable {
     private final Limits limits;
     private final BufferedReader reader;
     private final boolean targetsOptional;
+    private boolean keysRequired;
 
     public SequenceFile(Path file, Network net, Limits limits) {
         this(file, net, limits, false);
+    }
+
+    /** With per-key models: a line without a {@code key} is a bad line, as a record without one is dead-lettered. */
+    public SequenceFile requireKeys() {
+        keysRequired = true;
+        return this;
     }
 
     /** The sequences of a file to predict: targets may be left out ({@link SequenceJson#parseRequest}). */
@@ -79,7 +86,12 @@ public final class SequenceFile implements Iterable<Sequence>, AutoCloseable {
 
     private Sequence parse(String text, long line) {
         String source = file + ":" + line;
-        return targetsOptional ? SequenceJson.parseRequest(text, source, net, limits) : SequenceJson.parse(text, source, net, limits);
+        Sequence seq = targetsOptional ? SequenceJson.parseRequest(text, source, net, limits)
+                : SequenceJson.parse(text, source, net, limits);
+        if (keysRequired && seq.key() == null) {
+            throw new ModelException(source, "key", SequenceJson.NO_KEY);
+        }
+        return seq;
     }
 
     @Override

@@ -9,7 +9,7 @@ import java.util.Set;
 
 /** Reads and writes sequences (one training case; one line of a {@code .jsonl} file; one Kafka record). */
 public final class SequenceJson {
-    private static final Set<String> FIELDS = Set.of("id", "steps", "initial", "inputs", "targets");
+    private static final Set<String> FIELDS = Set.of("id", "key", "steps", "initial", "inputs", "targets");
     private static final Set<String> INITIAL_FIELDS = Set.of("units", "values");
     private static final Set<String> TARGET_FIELDS = Set.of("t", "units", "values");
     private static final JsonNode EMPTY = JsonReader.MAPPER.createArrayNode();
@@ -51,6 +51,11 @@ public final class SequenceJson {
         JsonNode idNode = JsonReader.optional(root, "id");
         if (idNode != null) {
             id = r.text(idNode, "id");
+        }
+        String key = null;
+        JsonNode keyNode = JsonReader.optional(root, "key");
+        if (keyNode != null) {
+            key = checkKey(r.text(keyNode, "key"), r);
         }
         int steps = r.integer(r.required(root, "steps", ""), "steps");
         if (steps < 1) {
@@ -108,7 +113,33 @@ public final class SequenceJson {
             double[] values = r.numbers(r.required(entry, "values", f), f + ".values", units.length);
             targets.add(new Sequence.Target(t, units, values));
         }
-        return new Sequence(id, steps, initialUnits, initialValues, inputs, width, targets);
+        return new Sequence(id, key, steps, initialUnits, initialValues, inputs, width, targets);
+    }
+
+    /** Why a sequence without a key cannot train a per-key model. */
+    public static final String NO_KEY = "missing: with training.models: per-key every sequence names its model"
+            + " (a Kafka record may name it by its record key instead)";
+
+    /** The longest key accepted, in UTF-16 chars: a key is kept in state and on every parameter record. */
+    public static final int MAX_KEY_LENGTH = 1024;
+
+    private static String checkKey(String key, JsonReader r) {
+        String reason = keyProblem(key);
+        if (reason != null) {
+            throw r.fail("key", reason);
+        }
+        return key;
+    }
+
+    /** Why {@code key} cannot name a model, or null when it can (the same rule for a Kafka record's key). */
+    public static String keyProblem(String key) {
+        if (key.isEmpty()) {
+            return "must not be empty";
+        }
+        if (key.length() > MAX_KEY_LENGTH) {
+            return "has " + key.length() + " characters, more than the limit of " + MAX_KEY_LENGTH;
+        }
+        return null;
     }
 
     /** One line of JSON, the record format of the sequences topic and of {@code .jsonl} files. */
@@ -117,6 +148,9 @@ public final class SequenceJson {
         s.append('{');
         if (seq.id() != null) {
             s.append("\"id\":").append(Json.write(seq.id())).append(',');
+        }
+        if (seq.key() != null) {
+            s.append("\"key\":").append(Json.write(seq.key())).append(',');
         }
         s.append("\"steps\":").append(seq.steps());
         if (seq.initialUnits().length > 0) {

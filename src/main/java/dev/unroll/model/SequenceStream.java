@@ -18,7 +18,7 @@ import java.util.List;
  * What it returns equals what the tree parser returns for the same text.
  */
 final class SequenceStream {
-    private static final List<String> FIELDS = List.of("id", "steps", "initial", "inputs", "targets");
+    private static final List<String> FIELDS = List.of("id", "key", "steps", "initial", "inputs", "targets");
     private static final List<String> TARGET_FIELDS = List.of("t", "units", "values");
     private static final List<String> INITIAL_FIELDS = List.of("units", "values");
 
@@ -49,6 +49,7 @@ final class SequenceStream {
         int n = net.units();
         int width = net.inputCount();
         String id = null;
+        String key = null;
         int steps = -1;
         double[] inputs = null;
         int rows = 0;
@@ -69,6 +70,11 @@ final class SequenceStream {
                         return null;
                     }
                     id = p.getText();
+                }
+                case "key" -> {
+                    if (value != JsonToken.VALUE_STRING || SequenceJson.keyProblem(key = p.getText()) != null) {
+                        return null;
+                    }
                 }
                 case "steps" -> {
                     steps = whole(p, value);
@@ -147,7 +153,7 @@ final class SequenceStream {
                 return null;
             }
         }
-        return new Sequence(id, steps, initialUnits, initialValues,
+        return new Sequence(id, key, steps, initialUnits, initialValues,
                 inputs == null ? null : Arrays.copyOf(inputs, steps * width), width, targets);
     }
 

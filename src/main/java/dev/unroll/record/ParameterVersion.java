@@ -9,6 +9,8 @@ import dev.unroll.model.Parameters;
  */
 public class ParameterVersion {
     public String job;
+    /** with per-key models, the key whose model this is (the Kafka record's key); null for the job's one model */
+    public String key;
     public long version;
     /** sequences trained into these parameters, over all versions */
     public long sequencesTrained;
@@ -53,6 +55,7 @@ public class ParameterVersion {
         v.last = last;
         v.publishedAt = publishedAt;
         v.epoch = newEpoch;
+        v.key = key;
         v.source = source;
         return v;
     }

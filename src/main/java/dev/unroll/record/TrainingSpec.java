@@ -30,11 +30,18 @@ import java.util.UUID;
  * @param parameterFormat how the aggregator writes parameter versions to Kafka
  * @param provenance      the job, its settings and the code, as JSON ({@code Provenance}), for every parameter record
  * @param fault           a failure to inject for recovery tests; null in normal operation
+ * @param perKey          with {@code training.models: per-key}, its settings; null for one model
  */
 public record TrainingSpec(String job, String run, String networkJson, Limits limits, int maxRecordBytes,
                            int batchSize, int staleness, int shards, Sgd.Settings sgd,
-                           ParameterFormat parameterFormat, String provenance, InjectedFault fault)
+                           ParameterFormat parameterFormat, String provenance, InjectedFault fault, PerKey perKey)
         implements Serializable {
+    /**
+     * Per-key models: the most keys a trainer subtask holds, and how long an idle key lives (0: for ever).
+     */
+    public record PerKey(int maxKeysPerSubtask, long idleKeyTtlMs) implements Serializable {
+    }
+
     /** The most BPTT instances a job may have. */
     public static final int MAX_SHARDS = 128;
 
@@ -42,7 +49,8 @@ public record TrainingSpec(String job, String run, String networkJson, Limits li
         return new TrainingSpec(config.name(), UUID.randomUUID().toString(), NetworkJson.write(initial, null),
                 config.limits(), config.get(JobConfig.MAX_RECORD_BYTES), config.get(JobConfig.BATCH_SIZE),
                 config.get(JobConfig.STALENESS), shards, config.sgdSettings(), config.get(JobConfig.PARAMETER_FORMAT),
-                Json.write(Provenance.of(config)), null);
+                Json.write(Provenance.of(config)), null,
+                config.perKey() ? new PerKey(config.get(JobConfig.MAX_KEYS), config.get(JobConfig.IDLE_KEY_TTL)) : null);
     }
 
     /** The spec for a command: the job's {@code stream.parallelism} unless the command line overrides it. */
@@ -57,7 +65,17 @@ public record TrainingSpec(String job, String run, String networkJson, Limits li
 
     public TrainingSpec withFault(InjectedFault newFault) {
         return new TrainingSpec(job, run, networkJson, limits, maxRecordBytes, batchSize, staleness, shards, sgd,
-                parameterFormat, provenance, newFault);
+                parameterFormat, provenance, newFault, perKey);
+    }
+
+    public TrainingSpec withPerKey(PerKey settings) {
+        return new TrainingSpec(job, run, networkJson, limits, maxRecordBytes, batchSize, staleness, shards, sgd,
+                parameterFormat, provenance, fault, settings);
+    }
+
+    /** True with per-key models. */
+    public boolean isPerKey() {
+        return perKey != null;
     }
 
     public Network network() {

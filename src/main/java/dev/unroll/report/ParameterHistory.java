@@ -2,14 +2,18 @@ package dev.unroll.report;
 
 import dev.unroll.kafka.KafkaClients;
 import dev.unroll.kafka.ParameterRecords;
+import dev.unroll.model.KeyedNetworks;
 import dev.unroll.model.Limits;
 import dev.unroll.model.Network;
 import dev.unroll.model.Sequence;
+import dev.unroll.record.NewestPerKey;
 import dev.unroll.record.ParameterVersion;
 import dev.unroll.task.Evaluation;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Properties;
 import java.util.TreeMap;
@@ -20,7 +24,8 @@ import java.util.TreeMap;
  *
  * <p>The topic is written at-least-once, so a version can appear more than once; the later record
  * of a version wins. Records of other jobs and records that do not decode against the job's
- * network are skipped (and counted).
+ * network are skipped (and counted). With per-key models each key's versions are records with the
+ * key as the record key; given a key, only that key's history is read.
  */
 public final class ParameterHistory {
     /** What was read: the history and how many records were passed over. */
@@ -39,6 +44,16 @@ public final class ParameterHistory {
      */
     public static Result read(Properties consumerProperties, String topic, String job, Network initial, Limits limits,
                               List<Sequence> heldOut, int every, Duration timeout) {
+        return read(consumerProperties, topic, job, null, initial, limits, heldOut, every, timeout);
+    }
+
+    /**
+     * The history of one key's model (per-key models), or of the job's one model when {@code key} is
+     * null; records of other keys count as skipped.
+     */
+    public static Result read(Properties consumerProperties, String topic, String job, String key, Network initial,
+                              Limits limits, List<Sequence> heldOut, int every, Duration timeout) {
+        byte[] keyBytes = key == null ? null : key.getBytes(StandardCharsets.UTF_8);
         if (every < 1) {
             throw new IllegalArgumentException("every must be at least 1, found " + every);
         }
@@ -48,6 +63,10 @@ public final class ParameterHistory {
         ParameterRecords codec = new ParameterRecords(initial, limits);
         for (ConsumerRecord<byte[], byte[]> r : KafkaClients.readAll(consumerProperties, topic, timeout, true)) {
             records++;
+            if (keyBytes != null && !Arrays.equals(keyBytes, r.key())) {
+                skipped++;
+                continue;
+            }
             ParameterVersion v;
             try {
                 v = codec.decode(r.value());
@@ -79,6 +98,39 @@ public final class ParameterHistory {
             history.add(new History.Point(v.version, v.sequencesTrained, v.batchLoss, accuracy, seconds));
         }
         return new Result(history, records, skipped);
+    }
+
+    /** The newest models of per-key training, and how many records were read and passed over. */
+    public record Keyed(List<KeyedNetworks.Entry> models, long records, long skipped) {
+    }
+
+    /**
+     * The newest version of every key on a parameters topic of per-key models (each key's versions
+     * are records keyed by the key): what the compacted topic keeps, and what a per-key file holds.
+     * Records of other jobs, without a record key, or that do not decode are skipped (and counted).
+     */
+    public static Keyed newestPerKey(Properties consumerProperties, String topic, String job, Network initial, Limits limits,
+                                     Duration timeout) {
+        NewestPerKey newest = new NewestPerKey();
+        ParameterRecords codec = new ParameterRecords(initial, limits);
+        long records = 0;
+        long skipped = 0;
+        for (ConsumerRecord<byte[], byte[]> r : KafkaClients.readAll(consumerProperties, topic, timeout, true)) {
+            records++;
+            ParameterVersion v;
+            try {
+                v = r.key() == null ? null : codec.decode(r.value());
+            } catch (RuntimeException e) {
+                v = null;
+            }
+            if (v == null || !job.equals(v.job)) {
+                skipped++;
+                continue;
+            }
+            v.key = new String(r.key(), StandardCharsets.UTF_8);
+            newest.add(v);
+        }
+        return new Keyed(newest.entries(initial), records, skipped);
     }
 
     /** The fraction of sequences with every binary target right. */

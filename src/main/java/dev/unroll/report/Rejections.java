@@ -69,6 +69,12 @@ public final class Rejections {
      * so a record's offset is its line number less one.
      */
     public static Rejections fromDeadLetters(List<ConsumerRecord<byte[], byte[]>> records, Path file) {
+        return fromDeadLetters(records, file, (partition, offset) -> offset + 1);
+    }
+
+    /** The same, with the file's line number of each (partition, offset) given by {@code lineOf}. */
+    public static Rejections fromDeadLetters(List<ConsumerRecord<byte[], byte[]>> records, Path file,
+                                             java.util.function.BiFunction<Integer, Long, Long> lineOf) {
         Rejections r = new Rejections();
         Set<String> seen = new HashSet<>();
         for (ConsumerRecord<byte[], byte[]> d : records) {
@@ -81,7 +87,7 @@ public final class Rejections {
             }
             String origin = topic + "/" + partition + "@" + offset;
             String reason = withoutPrefix(header(d, DeadLetterSerializer.REASON), origin);
-            long line = file != null ? parseLong(offset) + 1 : 0;
+            long line = file != null ? lineOf.apply((int) parseLong(partition), parseLong(offset)) : 0;
             String source = file != null ? file + ":" + line : origin;
             r.add(new Rejection(source, line, stage, reason, d.value()));
         }

@@ -162,6 +162,11 @@ public final class TrainingChart {
             plot.addDomainMarker(marker);
         }
 
+        return styled(plot, title, subtitle);
+    }
+
+    /** The house style of Unroll's charts: white, grey grid, loss axis in the loss colour, legend below. */
+    static JFreeChart styled(XYPlot plot, String title, String subtitle) {
         plot.setBackgroundPaint(Color.WHITE);
         plot.setDomainGridlinePaint(GRID);
         plot.setRangeGridlinePaint(GRID);
@@ -197,7 +202,10 @@ public final class TrainingChart {
 
     /** Log scale when the loss spans a decade or more (it usually falls by several); linear otherwise. */
     private static ValueAxis lossAxis(XYSeries losses) {
-        String label = "batch loss (mean per sequence)";
+        return lossAxis(losses, "batch loss (mean per sequence)");
+    }
+
+    static ValueAxis lossAxis(XYSeries losses, String label) {
         if (losses.getItemCount() > 0 && losses.getMaxY() / losses.getMinY() >= 10) {
             LogAxis log = new RoundLogAxis(label + ", log scale");
             log.setSmallestValue(Math.max(1e-300, losses.getMinY() / 2));
@@ -247,11 +255,11 @@ public final class TrainingChart {
         }
     }
 
-    private static NumberFormat grouped() {
+    static NumberFormat grouped() {
         return new DecimalFormat("#,##0", DecimalFormatSymbols.getInstance(Locale.ROOT));
     }
 
-    private static NumberFormat percent() {
+    static NumberFormat percent() {
         return new DecimalFormat("0%", DecimalFormatSymbols.getInstance(Locale.ROOT));
     }
 }

@@ -2,6 +2,7 @@ package dev.unroll.stream;
 
 import dev.unroll.model.ModelException;
 import dev.unroll.model.Network;
+import dev.unroll.model.Sequence;
 import dev.unroll.model.SequenceCodec;
 import dev.unroll.model.SequenceJson;
 import dev.unroll.record.DeadLetter;
@@ -13,6 +14,10 @@ import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
 
 
 /**
@@ -45,9 +50,14 @@ public class DecodeSequences extends ProcessFunction<RawRecord, SequenceItem> {
         String problem;
         try {
             String text = RecordText.of(record, spec.maxRecordBytes());
-            byte[] encoded = SequenceCodec.encode(SequenceJson.parse(text, record.origin(), network, spec.limits()));
+            Sequence seq = SequenceJson.parse(text, record.origin(), network, spec.limits());
+            if (spec.isPerKey()) {
+                seq = withKey(seq, record);
+            }
+            SequenceItem item = new SequenceItem(record, SequenceCodec.encode(seq));
+            item.key = seq.key();
             accepted.inc();
-            out.collect(new SequenceItem(record, encoded));
+            out.collect(item);
             return;
         } catch (RecordText.Unreadable e) {
             problem = e.getMessage();
@@ -57,9 +67,36 @@ public class DecodeSequences extends ProcessFunction<RawRecord, SequenceItem> {
             problem = record.origin() + ": cannot be read: " + e;
         }
         rejected.inc();
-        // the batcher still hears of it: decoders run in parallel, and it puts records back in order
-        out.collect(SequenceItem.rejected(record));
+        if (!spec.isPerKey()) {
+            // the batcher still hears of it: decoders run in parallel, and it puts records back in order
+            out.collect(SequenceItem.rejected(record));
+        }
         ctx.output(DEAD_LETTERS, new DeadLetter(record.topic, record.partition, record.offset, record.key,
                 record.value, "decode", problem));
+    }
+
+    /**
+     * The sequence with the model it trains: its own {@code key}, else its record's key.
+     *
+     * @throws ModelException naming the record when it has neither, or a record key that cannot name a model
+     */
+    static Sequence withKey(Sequence seq, RawRecord record) {
+        if (seq.key() != null) {
+            return seq;
+        }
+        if (record.key == null) {
+            throw new ModelException(record.origin(), "key", SequenceJson.NO_KEY);
+        }
+        String key;
+        try {
+            key = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(record.key)).toString();
+        } catch (CharacterCodingException e) {
+            throw new ModelException(record.origin(), "key", "the record key is not UTF-8 text, so it cannot name a model");
+        }
+        String problem = SequenceJson.keyProblem(key);
+        if (problem != null) {
+            throw new ModelException(record.origin(), "key", "the record key " + problem);
+        }
+        return seq.withKey(key);
     }
 }

@@ -13,6 +13,8 @@ public class SequenceItem {
     public long offset;
     public long position;
     public byte[] sequence;
+    /** with per-key models, the model it trains (the sequence's key, else its record's key); null otherwise */
+    public String key;
 
     public SequenceItem() {
     }

@@ -1,5 +1,6 @@
 package dev.unroll.stream;
 
+import dev.unroll.model.KeyedNetworks;
 import dev.unroll.model.Parameters;
 import dev.unroll.record.DeadLetter;
 import dev.unroll.record.ParameterVersion;
@@ -8,6 +9,7 @@ import dev.unroll.record.RawRecord;
 import dev.unroll.record.TrainingSpec;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.connector.datagen.source.DataGeneratorSource;
 import org.apache.flink.connector.datagen.source.GeneratorFunction;
 import org.apache.flink.api.connector.sink2.Sink;
@@ -15,6 +17,9 @@ import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.streaming.api.datastream.BroadcastStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The prediction path, wired from injected sources and sinks:
@@ -48,6 +53,26 @@ public final class ServingJob {
                 TypeInformation.of(ParameterVersion.class));
     }
 
+    /** A source of each key's model of a per-key parameters file, for serving them fixed. */
+    public static Source<ParameterVersion, ?, ?> fixedPerKey(String job, List<KeyedNetworks.Entry> models) {
+        List<FixedKeyVersion> versions = new ArrayList<>();
+        for (KeyedNetworks.Entry e : models) {
+            Parameters p = e.network().parameters();
+            versions.add(new FixedKeyVersion(job, e.key(), e.version(), p.weights, p.biases, p.initialState));
+        }
+        GeneratorFunction<Long, ParameterVersion> nth = k -> versions.get(k.intValue()).toVersion();
+        return new DataGeneratorSource<>(nth, versions.size(), TypeInformation.of(ParameterVersion.class));
+    }
+
+    private record FixedKeyVersion(String job, String key, long version, double[] weights, double[] biases,
+                                   double[] initialState) implements java.io.Serializable {
+        ParameterVersion toVersion() {
+            ParameterVersion v = new ParameterVersion(job, version, new Parameters(biases.length, weights, biases, initialState));
+            v.key = key;
+            return v;
+        }
+    }
+
     private record FixedVersion(String job, long version, double[] weights, double[] biases, double[] initialState)
             implements GeneratorFunction<Long, ParameterVersion> {
         @Override
@@ -66,6 +91,10 @@ public final class ServingJob {
      * until a newer one arrives.
      */
     public static void build(StreamExecutionEnvironment env, TrainingSpec spec, Wiring io, long initialVersion) {
+        if (spec.isPerKey()) {
+            buildPerKey(env, spec, io);
+            return;
+        }
         BroadcastStream<ParameterVersion> versions = env
                 .fromSource(io.versions(), WatermarkStrategy.noWatermarks(), "serving versions")
                 .setParallelism(1).uid("serving-versions")
@@ -80,6 +109,38 @@ public final class ServingJob {
         predictions.sinkTo(io.predictions()).name("predictions").setParallelism(io.parallelism()).uid("predictions-sink");
         predictions.getSideOutput(DecodeSequences.DEAD_LETTERS)
                 .sinkTo(io.deadLetters()).name("prediction dead letters").setParallelism(io.parallelism())
+                .uid("predict-dead-letters-sink");
+    }
+
+    /**
+     * Per-key models: requests and versions both keyed by key, each key's newest version held
+     * where its requests are answered.
+     * <pre>
+     *   requests (P) -> route (P, the key) -> keyBy key -+-> predict (P) -> predictions
+     *   versions (1) ------------------> keyBy key -+        +-> dead letters (stage predict)
+     * </pre>
+     */
+    private static void buildPerKey(StreamExecutionEnvironment env, TrainingSpec spec, Wiring io) {
+        int p = io.parallelism();
+        SingleOutputStreamOperator<ParameterVersion> versions = env
+                .fromSource(io.versions(), WatermarkStrategy.noWatermarks(), "serving versions")
+                .setParallelism(1).uid("serving-versions")
+                .filter(v -> v.key != null && spec.job().equals(v.job)).name("keyed versions").setParallelism(1)
+                .uid("serving-keyed-versions");
+        SingleOutputStreamOperator<KeyedRequest> requests = env
+                .fromSource(io.requests(), WatermarkStrategy.noWatermarks(), "requests")
+                .setParallelism(p).uid("requests")
+                .process(new RouteRequests(spec)).name("route requests").setParallelism(p).uid("route-requests");
+        SingleOutputStreamOperator<PredictionRecord> predictions = requests
+                .keyBy(r -> r.key, Types.STRING)
+                .connect(versions.keyBy(v -> v.key, Types.STRING))
+                .process(new PredictPerKey(spec)).name("predict").setParallelism(p)
+                .setMaxParallelism(TrainingSpec.MAX_SHARDS).uid("predict-per-key");
+
+        predictions.sinkTo(io.predictions()).name("predictions").setParallelism(p).uid("predictions-sink");
+        requests.getSideOutput(DecodeSequences.DEAD_LETTERS)
+                .union(predictions.getSideOutput(DecodeSequences.DEAD_LETTERS))
+                .sinkTo(io.deadLetters()).name("prediction dead letters").setParallelism(p)
                 .uid("predict-dead-letters-sink");
     }
 }

@@ -6,6 +6,7 @@ import dev.unroll.record.RawRecord;
 import dev.unroll.record.TrainingSpec;
 import dev.unroll.record.VersionFeed;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
@@ -42,6 +43,13 @@ public final class TrainingJob {
                              Sink<ParameterVersion> parameterSink,
                              Sink<DeadLetter> deadLetterSink,
                              ServingJob.Wiring serving) {
+        if (spec.isPerKey()) {
+            buildPerKey(env, spec, sequenceSource, parameterSink, deadLetterSink);
+            if (serving != null) {
+                ServingJob.build(env, spec, serving);
+            }
+            return;
+        }
         DataStream<RawRecord> numbered = env
                 .fromSource(sequenceSource, WatermarkStrategy.noWatermarks(), "sequences").setParallelism(1).uid("sequences")
                 .process(new NumberRecords()).name("number").setParallelism(1).uid("number")
@@ -75,5 +83,39 @@ public final class TrainingJob {
         if (serving != null) {
             ServingJob.build(env, spec, serving);
         }
+    }
+
+    /**
+     * Per-key models: no batcher, no loop, no single instance anywhere on the training path.
+     * <pre>
+     *   sequences (P) -> decode (P) -> keyBy key -> trainer (P, keyed state) -> parameters (keyed by key)
+     *                        +-> dead letters <-------------+ (no key, key limit, non-finite gradients)
+     * </pre>
+     * A key's batches are its sequences in the order read, so a key's records must reach the
+     * trainer in that order: each source subtask reads its partitions in order and a keyBy edge
+     * keeps the order of one sender, so it holds when every record of a key is in one partition
+     * (as Kafka's default partitioner puts records with the same record key).
+     */
+    private static void buildPerKey(StreamExecutionEnvironment env, TrainingSpec spec,
+                                    Source<RawRecord, ?, ?> sequenceSource,
+                                    Sink<ParameterVersion> parameterSink,
+                                    Sink<DeadLetter> deadLetterSink) {
+        int p = spec.shards();
+        SingleOutputStreamOperator<SequenceItem> decoded = env
+                .fromSource(sequenceSource, WatermarkStrategy.noWatermarks(), "sequences").setParallelism(p).uid("sequences")
+                .process(new DecodeSequences(spec)).name("decode").setParallelism(p).uid("decode")
+                .setBufferTimeout(SEQUENCE_FLUSH_MS);
+
+        SingleOutputStreamOperator<ParameterVersion> versions = decoded
+                .keyBy(item -> item.key, Types.STRING)
+                .transform("trainer", TypeInformation.of(ParameterVersion.class),
+                        new KeyCountingOperator(new KeyedTrainer(spec)))
+                .setParallelism(p).setMaxParallelism(TrainingSpec.MAX_SHARDS).uid("trainer");
+
+        versions.sinkTo(parameterSink).name("publish parameters").setParallelism(p).uid("parameters-sink");
+
+        decoded.getSideOutput(DecodeSequences.DEAD_LETTERS)
+                .union(versions.getSideOutput(DecodeSequences.DEAD_LETTERS))
+                .sinkTo(deadLetterSink).name("dead letters").setParallelism(1).uid("dead-letters-sink");
     }
 }

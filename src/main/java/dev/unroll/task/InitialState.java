@@ -34,7 +34,7 @@ final class InitialState implements Task {
     private final double low;
     private final double high;
 
-    private InitialState(int[][] rows, int[] outputs, int minSteps, int maxSteps, double low, double high) {
+    InitialState(int[][] rows, int[] outputs, int minSteps, int maxSteps, double low, double high) {
         this.rows = rows;
         this.outputs = outputs;
         this.minSteps = minSteps;
@@ -45,15 +45,7 @@ final class InitialState implements Task {
 
     static InitialState from(TaskSection s, Network net) {
         s.allowOnly(TYPE, KEYS);
-        int[] outputs = net.outputUnits();
-        if (outputs.length == 0) {
-            throw s.fail("type", TYPE + " needs a network with outputUnits (the units that produce the sequence)");
-        }
-        for (int u : outputs) {
-            if (net.isInputUnit(u)) {
-                throw s.fail("type", TYPE + ": output unit " + u + " is also an input unit");
-            }
-        }
+        int[] outputs = players(s, TYPE, net);
         int[][] rows = s.bitRows("sequence", outputs.length);
         if (rows != null) {
             for (String key : List.of("length", "patternSeed")) {
@@ -63,13 +55,7 @@ final class InitialState implements Task {
             }
         } else {
             int length = s.integer("length", 8, 1, 100_000);
-            SplittableRandom rnd = new SplittableRandom(s.longInteger("patternSeed", 0));
-            rows = new int[length][outputs.length];
-            for (int[] row : rows) {
-                for (int k = 0; k < row.length; k++) {
-                    row[k] = rnd.nextInt(2);
-                }
-            }
+            rows = drawRows(new SplittableRandom(s.longInteger("patternSeed", 0)), length, outputs.length);
         }
         int maxSteps = s.integer("maxSteps", rows.length, 1, rows.length);
         int minSteps = s.integer("minSteps", maxSteps, 1, rows.length);
@@ -78,6 +64,31 @@ final class InitialState implements Task {
         }
         return new InitialState(rows, outputs, minSteps, maxSteps,
                 Evaluation.low(net.activation()), Evaluation.high(net.activation()));
+    }
+
+    /** The network's output units, the units that play the sequence; refused when there are none. */
+    static int[] players(TaskSection s, String type, Network net) {
+        int[] outputs = net.outputUnits();
+        if (outputs.length == 0) {
+            throw s.fail("type", type + " needs a network with outputUnits (the units that produce the sequence)");
+        }
+        for (int u : outputs) {
+            if (net.isInputUnit(u)) {
+                throw s.fail("type", type + ": output unit " + u + " is also an input unit");
+            }
+        }
+        return outputs;
+    }
+
+    /** {@code length} rows of {@code width} random bits. */
+    static int[][] drawRows(SplittableRandom rnd, int length, int width) {
+        int[][] rows = new int[length][width];
+        for (int[] row : rows) {
+            for (int k = 0; k < width; k++) {
+                row[k] = rnd.nextInt(2);
+            }
+        }
+        return rows;
     }
 
     @Override
@@ -99,11 +110,16 @@ final class InitialState implements Task {
         return new Sequence(id, steps, null, null, null, 0, targets);
     }
 
+    /** The rows the output units play, 0/1 per output unit. */
+    List<List<Integer>> rows() {
+        return Arrays.stream(rows).map(r -> Arrays.stream(r).boxed().toList()).toList();
+    }
+
     @Override
     public Map<String, Object> settings() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("type", TYPE);
-        m.put("sequence", Arrays.stream(rows).map(r -> Arrays.stream(r).boxed().toList()).toList());
+        m.put("sequence", rows());
         m.put("minSteps", minSteps);
         m.put("maxSteps", maxSteps);
         return m;

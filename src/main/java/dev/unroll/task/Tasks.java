@@ -21,7 +21,8 @@ import java.util.SplittableRandom;
  */
 public final class Tasks {
     /** The task types, as written in {@code task.type}. */
-    public static final List<String> TYPES = List.of(BinaryAddition.TYPE, Attractor.TYPE, InitialState.TYPE);
+    public static final List<String> TYPES = List.of(BinaryAddition.TYPE, Attractor.TYPE, InitialState.TYPE,
+            PerKeyInitialState.TYPE);
 
     private Tasks() {
     }
@@ -45,6 +46,7 @@ public final class Tasks {
             case BinaryAddition.TYPE -> BinaryAddition.from(s, net);
             case Attractor.TYPE -> Attractor.from(s, net);
             case InitialState.TYPE -> InitialState.from(s, net);
+            case PerKeyInitialState.TYPE -> PerKeyInitialState.from(s, net);
             default -> throw s.fail("type", "must be one of " + String.join(", ", TYPES) + ", found \"" + type + "\"");
         };
     }

@@ -141,7 +141,8 @@ class DemoCommandTest {
         Path png = dir.resolve("plots/training.png");
         TestSupport.Result r = TestSupport.run("plot", "--history", csv.toString(), "--out", png.toString());
         assertEquals(0, r.exitCode(), r.describe());
-        assertTrue(r.err().contains("4 versions, up to version 3 (48 sequences)"), r.describe());
+        assertTrue(r.err().contains("4 versions, up to version 3 (48 sequences), held-out all right first at version 3 (48 sequences)"),
+                r.describe());
         assertPng(png);
     }
 

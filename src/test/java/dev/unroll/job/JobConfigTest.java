@@ -236,4 +236,14 @@ class JobConfigTest {
         JobException e = assertThrows(JobException.class, () -> JobConfig.read(missing));
         assertEquals(missing + ": no such file", e.getMessage());
     }
+
+    @Test
+    void perKeyModelsAreChosenByTrainingModelsAndRefuseStaleness() throws IOException {
+        assertFalse(JobConfig.read(write("one.yaml", "network: n.json\n")).perKey(), "one model by default");
+        assertTrue(JobConfig.read(write("pk.yaml", "network: n.json\ntraining:\n  models: per-key\n")).perKey());
+        assertTrue(rejected("network: n.json\ntraining:\n  models: each\n").getMessage()
+                .endsWith("training.models: must be one or per-key, found each"));
+        assertTrue(rejected("network: n.json\ntraining:\n  models: per-key\n  staleness: 2\n").getMessage()
+                .contains("training.staleness: must be 0 with training.models: per-key"));
+    }
 }

@@ -10,11 +10,15 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Properties;
 import java.util.stream.IntStream;
 
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -61,13 +65,25 @@ class EmbeddedKafkaTest {
     }
 
     @Test
-    void closeDeletesOwnedDataAndMissingTopicsReadEmpty() {
+    void closeDeletesOwnedDataAndMissingTopicsReadEmpty() throws Exception {
         Path logDir;
-        try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
+        try (EmbeddedKafka kafka = EmbeddedKafka.start();
+             Admin admin = Admin.create(KafkaClients.adminProps(KafkaClients.producerProps(kafka.bootstrapServers())))) {
             logDir = kafka.logDir();
             assertTrue(KafkaClients.readAll(kafka.bootstrapServers(), "absent", Duration.ofSeconds(2)).isEmpty());
+            // on the same broker: a per-key job's parameters topic keeps every key's newest version
+            Properties props = KafkaClients.producerProps(kafka.bootstrapServers());
+            KafkaTopics.ensure(props, "per-key.parameters", 1, true);
+            KafkaTopics.ensure(props, "one.parameters", 1);
+            assertEquals("compact", cleanupPolicy(admin, "per-key.parameters"));
+            assertEquals("delete", cleanupPolicy(admin, "one.parameters"));
         }
         assertFalse(Files.exists(logDir));
+    }
+
+    private static String cleanupPolicy(Admin admin, String topic) throws Exception {
+        ConfigResource r = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+        return admin.describeConfigs(List.of(r)).all().get().get(r).get(TopicConfig.CLEANUP_POLICY_CONFIG).value();
     }
 
     private static void produce(String bootstrap, String topic, int from, int to) throws Exception {

@@ -39,12 +39,13 @@ class SequenceStreamTest {
         int width = net.inputCount();
         String row = "[" + "0.1,".repeat(width - 1) + "-2E-3]";
         String text = " { \"targets\" : [ {\"values\": [1e0, 12345678901], \"t\": 2, \"units\": [0, 1]} ],\n"
-                + "\"inputs\": [" + row + "," + row + "], \"steps\": 2, \"id\": \"a\\u00e9\","
+                + "\"inputs\": [" + row + "," + row + "], \"steps\": 2, \"id\": \"a\\u00e9\", \"key\": \"device-7\","
                 + " \"initial\": {\"values\": [0.25], \"units\": [1]} } ";
         Sequence fast = SequenceStream.tryParse(text, net, Limits.DEFAULT, true);
         assertNotNull(fast);
         assertSame(SequenceJson.parseTree(text, "x", net, Limits.DEFAULT, true), fast, text);
         assertEquals("a\u00e9", fast.id());
+        assertEquals("device-7", fast.key());
         assertEquals(12345678901.0, fast.targets().get(0).values()[1]);
     }
 
@@ -71,6 +72,8 @@ class SequenceStreamTest {
                 ok.replace("{\"steps\"", "{\"initial\":{\"units\":[1],\"units\":[1],\"values\":[0]},\"steps\""),
                 ok.replace("{\"steps\"", "{\"id\":\"a\",\"id\":\"a\",\"steps\""),
                 ok.replace("\"values\":[0.5]", "\"values\":[0.5],\"values\":[0.5]"),
+                ok.replace("{\"steps\"", "{\"key\":\"\",\"steps\""),
+                ok.replace("{\"steps\"", "{\"key\":7,\"steps\""),
                 ok.replace("{\"steps\"", "{\"id\":7,\"steps\""));
         for (String text : rejected) {
             assertNull(SequenceStream.tryParse(text, net, Limits.DEFAULT, true), text);
@@ -107,6 +110,7 @@ class SequenceStreamTest {
     private static void assertSame(Sequence expected, Sequence actual, String what) {
         assertNotNull(actual, what + ": the fast path gave up on a well-formed sequence");
         assertEquals(expected.id(), actual.id(), what);
+        assertEquals(expected.key(), actual.key(), what);
         assertEquals(expected.steps(), actual.steps(), what);
         assertArrayEquals(expected.initialUnits(), actual.initialUnits(), what);
         assertArrayEquals(bits(expected.initialValues()), bits(actual.initialValues()), what);

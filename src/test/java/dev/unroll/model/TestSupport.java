@@ -159,6 +159,34 @@ public final class TestSupport {
         assertVector(expected.get("initialState"), got.get("initialState"), n, "initialState");
     }
 
+    /**
+     * Two per-key parameters files (JSON lines sorted by key): the same keys in the same order,
+     * each key's network at the reference tolerance, and the same sequencesTrained where both say.
+     */
+    public static void assertSameKeyedParameters(Path expected, Path got) {
+        List<String> e = lines(expected);
+        List<String> g = lines(got);
+        assertEquals(e.stream().map(l -> json(l).get("key").textValue()).toList(),
+                g.stream().map(l -> json(l).get("key").textValue()).toList(), "the keys, in order");
+        for (int k = 0; k < e.size(); k++) {
+            JsonNode a = json(e.get(k));
+            JsonNode b = json(g.get(k));
+            if (a.has("sequencesTrained") && b.has("sequencesTrained")) {
+                assertEquals(a.get("sequencesTrained").longValue(), b.get("sequencesTrained").longValue(),
+                        a.get("key") + ": sequencesTrained");
+            }
+            assertSameParameters(a.get("network"), b.get("network"));
+        }
+    }
+
+    private static List<String> lines(Path file) {
+        try {
+            return Files.readAllLines(file, StandardCharsets.UTF_8).stream().filter(l -> !l.isBlank()).toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** The number of units of a network file. */
     public static int units(Path networkFile) {
         JsonNode units = json(networkFile).get("units");

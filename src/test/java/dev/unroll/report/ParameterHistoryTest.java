@@ -112,7 +112,66 @@ class ParameterHistoryTest {
                     broker.bootstrapServers(), "--topic", "unroll.adder.absent", "--out", dir.resolve("none.png").toString());
             assertEquals(1, empty.exitCode(), empty.describe());
             assertTrue(empty.err().contains("topic unroll.adder.absent does not exist"), empty.describe());
+
+            perKey(broker, initial, heldOut, params);
         }
+    }
+
+    /**
+     * Per-key models on the same broker: each key's versions are records keyed by the key. One key's
+     * history is its own records alone; the summary takes each key's newest version.
+     */
+    private void perKey(EmbeddedKafka broker, Network initial, List<Sequence> heldOut, Parameters[] params) throws Exception {
+        String topic = "unroll.adders.parameters";
+        Path job = Files.writeString(dir.resolve("adders.yaml"), "name: adders\nnetwork: net.json\ntraining:\n  models: per-key\n");
+        List<Sequence> keyed = new java.util.ArrayList<>();
+        for (int k = 0; k < heldOut.size(); k++) {
+            keyed.add(heldOut.get(k).withKey(k < 20 ? "dev-a" : "dev-b"));
+        }
+        Path data = Files.writeString(dir.resolve("keyed.jsonl"),
+                keyed.stream().map(SequenceJson::write).collect(Collectors.joining("\n", "", "\n")));
+        broker.createTopic(topic, 1);
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(KafkaClients.producerProps(broker.bootstrapServers()))) {
+            ParameterRecords codec = new ParameterRecords(initial, Limits.DEFAULT);
+            Object[][] sent = {{"dev-a", "adders", 1, 0.9}, {"dev-b", "adders", 1, 0.5}, {"dev-a", "adders", 2, 0.8},
+                    {"dev-a", "other", 9, 0.1}, {null, "adders", 4, 0.2}, {"dev-b", "adders", 2, 0.4}, {"dev-a", "adders", 3, 0.7}};
+            for (Object[] s : sent) {
+                int version = (Integer) s[2];
+                ParameterVersion v = record((String) s[1], version, params[version % params.length], (Double) s[3], 1_000L * version);
+                byte[] key = s[0] == null ? null : ((String) s[0]).getBytes(StandardCharsets.UTF_8);
+                producer.send(new ProducerRecord<>(topic, key, codec.encode(v, ParameterFormat.BINARY))).get();
+            }
+        }
+        Properties props = new Properties();
+        props.put("bootstrap.servers", broker.bootstrapServers());
+
+        ParameterHistory.Result a = ParameterHistory.read(props, topic, "adders", "dev-a", initial, Limits.DEFAULT, null, 1,
+                Duration.ofSeconds(60));
+        assertEquals(List.of(0L, 1L, 2L, 3L), a.history().points().stream().map(History.Point::version).toList());
+        assertEquals(0.7, a.history().last().batchLoss());
+        assertEquals(4, a.skipped(), "dev-b's two, the other job's and the one without a key");
+
+        ParameterHistory.Keyed newest = ParameterHistory.newestPerKey(props, topic, "adders", initial, Limits.DEFAULT,
+                Duration.ofSeconds(60));
+        assertEquals(2, newest.skipped(), "the other job's and the one without a key");
+        assertEquals(List.of("dev-a", "dev-b"), newest.models().stream().map(e -> e.key()).toList());
+        assertEquals(3, newest.models().get(0).version());
+        assertEquals(java.util.Arrays.toString(params[3].weights), java.util.Arrays.toString(newest.models().get(0).network().parameters().weights));
+        assertEquals(2, newest.models().get(1).version());
+
+        TestSupport.Result one = TestSupport.run("plot", "--job", job.toString(), "--bootstrap-servers", broker.bootstrapServers(),
+                "--data", data.toString(), "--key", "dev-a", "--out", dir.resolve("dev-a.png").toString());
+        assertEquals(0, one.exitCode(), one.describe());
+        assertTrue(one.err().contains("4 versions, up to version 3 (24 sequences)"), one.describe());
+        TestSupport.Result all = TestSupport.run("plot", "--job", job.toString(), "--bootstrap-servers", broker.bootstrapServers(),
+                "--data", data.toString(), "--out", dir.resolve("keys.png").toString());
+        assertEquals(0, all.exitCode(), all.describe());
+        assertTrue(all.err().contains("plot: 2 keys (2 models)"), all.describe());
+        assertTrue(ImageIO.read(dir.resolve("keys.png").toFile()).getWidth() > 0);
+        TestSupport.Result absent = TestSupport.run("plot", "--job", job.toString(), "--bootstrap-servers", broker.bootstrapServers(),
+                "--key", "dev-c", "--out", dir.resolve("dev-c.png").toString());
+        assertEquals(1, absent.exitCode(), absent.describe());
+        assertTrue(absent.err().contains("holds no parameter version of job adders, key dev-c"), absent.describe());
     }
 
     private static double accuracy(Network initial, Parameters p, List<Sequence> heldOut) {

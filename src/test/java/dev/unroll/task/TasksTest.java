@@ -33,7 +33,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /** The generators: reproducible, valid for their network, and saying what the lecture's experiments say. */
 class TasksTest {
-    static final List<String> JOBS = List.of("binary-addition", "attractor", "initial-state", "initial-state-frozen");
+    static final List<String> JOBS = List.of("binary-addition", "attractor", "initial-state", "initial-state-frozen",
+            "initial-state-per-key");
 
     static JobConfig job(String name) {
         return JobConfig.read(Path.of("jobs", name + ".yaml"));
@@ -48,7 +49,7 @@ class TasksTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"binary-addition", "attractor", "initial-state", "initial-state-frozen"})
+    @ValueSource(strings = {"binary-addition", "attractor", "initial-state", "initial-state-frozen", "initial-state-per-key"})
     void sameSeedSameSequencesOtherSeedOthers(String name) {
         JobConfig config = job(name);
         Network net = config.loadNetwork();
@@ -62,7 +63,7 @@ class TasksTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"binary-addition", "attractor", "initial-state", "initial-state-frozen"})
+    @ValueSource(strings = {"binary-addition", "attractor", "initial-state", "initial-state-frozen", "initial-state-per-key"})
     void everySequenceValidatesAgainstTheJobsNetwork(String name) {
         JobConfig config = job(name);
         Network net = config.loadNetwork();
@@ -234,6 +235,48 @@ class TasksTest {
         assertEquals(5, seq.steps());
     }
 
+    /**
+     * Per key: every sequence names its device, every device always asks for the same rows whatever
+     * the seed (they come from the job's patternSeed), and the devices ask for different ones.
+     */
+    @Test
+    void perKeyEachDevicePlaysItsOwnSequence() {
+        JobConfig config = job("initial-state-per-key");
+        Network net = config.loadNetwork();
+        PerKeyInitialState task = (PerKeyInitialState) Tasks.fromJob(config, net);
+        assertEquals(20, task.keys().size());
+        assertEquals("device-00000", task.keys().get(0));
+        assertEquals("device-00017", task.keys().get(17));
+        Map<String, List<List<Integer>>> seen = new LinkedHashMap<>();
+        Set<Integer> lengths = new HashSet<>();
+        for (long seed : new long[]{1, 2}) {
+            for (Sequence seq : Tasks.sample(task, seed, 1000, null)) {
+                int k = task.keys().indexOf(seq.key());
+                assertTrue(k >= 0, "a device of the job: " + seq.key());
+                assertFalse(seq.hasInputs());
+                assertEquals(0, seq.initialUnits().length, "nothing of the start comes from the data");
+                lengths.add(seq.steps());
+                List<List<Integer>> played = new ArrayList<>();
+                for (Sequence.Target target : seq.targets()) {
+                    assertEquals(played.size() + 1, target.t());
+                    assertArrayEquals(new int[]{0, 1, 2}, target.units());
+                    played.add(java.util.Arrays.stream(target.values()).mapToObj(v -> (int) v).toList());
+                }
+                assertEquals(task.rows(k).subList(0, seq.steps()), played, seq.key());
+                seen.put(seq.key(), task.rows(k));
+            }
+        }
+        assertEquals(20, seen.size(), "1,000 draws reach every device");
+        assertEquals(Set.of(4, 5, 6), lengths);
+        assertTrue(new HashSet<>(seen.values()).size() >= 18, "the devices' sequences differ: " + new HashSet<>(seen.values()).size());
+
+        Task other = Tasks.fromSection(section("initial-state-per-key", "keys", 120_000, "keyPrefix", "pump/", "patternSeed", 2),
+                "t.yaml", net);
+        Sequence seq = other.generate(new java.util.SplittableRandom(3));
+        assertTrue(seq.key().matches("pump/\\d{6}"), "six digits for 120,000 keys: " + seq.key());
+        assertNotEquals(task.rows(0), ((PerKeyInitialState) other).rows(0), "another patternSeed, other sequences");
+    }
+
     // ----- the task section's checks -----
 
     private static Map<String, Object> section(Object... keyValues) {
@@ -265,7 +308,7 @@ class TasksTest {
         assertTrue(error(section("binary-addition"), attractor).contains("task.type: binary-addition needs a network with exactly 2 input units"));
         assertTrue(error(section("binary-addition", "outputUnit", 0), adder).contains("task.outputUnit: unit 0 is an input unit"));
         assertTrue(error(section("binary-addition", "outputUnit", 9), adder).contains("task.outputUnit: must be in 0..8"));
-        assertTrue(error(section("adding"), adder).contains("task.type: must be one of binary-addition, attractor, initial-state, found \"adding\""));
+        assertTrue(error(section("adding"), adder).contains("task.type: must be one of binary-addition, attractor, initial-state, initial-state-per-key, found \"adding\""));
         assertTrue(error(new LinkedHashMap<>(Map.of("minBits", 3)), adder).contains("task.type: missing"));
         assertTrue(error(new LinkedHashMap<>(), adder).contains("job.yaml: task: missing"));
 
@@ -285,6 +328,12 @@ class TasksTest {
         assertTrue(error(section("initial-state", "length", 4, "minSteps", 5), player).contains("task.minSteps: must be in 1..4"));
         assertTrue(error(section("initial-state", "sequence", List.of(List.of(1, 0, 0)), "length", 3), player)
                 .contains("task.length: only without task.sequence"));
+        assertTrue(error(section("initial-state-per-key", "keys", 0), player).contains("task.keys: must be in 1..10000000, found 0"));
+        assertTrue(error(section("initial-state-per-key", "keyPrefix", "x".repeat(1020)), player).contains("task.keyPrefix: makes keys such as"));
+        assertTrue(error(section("initial-state-per-key", "length", 3, "minSteps", 4), player).contains("task.minSteps: must be in 1..3"));
+        assertTrue(error(section("initial-state-per-key", "sequence", List.of()), player).startsWith("job.yaml: task.sequence: unknown key"));
+        Network silent = NetworkFactory.random(4, new int[0], new int[0], Activation.LOGISTIC, Loss.SQUARED, 0.5, 0.5, 1);
+        assertTrue(error(section("initial-state-per-key"), silent).contains("task.type: initial-state-per-key needs a network with outputUnits"));
     }
 
     /** Through a real job file: the message names the file and the key. */

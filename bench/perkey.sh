@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# Per-key models at scale on the embedded default (see the README's Per-key models):
+#   1. throughput: K keys (default 10,000) of binary-addition nets, S sequences each (default 32),
+#      replayed at P = 1 and P = 2, interleaved, R runs each (default 2): sequences/s from the first
+#      version to the last, and the ratio P=2 / P=1 of the medians;
+#   2. state per key: the same input at P = 1 with heap state and a checkpoint every second: the
+#      newest completed checkpoint's state size over the keys;
+#   3. RocksDB: K2 keys (default 100,000), 8 sequences each in batches of 4, checkpoints every 2 s:
+#      the newest completed checkpoint's full state size, incremental size and duration.
+#
+#   bench/perkey.sh [--jar PATH] [--keys K] [--per-key S] [--runs R] [--rocksdb-keys K2]
+#
+# Checkpoint figures come from Flink's REST API (/jobs/ID/checkpoints), polled while the replay runs.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/.." && pwd)"
+jar="${UNROLL_JAR:-target/unroll.jar}"
+keys=10000 perkey=32 runs=2 rockskeys=100000
+die() { echo "perkey.sh: $*" >&2; exit 2; }
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --jar) jar="$2"; shift 2 ;;
+    --keys) keys="$2"; shift 2 ;;
+    --per-key) perkey="$2"; shift 2 ;;
+    --runs) runs="$2"; shift 2 ;;
+    --rocksdb-keys) rockskeys="$2"; shift 2 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    *) die "unknown argument: $1 (see --help)" ;;
+  esac
+done
+case "$jar" in /*) ;; *) jar="$root/$jar" ;; esac
+[ -f "$jar" ] || die "no jar at $jar: build it (mvn -q package -DskipTests) or pass --jar PATH / UNROLL_JAR"
+command -v python3 >/dev/null || die "needs python3 (to give the sequences keys and read Flink's REST answers)"
+
+work="$(mktemp -d)"
+trap 'rm -rf "$work"; rm -f "$root"/jobs/.perkey-*-$$.yaml' EXIT
+job() { # job NAME EXTRA-TRAINING-LINES EXTRA-STREAM-LINES: binary-addition with per-key models, beside the original
+  local f="$root/jobs/.perkey-$1-$$.yaml"
+  sed "s/^training:/training:\n  models: per-key$2/" "$root/jobs/binary-addition.yaml" > "$f"
+  [ -n "$3" ] && printf 'stream:\n%b\n' "$3" >> "$f"
+  echo "$f"
+}
+keyed() { # keyed COUNT KEYS OUT: COUNT binary-addition sequences, line i with key device-(i mod KEYS)
+  java -jar "$jar" produce --job "$root/jobs/binary-addition.yaml" --out "$work/plain.jsonl" --count "$1" --seed 1 2>/dev/null
+  python3 - "$work/plain.jsonl" "$2" "$3" <<'PY'
+import sys
+src, keys, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+with open(src) as f, open(out, "w") as o:
+    for i, line in enumerate(f):
+        o.write('{"key":"device-%07d",' % (i % keys) + line[1:])
+PY
+}
+# replay_polling LOG ARGS...: a replay, its newest completed checkpoint (JSON) polled into LOG.ckpt
+replay_polling() {
+  local log="$1"; shift
+  java -Dunroll.dashboard.port=0 -jar "$jar" replay "$@" 2> "$log" &
+  local pid=$! url="" jid=""
+  while kill -0 "$pid" 2>/dev/null; do
+    sleep 0.5
+    [ -z "$url" ] && url=$(sed -nE 's/.*Flink dashboard: *(http[^ ]*).*/\1/p' "$log" | head -1)
+    [ -z "$url" ] && continue
+    [ -z "$jid" ] && jid=$(curl -s "${url}jobs/overview" 2>/dev/null | python3 -c 'import sys,json
+try: print(json.load(sys.stdin)["jobs"][0]["jid"])
+except Exception: pass' || true)
+    [ -z "$jid" ] && continue
+    curl -s "${url}jobs/$jid/checkpoints" 2>/dev/null | python3 -c 'import sys,json
+try:
+    c=json.load(sys.stdin)["latest"]["completed"]
+    if c: print(json.dumps(c))
+except Exception: pass' > "$log.now" || true
+    [ -s "$log.now" ] && mv "$log.now" "$log.ckpt"
+  done
+  wait "$pid"
+}
+
+echo "== throughput: $keys keys x $perkey sequences, P = 1 and 2, $runs runs each (interleaved)"
+keyed $((keys * perkey)) "$keys" "$work/keyed.jsonl"
+plain=$(job plain "" "")
+declare -A rate
+for r in $(seq 1 "$runs"); do
+  for p in 1 2; do
+    java -jar "$jar" replay --job "$plain" --data "$work/keyed.jsonl" --out "$work/out-$p.jsonl" --parallelism "$p" \
+      2> "$work/log-$p-$r"
+    line=$(grep 'keys,' "$work/log-$p-$r")
+    echo "run $r, P=$p: $line"
+    rate[$p]+="$(sed -nE 's/.*\(([0-9]+) sequences\/s\).*/\1/p' <<<"$line") "
+  done
+done
+cmp -s <(python3 -c 'import json,sys
+for l in open(sys.argv[1]): d=json.loads(l); print(d["key"], d["sequencesTrained"])' "$work/out-1.jsonl") \
+       <(python3 -c 'import json,sys
+for l in open(sys.argv[1]): d=json.loads(l); print(d["key"], d["sequencesTrained"])' "$work/out-2.jsonl") \
+  && echo "P=1 and P=2 wrote the same keys with the same counts"
+python3 - "${rate[1]}" "${rate[2]}" <<'PY'
+import sys, statistics
+a = [float(x) for x in sys.argv[1].split()]; b = [float(x) for x in sys.argv[2].split()]
+print("median sequences/s: P=1 %.0f, P=2 %.0f, ratio %.2f" % (statistics.median(a), statistics.median(b), statistics.median(b) / statistics.median(a)))
+PY
+
+echo "== state per key: $keys keys, heap state, a checkpoint every second"
+heap=$(job heap "" "  stateBackend: hashmap\n  checkpointDir: file://$work/heap-checkpoints")
+replay_polling "$work/heap" --job "$heap" --data "$work/keyed.jsonl" --out "$work/heap.jsonl" --parallelism 1 --checkpoint-ms 1000
+[ -s "$work/heap.ckpt" ] || echo "no checkpoint completed during the run (input too small)"
+[ -s "$work/heap.ckpt" ] && python3 - "$work/heap.ckpt" "$keys" <<'PY'
+import sys, json
+c = json.load(open(sys.argv[1])); k = int(sys.argv[2])
+print("newest checkpoint %d: state %d bytes, %.0f bytes per key, %d ms" % (c["id"], c["state_size"], c["state_size"] / k, c["end_to_end_duration"]))
+PY
+
+echo "== RocksDB: $rockskeys keys x 8 sequences, batches of 4, a checkpoint every 2 s"
+keyed $((rockskeys * 8)) "$rockskeys" "$work/rocks.jsonl"
+rocks=$(job rocks "\n  batchSize: 4" "  stateBackend: rocksdb\n  incrementalCheckpoints: true\n  checkpointDir: file://$work/rocks-checkpoints")
+sed -i '/^  batchSize: 16$/d' "$rocks"
+replay_polling "$work/rocks" --job "$rocks" --data "$work/rocks.jsonl" --out "$work/rocks.jsonl.out" --parallelism 2 --checkpoint-ms 2000
+grep 'keys,' "$work/rocks" || true
+[ -s "$work/rocks.ckpt" ] || echo "no checkpoint completed during the run (input too small)"
+[ -s "$work/rocks.ckpt" ] && python3 - "$work/rocks.ckpt" "$rockskeys" <<'PY'
+import sys, json
+c = json.load(open(sys.argv[1])); k = int(sys.argv[2])
+print("newest checkpoint %d: full state %d bytes (%.0f bytes per key), incremental %d bytes, %d ms end to end"
+      % (c["id"], c["state_size"], c["state_size"] / k, c.get("checkpointed_size", 0), c["end_to_end_duration"]))
+PY

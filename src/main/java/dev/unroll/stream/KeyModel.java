@@ -1,0 +1,22 @@
+package dev.unroll.stream;
+
+/**
+ * One key's training state in the keyed trainer: its model (null parameters until its first
+ * update: it is still the job's network), momentum velocity, counters and partial batch. One
+ * value per key, so a retired key (state TTL) loses all of it at once, never half.
+ */
+public class KeyModel {
+    /** updates applied so far: version 0 is the job's network */
+    public long version;
+    public long sequencesTrained;
+    public double[] weights;
+    public double[] biases;
+    public double[] initialState;
+    /** momentum velocity as weights, biases, initial states; null without momentum or before the first update */
+    public double[][] velocity;
+    /** the key's partial batch, in the order read */
+    public SequenceItem[] pending = new SequenceItem[0];
+
+    public KeyModel() {
+    }
+}

@@ -1,0 +1,52 @@
+package dev.unroll.stream;
+
+import dev.unroll.model.ModelException;
+import dev.unroll.model.Network;
+import dev.unroll.model.Sequence;
+import dev.unroll.model.SequenceCodec;
+import dev.unroll.model.SequenceJson;
+import dev.unroll.record.DeadLetter;
+import dev.unroll.record.RawRecord;
+import dev.unroll.record.TrainingSpec;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.streaming.api.functions.ProcessFunction;
+import org.apache.flink.util.Collector;
+
+/**
+ * With per-key models, reads each request once and names the key whose model answers it: its
+ * {@code key} field, else its Kafka record key, as for training. A request that is unreadable,
+ * invalid, or has no key is dead-lettered (stage predict); nothing is thrown.
+ */
+public class RouteRequests extends ProcessFunction<RawRecord, KeyedRequest> {
+    private final TrainingSpec spec;
+    private transient Network network;
+
+    public RouteRequests(TrainingSpec spec) {
+        this.spec = spec;
+    }
+
+    @Override
+    public void open(OpenContext context) {
+        network = spec.network();
+    }
+
+    @Override
+    public void processElement(RawRecord request, Context ctx, Collector<KeyedRequest> out) {
+        String problem;
+        try {
+            String text = RecordText.of(request, spec.maxRecordBytes());
+            Sequence seq = DecodeSequences.withKey(
+                    SequenceJson.parseRequest(text, request.origin(), network, spec.limits()), request);
+            out.collect(new KeyedRequest(request, seq.key(), SequenceCodec.encode(seq)));
+            return;
+        } catch (RecordText.Unreadable e) {
+            problem = e.getMessage();
+        } catch (ModelException e) {
+            problem = e.getMessage();
+        } catch (RuntimeException | StackOverflowError e) {
+            problem = request.origin() + ": cannot be read: " + e;
+        }
+        ctx.output(DecodeSequences.DEAD_LETTERS, new DeadLetter(request.topic, request.partition, request.offset,
+                request.key, request.value, PredictSequences.STAGE, problem));
+    }
+}
