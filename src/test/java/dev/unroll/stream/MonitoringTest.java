@@ -96,10 +96,11 @@ class MonitoringTest extends BrokerTestBase {
             Set<String> vertices = new TreeSet<>();
             job.get("vertices").forEach(v -> vertices.add(v.get("name").asText() + " | parallelism " + v.get("parallelism").asInt()
                     + " | " + v.get("status").asText()));
-            // the README's training operators (decode, batcher, bptt, aggregate), the prediction path, and the Kafka
+            // the README's training operators (number, decode, batcher, bptt, aggregate), the prediction path, and the Kafka
             // sources and sinks, as Flink chains them
             assertEquals(new TreeSet<>(List.of(
-                    "Source: sequences -> decode | parallelism 1 | RUNNING",
+                    "Source: sequences -> number | parallelism 1 | RUNNING",
+                    "decode | parallelism " + spec.shards() + " | RUNNING",
                     "Source: requests | parallelism " + spec.shards() + " | RUNNING",
                     "Source: serving versions | parallelism 1 | RUNNING",
                     "predict -> (predictions: Writer -> predictions: Committer, prediction dead letters: Writer"
