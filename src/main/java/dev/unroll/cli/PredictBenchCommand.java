@@ -95,7 +95,8 @@ final class PredictBenchCommand implements Callable<Integer> {
         Task task = Tasks.fromJob(config, config.loadNetwork());
         String prefix = "bench-" + System.currentTimeMillis();
         Iterator<dev.unroll.model.Sequence> requests = Tasks.generator(task, seed, prefix);
-        Map<String, long[]> sentAt = new ConcurrentHashMap<>(); // {nanoTime, wall-clock ms} at send
+        // {nanoTime, wall-clock ms} at send, and the nanoTime the request was due (its place in the schedule)
+        Map<String, long[]> sentAt = new ConcurrentHashMap<>();
         List<long[]> timed = new ArrayList<>(); // {sent, latency} in ns, then ms from the send to the prediction's record timestamp
         long[] answered = new long[1];
         try (KafkaConsumer<byte[], byte[]> consumer = atEnd(topic);
@@ -108,7 +109,7 @@ final class PredictBenchCommand implements Callable<Integer> {
                         long[] sent = sentAt.remove(idOf(r));
                         if (sent != null) {
                             synchronized (timed) {
-                                timed.add(new long[]{sent[0], now - sent[0], r.timestamp() - sent[1]});
+                                timed.add(new long[]{sent[0], now - sent[0], r.timestamp() - sent[1], sent[2]});
                                 answered[0]++;
                             }
                         }
@@ -137,7 +138,7 @@ final class PredictBenchCommand implements Callable<Integer> {
                 LockSupport.parkNanos(next - System.nanoTime());
                 dev.unroll.model.Sequence seq = requests.next();
                 byte[] value = SequenceJson.write(seq).getBytes(StandardCharsets.UTF_8);
-                sentAt.put(seq.id(), new long[]{System.nanoTime(), System.currentTimeMillis()});
+                sentAt.put(seq.id(), new long[]{System.nanoTime(), System.currentTimeMillis(), next});
                 producer.send(new ProducerRecord<>(requestTopic, seq.id().getBytes(StandardCharsets.UTF_8), value));
                 sent++;
             }
@@ -156,7 +157,8 @@ final class PredictBenchCommand implements Callable<Integer> {
             StringBuilder lines = new StringBuilder();
             synchronized (timed) {
                 for (long[] t : timed) {
-                    if (t[0] >= from) {
+                    // warm-up by schedule, not by when the send happened: a busy machine sends late, not more
+                    if (t[3] >= from) {
                         ms.addValue(t[1] / 1e6);
                         toJob.addValue(t[2]);
                     }
