@@ -33,6 +33,11 @@ public final class Main implements Runnable {
                 return BAD_INPUT;
             }
             cmd.getErr().println("unroll " + cmd.getCommandName() + ": " + e);
+            // what went wrong underneath (Flink wraps the real reason in a few layers)
+            int depth = 0;
+            for (Throwable c = e.getCause(); c != null && c != c.getCause() && depth < 6; c = c.getCause(), depth++) {
+                cmd.getErr().println("  caused by: " + c);
+            }
             return 1;
         });
         return cli.execute(args);

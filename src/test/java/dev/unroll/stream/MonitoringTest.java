@@ -132,13 +132,20 @@ class MonitoringTest extends BrokerTestBase {
     }
 
     /** The value of the first sample of {@code name} whose labels mention {@code operator}. */
+    /** The metric summed over the operator's subtasks (decode runs at P). */
     private static double value(String metrics, String name, String operator) {
+        double sum = 0;
+        boolean found = false;
         for (String line : metrics.lines().toList()) {
             if (line.startsWith(name + "{") && line.contains("operator_name=\"" + operator + "\"")) {
-                return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+                sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+                found = true;
             }
         }
-        throw new AssertionError("no " + name + " for operator " + operator + " in:\n" + names(metrics));
+        if (!found) {
+            throw new AssertionError("no " + name + " for operator " + operator + " in:\n" + names(metrics));
+        }
+        return sum;
     }
 
     private static String names(String metrics) {
