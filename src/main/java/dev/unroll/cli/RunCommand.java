@@ -34,11 +34,8 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--job", required = true, description = "the job file (YAML)")
     Path job;
 
-    @Option(names = "--bootstrap-servers", description = "an existing Kafka cluster; without it an embedded broker is started")
-    String bootstrap;
-
-    @Option(names = "--port", description = "the embedded broker's port (default ${DEFAULT-VALUE}; a free one if taken)")
-    int port = 9092;
+    @Mixin
+    KafkaOption kafkaOption = new KafkaOption();
 
     @Option(names = "--state-dir", description = {"keep what the job needs to go on here: the embedded broker's data and",
             "Flink's checkpoints; a later run with the same directory resumes from its newest checkpoint",
@@ -108,7 +105,7 @@ final class RunCommand implements Callable<Integer> {
                 // a retained checkpoint becomes this run's: deleted once a newer one replaces it
                 flink.set(StateRecoveryOptions.RESTORE_MODE, resumeFrom != null ? RecoveryClaimMode.NO_CLAIM : RecoveryClaimMode.CLAIM);
             }
-            LiveJob.Kafka where = new LiveJob.Kafka(bootstrap, bootstrap == null ? state.kafka() : null, port);
+            LiveJob.Kafka where = kafkaOption.where(state.kafka());
             try (LiveJob live = LiveJob.start(config, where, kafka -> TrainingSpec.forJob(config,
                     init.fromTopic() ? init.start(config, initial, kafka) : initial, parallelism), options, flink)) {
                 announce(live, config);

@@ -15,6 +15,7 @@ import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsIni
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -35,11 +36,8 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--job", required = true, description = "the job file (YAML)")
     Path job;
 
-    @Option(names = "--bootstrap-servers", description = "an existing Kafka cluster; without it an embedded broker is started")
-    String bootstrap;
-
-    @Option(names = "--port", description = "the embedded broker's port (default ${DEFAULT-VALUE}; a free one if taken)")
-    int port = 9092;
+    @Mixin
+    KafkaOption kafkaOption = new KafkaOption();
 
     @Option(names = "--params", description = "serve these parameters (network.json format) instead of following the parameters topic")
     Path params;
@@ -60,8 +58,9 @@ final class ServeCommand implements Callable<Integer> {
         Network initial = config.loadNetwork();
         ServingTopics topics = ServingTopics.of(config);
         try (StopSignal stop = StopSignal.onShutdown("unroll-serve-stop", Duration.ofSeconds(30));
-             EmbeddedKafka broker = bootstrap == null ? EmbeddedKafka.start(LoopbackPorts.wantedOrFree(port)) : null) {
-            String servers = broker != null ? broker.bootstrapServers() : bootstrap;
+             EmbeddedKafka broker = kafkaOption.bootstrap == null
+                     ? EmbeddedKafka.start(LoopbackPorts.wantedOrFree(kafkaOption.port)) : null) {
+            String servers = broker != null ? broker.bootstrapServers() : kafkaOption.bootstrap;
             KafkaConnectors kafka = new KafkaConnectors(servers, config.kafka());
             ServingTopics.Start start = topics.newestVersion(kafka.consumerProperties(), config.name(), initial, config.limits());
             Network served;
