@@ -47,25 +47,18 @@ public class DecodeSequences extends ProcessFunction<RawRecord, SequenceItem> {
 
     @Override
     public void processElement(RawRecord record, Context ctx, Collector<SequenceItem> out) {
-        String problem;
-        try {
-            String text = RecordText.of(record, spec.maxRecordBytes());
+        RecordText.Parsed<Sequence> parsed = RecordText.parse(record, spec.maxRecordBytes(), text -> {
             Sequence seq = SequenceJson.parse(text, record.origin(), network, spec.limits());
-            if (spec.isPerKey()) {
-                seq = withKey(seq, record);
-            }
-            SequenceItem item = new SequenceItem(record, SequenceCodec.encode(seq));
-            item.key = seq.key();
+            return spec.isPerKey() ? withKey(seq, record) : seq;
+        });
+        if (parsed.problem() == null) {
+            SequenceItem item = new SequenceItem(record, SequenceCodec.encode(parsed.value()));
+            item.key = parsed.value().key();
             accepted.inc();
             out.collect(item);
             return;
-        } catch (RecordText.Unreadable e) {
-            problem = e.getMessage();
-        } catch (ModelException e) {
-            problem = e.getMessage();
-        } catch (RuntimeException | StackOverflowError e) {
-            problem = record.origin() + ": cannot be read: " + e;
         }
+        String problem = parsed.problem();
         rejected.inc();
         if (!spec.isPerKey()) {
             // the batcher still hears of it: decoders run in parallel, and it puts records back in order

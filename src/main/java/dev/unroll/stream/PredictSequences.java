@@ -1,6 +1,5 @@
 package dev.unroll.stream;
 
-import dev.unroll.model.ModelException;
 import dev.unroll.model.Network;
 import dev.unroll.model.Prediction;
 import dev.unroll.model.SequenceJson;
@@ -69,23 +68,15 @@ public class PredictSequences extends BroadcastProcessFunction<RawRecord, Parame
             network = structure.withParameters(newest.parameters());
             inUse = newest.version;
         }
-        String problem;
-        try {
-            String text = RecordText.of(request, spec.maxRecordBytes());
-            Prediction p = Prediction.of(network, SequenceJson.parseRequest(text, request.origin(), network, spec.limits()));
-            if (p.isFinite()) {
-                answered.inc();
-                out.collect(new PredictionRecord(request, inUse, p));
-                return;
-            }
-            problem = request.origin() + ": the outputs are not finite numbers at version " + inUse;
-        } catch (RecordText.Unreadable e) {
-            problem = e.getMessage();
-        } catch (ModelException e) {
-            problem = e.getMessage();
-        } catch (RuntimeException | StackOverflowError e) {
-            problem = request.origin() + ": cannot be read: " + e;
+        RecordText.Parsed<Prediction> parsed = RecordText.parse(request, spec.maxRecordBytes(), text ->
+                Prediction.of(network, SequenceJson.parseRequest(text, request.origin(), network, spec.limits())));
+        if (parsed.problem() == null && parsed.value().isFinite()) {
+            answered.inc();
+            out.collect(new PredictionRecord(request, inUse, parsed.value()));
+            return;
         }
+        String problem = parsed.problem() != null ? parsed.problem()
+                : request.origin() + ": the outputs are not finite numbers at version " + inUse;
         rejected.inc();
         ctx.output(DecodeSequences.DEAD_LETTERS, new DeadLetter(request.topic, request.partition, request.offset,
                 request.key, request.value, STAGE, problem));

@@ -1,5 +1,6 @@
 package dev.unroll.stream;
 
+import dev.unroll.model.ModelException;
 import dev.unroll.record.RawRecord;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -8,7 +9,8 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * A record's value as text, or why it cannot be read as one: the checks every operator that
- * parses records (training's decoder, the prediction operator) makes before parsing.
+ * parses records (training's decoder, the prediction operators) makes before parsing; and the
+ * parse itself, with every failure a reason for the dead letters.
  */
 final class RecordText {
     /** A record that is not text to parse; the message names the record and the reason. */
@@ -18,7 +20,26 @@ final class RecordText {
         }
     }
 
+    /** What reading a record gave: its value, or the reason it goes to the dead letters. */
+    record Parsed<T>(T value, String problem) {
+    }
+
+    /** Parses a record's text, turning every way it can fail into a dead letter's reason; never throws. */
+    interface Parser<T> {
+        T parse(String text) throws ModelException;
+    }
+
     private RecordText() {
+    }
+
+    static <T> Parsed<T> parse(RawRecord record, int maxBytes, Parser<T> parser) {
+        try {
+            return new Parsed<>(parser.parse(of(record, maxBytes)), null);
+        } catch (Unreadable | ModelException e) {
+            return new Parsed<>(null, e.getMessage());
+        } catch (RuntimeException | StackOverflowError e) {
+            return new Parsed<>(null, record.origin() + ": cannot be read: " + e);
+        }
     }
 
     static String of(RawRecord record, int maxBytes) throws Unreadable {

@@ -1,6 +1,5 @@
 package dev.unroll.stream;
 
-import dev.unroll.model.ModelException;
 import dev.unroll.model.Network;
 import dev.unroll.model.Sequence;
 import dev.unroll.model.SequenceCodec;
@@ -32,20 +31,13 @@ public class RouteRequests extends ProcessFunction<RawRecord, KeyedRequest> {
 
     @Override
     public void processElement(RawRecord request, Context ctx, Collector<KeyedRequest> out) {
-        String problem;
-        try {
-            String text = RecordText.of(request, spec.maxRecordBytes());
-            Sequence seq = DecodeSequences.withKey(
-                    SequenceJson.parseRequest(text, request.origin(), network, spec.limits()), request);
-            out.collect(new KeyedRequest(request, seq.key(), SequenceCodec.encode(seq)));
+        RecordText.Parsed<Sequence> parsed = RecordText.parse(request, spec.maxRecordBytes(), text ->
+                DecodeSequences.withKey(SequenceJson.parseRequest(text, request.origin(), network, spec.limits()), request));
+        if (parsed.problem() == null) {
+            out.collect(new KeyedRequest(request, parsed.value().key(), SequenceCodec.encode(parsed.value())));
             return;
-        } catch (RecordText.Unreadable e) {
-            problem = e.getMessage();
-        } catch (ModelException e) {
-            problem = e.getMessage();
-        } catch (RuntimeException | StackOverflowError e) {
-            problem = request.origin() + ": cannot be read: " + e;
         }
+        String problem = parsed.problem();
         ctx.output(DecodeSequences.DEAD_LETTERS, new DeadLetter(request.topic, request.partition, request.offset,
                 request.key, request.value, PredictSequences.STAGE, problem));
     }
