@@ -54,14 +54,15 @@ final class LoadCommand implements Callable<Integer> {
                 new Configuration())) {
             UpdateTimes updates = new UpdateTimes();
             long start = System.nanoTime();
-            long produced;
             ParameterVersion newest;
-            try (SequenceFeeder feeder = new SequenceFeeder(live.kafka().producerProperties(), live.topics().sequences(),
-                    new GeneratedSequences(config, net, 1, false).records(), Long.MAX_VALUE, Long.MAX_VALUE, rate)) {
+            SequenceFeeder feeder = new SequenceFeeder(live.kafka().producerProperties(), live.topics().sequences(),
+                    new GeneratedSequences(config, net, 1, false).records(), Long.MAX_VALUE, Long.MAX_VALUE, rate);
+            try {
                 newest = live.follow(null, until(updates, seconds, null), feeder);
-                feeder.close();
-                produced = feeder.produced();
+            } finally {
+                feeder.close(); // production stops here; the job drains what was sent
             }
+            long produced = feeder.produced();
             double produceSeconds = (System.nanoTime() - start) / 1e9;
             long trainedAtStop = trained(newest);
             newest = orElse(live.follow(null, until(updates, drainSeconds, v -> produced - trained(v) < batch), null), newest);

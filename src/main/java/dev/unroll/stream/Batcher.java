@@ -30,6 +30,8 @@ public class Batcher extends KeyedProcessFunction<Integer, SequenceItem, Shard> 
     private transient ValueState<Long> nextPosition;
     /** records that arrived before one read ahead of them; empty at a checkpoint (aligned barriers) */
     private transient MapState<Long, SequenceItem> early;
+    /** false once {@code early} was seen empty and nothing was put since: in-order records skip it */
+    private transient boolean mayHoldEarly;
 
     public Batcher(TrainingSpec spec) {
         this.spec = spec;
@@ -42,6 +44,7 @@ public class Batcher extends KeyedProcessFunction<Integer, SequenceItem, Shard> 
         pendingCount = getRuntimeContext().getState(new ValueStateDescriptor<>("pendingCount", Integer.class));
         nextPosition = getRuntimeContext().getState(new ValueStateDescriptor<>("nextPosition", Long.class));
         early = getRuntimeContext().getMapState(new MapStateDescriptor<>("early", Long.class, SequenceItem.class));
+        mayHoldEarly = true; // a restored state may hold some
     }
 
     @Override
@@ -52,20 +55,22 @@ public class Batcher extends KeyedProcessFunction<Integer, SequenceItem, Shard> 
             ctx.timerService().registerEventTimeTimer(Long.MAX_VALUE);
             count = 0;
         }
-        long next = nextPosition.value() == null ? 0 : nextPosition.value();
+        Long stored = nextPosition.value();
+        long next = stored == null ? 0 : stored;
         if (item.position != next) {
             early.put(item.position, item);
+            mayHoldEarly = true;
             pendingCount.update(count);
             return;
         }
         count = take(item, count, out);
-        for (next++; !early.isEmpty(); next++) {
-            SequenceItem following = early.get(next);
-            if (following == null) {
-                break;
+        next++;
+        if (mayHoldEarly) {
+            for (SequenceItem following; (following = early.get(next)) != null; next++) {
+                early.remove(next);
+                count = take(following, count, out);
             }
-            early.remove(next);
-            count = take(following, count, out);
+            mayHoldEarly = !early.isEmpty();
         }
         nextPosition.update(next);
         pendingCount.update(count);
