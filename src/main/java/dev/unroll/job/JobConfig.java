@@ -91,6 +91,10 @@ public final class JobConfig {
     public static final JobKey<ParameterFormat> PARAMETER_FORMAT = new JobKey<>("stream.parameterFormat",
             "binary or json", ParameterFormat.BINARY, JobConfig::parameterFormat, v -> null,
             "how the parameters topic's records are written (see the README's record formats); readers take either");
+    public static final JobKey<Boolean> IN_PROCESS_VERSIONS = new JobKey<>("stream.inProcessVersions",
+            "true or false", true, JobKey.bool(), v -> null,
+            "BPTT instances in the aggregator's JVM take each version from it in memory instead of reading it back"
+                    + " from the parameters topic (which gets every version either way)");
     public static final JobKey<String> SEQUENCES_TOPIC = new JobKey<>("topics.sequences", "a topic name", null,
             JobKey.text(), JobConfig::checkTopic, "input sequences (default unroll.NAME.sequences)");
     public static final JobKey<String> PARAMETERS_TOPIC = new JobKey<>("topics.parameters", "a topic name", null,
@@ -111,7 +115,7 @@ public final class JobConfig {
 
     public static final List<JobKey<?>> KEYS = List.of(NAME, NETWORK, BATCH_SIZE, LEARNING_RATE, MOMENTUM, CLIP_NORM,
             LEARN_INITIAL_STATE, STALENESS, MODELS, IDLE_KEY_TTL, MAX_KEYS, MAX_UNITS, MAX_STEPS, MAX_RECORD_BYTES, PARALLELISM, CHECKPOINT_INTERVAL,
-            CHECKPOINT_DIR, STATE_BACKEND, INCREMENTAL_CHECKPOINTS, BUFFER_TIMEOUT, PARAMETER_FORMAT, SEQUENCES_TOPIC,
+            CHECKPOINT_DIR, STATE_BACKEND, INCREMENTAL_CHECKPOINTS, BUFFER_TIMEOUT, PARAMETER_FORMAT, IN_PROCESS_VERSIONS, SEQUENCES_TOPIC,
             PARAMETERS_TOPIC, DEAD_LETTER_TOPIC, REQUESTS_TOPIC, PREDICTIONS_TOPIC, PARTITIONS, PROMETHEUS_PORT);
     /** Sections whose contents are checked by whoever uses them. */
     private static final List<String> FREE_SECTIONS = List.of("task", "kafka");

@@ -28,13 +28,16 @@ import java.util.UUID;
  * @param shards          parallelism of the BPTT operator: each batch is cut into this many shards
  * @param sgd             the update rule
  * @param parameterFormat how the aggregator writes parameter versions to Kafka
+ * @param inProcessVersions BPTT instances in the aggregator's JVM take its versions in memory
+ *                        instead of reading them back from the parameters topic
  * @param provenance      the job, its settings and the code, as JSON ({@code Provenance}), for every parameter record
  * @param fault           a failure to inject for recovery tests; null in normal operation
  * @param perKey          with {@code training.models: per-key}, its settings; null for one model
  */
 public record TrainingSpec(String job, String run, String networkJson, Limits limits, int maxRecordBytes,
                            int batchSize, int staleness, int shards, Sgd.Settings sgd,
-                           ParameterFormat parameterFormat, String provenance, InjectedFault fault, PerKey perKey)
+                           ParameterFormat parameterFormat, boolean inProcessVersions, String provenance,
+                           InjectedFault fault, PerKey perKey)
         implements Serializable {
     /**
      * Per-key models: the most keys a trainer subtask holds, and how long an idle key lives (0: for ever).
@@ -49,7 +52,7 @@ public record TrainingSpec(String job, String run, String networkJson, Limits li
         return new TrainingSpec(config.name(), UUID.randomUUID().toString(), NetworkJson.write(initial, null),
                 config.limits(), config.get(JobConfig.MAX_RECORD_BYTES), config.get(JobConfig.BATCH_SIZE),
                 config.get(JobConfig.STALENESS), shards, config.sgdSettings(), config.get(JobConfig.PARAMETER_FORMAT),
-                Json.write(Provenance.of(config)), null,
+                config.get(JobConfig.IN_PROCESS_VERSIONS), Json.write(Provenance.of(config)), null,
                 config.perKey() ? new PerKey(config.get(JobConfig.MAX_KEYS), config.get(JobConfig.IDLE_KEY_TTL)) : null);
     }
 
@@ -65,12 +68,18 @@ public record TrainingSpec(String job, String run, String networkJson, Limits li
 
     public TrainingSpec withFault(InjectedFault newFault) {
         return new TrainingSpec(job, run, networkJson, limits, maxRecordBytes, batchSize, staleness, shards, sgd,
-                parameterFormat, provenance, newFault, perKey);
+                parameterFormat, inProcessVersions, provenance, newFault, perKey);
     }
 
     public TrainingSpec withPerKey(PerKey settings) {
         return new TrainingSpec(job, run, networkJson, limits, maxRecordBytes, batchSize, staleness, shards, sgd,
-                parameterFormat, provenance, fault, settings);
+                parameterFormat, inProcessVersions, provenance, fault, settings);
+    }
+
+    /** The same spec with every version read back from the parameters topic (or handed in memory, with true). */
+    public TrainingSpec withInProcessVersions(boolean inProcess) {
+        return new TrainingSpec(job, run, networkJson, limits, maxRecordBytes, batchSize, staleness, shards, sgd,
+                parameterFormat, inProcess, provenance, fault, perKey);
     }
 
     /** True with per-key models. */

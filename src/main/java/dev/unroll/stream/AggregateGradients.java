@@ -29,11 +29,13 @@ import java.util.Map;
  *
  * <p>It keeps its newest S + 1 versions, the ones a batch not yet applied can need, and publishes
  * them again under its own epoch when a BPTT instance announces itself: after a restore or a
- * resume the instances take nothing the attempt before published.
+ * resume the instances take nothing the attempt before published. Every version also goes on the
+ * {@link VersionBoard} for the instances in this JVM.
  */
 public class AggregateGradients extends KeyedProcessFunction<Integer, ShardGradient, ParameterVersion> {
     private final TrainingSpec spec;
     private transient String epoch;
+    private transient VersionBoard board;
     /** the newest version's number; its parameters are in {@link #recent} */
     private transient ValueState<Long> newest;
     private transient MapState<Long, ParameterVersion> recent;
@@ -54,6 +56,7 @@ public class AggregateGradients extends KeyedProcessFunction<Integer, ShardGradi
     @Override
     public void open(OpenContext context) {
         epoch = spec.epoch(getRuntimeContext().getTaskInfo().getAttemptNumber());
+        board = spec.inProcessVersions() ? VersionBoard.open(epoch, spec.staleness()) : null;
         newest = getRuntimeContext().getState(new ValueStateDescriptor<>("newest", Long.class));
         recent = getRuntimeContext().getMapState(new MapStateDescriptor<>("recent", Long.class, ParameterVersion.class));
         velocity = getRuntimeContext().getState(new ValueStateDescriptor<>("velocity", double[][].class));
@@ -71,10 +74,17 @@ public class AggregateGradients extends KeyedProcessFunction<Integer, ShardGradi
     }
 
     @Override
+    public void close() {
+        if (board != null) {
+            VersionBoard.close(epoch);
+        }
+    }
+
+    @Override
     public void processElement(ShardGradient g, Context ctx, Collector<ParameterVersion> out) throws Exception {
         if (g.announcement) {
             for (Map.Entry<Long, ParameterVersion> v : recent.entries()) {
-                out.collect(v.getValue().republishedAs(epoch));
+                publish(v.getValue().republishedAs(epoch), out);
             }
             return;
         }
@@ -91,8 +101,16 @@ public class AggregateGradients extends KeyedProcessFunction<Integer, ShardGradi
             now = apply(now, batch);
             remember(now);
             now.publishedMicros = LoopTrace.nowMicros();
-            out.collect(now);
+            publish(now, out);
             LoopTrace.add(updateTrace, LoopTrace.nowMicros() - arrived);
+        }
+    }
+
+    /** To the parameters topic, then to the instances in this JVM: nothing changes a version after this. */
+    private void publish(ParameterVersion v, Collector<ParameterVersion> out) {
+        out.collect(v);
+        if (board != null) {
+            board.post(v);
         }
     }
 

@@ -13,6 +13,7 @@ import dev.unroll.record.SourceRanges;
 import dev.unroll.record.TrainingSpec;
 import dev.unroll.record.VersionFeed;
 import org.apache.flink.api.common.accumulators.Histogram;
+import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
@@ -39,7 +40,8 @@ import java.util.function.Consumer;
  * <p>The operator keeps no state. On its first shard it sends the aggregator an announcement,
  * which the aggregator answers by publishing its newest S + 1 versions again under this attempt's
  * epoch; it takes only versions of its own epoch, so versions a failed or stopped attempt published
- * are never used. A sequence whose gradient is not finite is left out of the sum and dead-lettered,
+ * are never used. An instance in the aggregator's JVM takes the versions from its
+ * {@link VersionBoard} instead of the feed (unless the job turns that off). A sequence whose gradient is not finite is left out of the sum and dead-lettered,
  * so the aggregator only ever sees finite sums.
  */
 public class BpttShard extends ProcessFunction<Shard, ShardGradient> {
@@ -51,6 +53,8 @@ public class BpttShard extends ProcessFunction<Shard, ShardGradient> {
     private final VersionFeed feed;
     private transient Network network;
     private transient String epoch;
+    /** where versions come from: the aggregator's board when it runs in this JVM, else the feed */
+    private transient VersionBoard board;
     private transient VersionFeed.Reader reader;
     /** This attempt's versions from the one the next batch needs on. */
     private transient TreeMap<Long, ParameterVersion> versions;
@@ -58,6 +62,10 @@ public class BpttShard extends ProcessFunction<Shard, ShardGradient> {
     private transient Counter sequencesComputed;
     private transient Counter nonFinite;
     private transient Counter waitMillis;
+    private transient Counter inProcess;
+    private transient Counter fromFeed;
+    private transient LongCounter inProcessTotal;
+    private transient LongCounter fromFeedTotal;
     private transient Histogram bpttTrace;
     private transient Histogram waitTrace;
     private transient Histogram backTrace;
@@ -73,17 +81,22 @@ public class BpttShard extends ProcessFunction<Shard, ShardGradient> {
         epoch = spec.epoch(getRuntimeContext().getTaskInfo().getAttemptNumber());
         versions = new TreeMap<>();
         versions.put(0L, new ParameterVersion(spec.job(), 0, network.parameters()));
-        reader = feed.open(spec);
         var metrics = getRuntimeContext().getMetricGroup();
         sequencesComputed = metrics.counter("sequencesComputed");
         nonFinite = metrics.counter("nonFiniteGradients");
         waitMillis = metrics.counter("versionWaitMillis");
+        inProcess = metrics.counter("versionsInProcess");
+        fromFeed = metrics.counter("versionsFromTopic");
         bpttTrace = new Histogram();
         waitTrace = new Histogram();
         backTrace = new Histogram();
         getRuntimeContext().addAccumulator(LoopTrace.BPTT, bpttTrace);
         getRuntimeContext().addAccumulator(LoopTrace.WAIT, waitTrace);
         getRuntimeContext().addAccumulator(LoopTrace.BACK_TO_BPTT, backTrace);
+        inProcessTotal = new LongCounter();
+        fromFeedTotal = new LongCounter();
+        getRuntimeContext().addAccumulator(LoopTrace.IN_PROCESS, inProcessTotal);
+        getRuntimeContext().addAccumulator(LoopTrace.FROM_TOPIC, fromFeedTotal);
     }
 
     @Override
@@ -94,8 +107,11 @@ public class BpttShard extends ProcessFunction<Shard, ShardGradient> {
     }
 
     @Override
-    public void processElement(Shard shard, Context ctx, Collector<ShardGradient> out) {
+    public void processElement(Shard shard, Context ctx, Collector<ShardGradient> out) throws InterruptedException {
         if (!announced) {
+            // opened before the announcement, so that the versions the aggregator answers with reach
+            // it; an instance beside the aggregator reads it only until it finds the aggregator's board
+            reader = feed.open(spec);
             out.collect(ShardGradient.announcement(getRuntimeContext().getTaskInfo().getIndexOfThisSubtask()));
             announced = true;
         }
@@ -110,7 +126,7 @@ public class BpttShard extends ProcessFunction<Shard, ShardGradient> {
         versions.headMap(needed).clear();
     }
 
-    private ParameterVersion await(long needed, long batch) {
+    private ParameterVersion await(long needed, long batch) throws InterruptedException {
         ParameterVersion v = versions.get(needed);
         if (v != null) {
             LoopTrace.add(waitTrace, 0);
@@ -119,10 +135,23 @@ public class BpttShard extends ProcessFunction<Shard, ShardGradient> {
         long start = System.nanoTime();
         long warnAt = start + WARN_AFTER_NANOS;
         while ((v = versions.get(needed)) == null) {
-            for (ParameterVersion p : reader.poll(POLL)) {
-                if (epoch.equals(p.epoch) && p.version >= needed && versions.putIfAbsent(p.version, p) == null
-                        && p.publishedMicros > 0) {
-                    LoopTrace.add(backTrace, LoopTrace.nowMicros() - p.publishedMicros);
+            if (board == null && spec.inProcessVersions()) {
+                board = VersionBoard.find(epoch);
+            }
+            if (board != null) {
+                ParameterVersion p = board.await(needed, POLL.toMillis());
+                if (p != null) {
+                    inProcess.inc();
+                    inProcessTotal.add(1L);
+                    arrived(p);
+                }
+            } else {
+                for (ParameterVersion p : reader.poll(POLL)) {
+                    if (epoch.equals(p.epoch) && p.version >= needed) {
+                        fromFeed.inc();
+                        fromFeedTotal.add(1L);
+                        arrived(p);
+                    }
                 }
             }
             if (System.nanoTime() > warnAt) {
@@ -134,6 +163,12 @@ public class BpttShard extends ProcessFunction<Shard, ShardGradient> {
         waitMillis.inc((System.nanoTime() - start) / 1_000_000);
         LoopTrace.add(waitTrace, (System.nanoTime() - start) / 1_000);
         return v;
+    }
+
+    private void arrived(ParameterVersion p) {
+        if (versions.putIfAbsent(p.version, p) == null && p.publishedMicros > 0) {
+            LoopTrace.add(backTrace, LoopTrace.nowMicros() - p.publishedMicros);
+        }
     }
 
     private ShardGradient compute(Shard shard, ParameterVersion version, Consumer<DeadLetter> deadLetters) {

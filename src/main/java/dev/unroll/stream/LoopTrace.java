@@ -13,8 +13,8 @@ import java.util.Map;
  * Where one update's round trip goes, hop by hop, recorded by the operators as Flink accumulators
  * (histograms of 10-microsecond buckets) and summarised by the commands that run the job:
  * BPTT of a shard, the shard sum's hop to the aggregator, the update, and the version's way
- * back through Kafka to a BPTT instance (publish, broker, fetch and decode); and how long BPTT
- * instances waited for a version. Times cross operators as wall-clock microseconds, so the hops
+ * back to a BPTT instance (in memory beside the aggregator, else publish, broker, fetch and
+ * decode); how long BPTT instances waited for a version, and how many versions came each way. Times cross operators as wall-clock microseconds, so the hops
  * are exact on one machine and as good as the clocks' agreement across machines.
  */
 public final class LoopTrace {
@@ -23,12 +23,15 @@ public final class LoopTrace {
     static final String UPDATE = "trace.updateMicros";
     static final String BACK_TO_BPTT = "trace.backToBpttMicros";
     static final String WAIT = "trace.waitMicros";
+    /** versions BPTT instances took from the aggregator in memory, and read back from the topic */
+    static final String IN_PROCESS = "trace.versionsInProcess";
+    static final String FROM_TOPIC = "trace.versionsFromTopic";
     private static final int BUCKET_MICROS = 10;
     private static final List<String[]> HOPS = List.of(
             new String[] {BPTT, "BPTT of a shard"},
             new String[] {TO_AGGREGATOR, "shard sum to the aggregator (Flink)"},
             new String[] {UPDATE, "update and hand-off to the Kafka producer"},
-            new String[] {BACK_TO_BPTT, "version back to a BPTT instance (Kafka, decode)"},
+            new String[] {BACK_TO_BPTT, "version back to a BPTT instance (memory or Kafka)"},
             new String[] {WAIT, "a BPTT instance's wait for its version, per shard"});
 
     private LoopTrace() {
@@ -61,6 +64,10 @@ public final class LoopTrace {
             Percentile p = new Percentile();
             lines.add(String.format(Locale.ROOT, "%-50s p50 %7.2f ms, p90 %7.2f ms (%d)", hop[1], p.evaluate(ms, 50),
                     p.evaluate(ms, 90), ms.length));
+        }
+        if (accumulators.get(IN_PROCESS) instanceof Long inProcess && accumulators.get(FROM_TOPIC) instanceof Long fromTopic) {
+            lines.add(String.format(Locale.ROOT, "versions taken by BPTT instances: %d in memory, %d from the topic",
+                    inProcess, fromTopic));
         }
         return lines;
     }

@@ -33,24 +33,25 @@ class ReplayMatchesTrainTest {
     @TempDir
     Path dir;
 
-    @ParameterizedTest(name = "{0}: {2} sequences, P={1}, S={5}, {3} bad lines, {4} parameter records")
+    // in-process true: versions handed to the instances in memory; false: read back from the topic
+    @ParameterizedTest(name = "{0}: {2} sequences, P={1}, S={5}, {3} bad lines, {4} parameter records, in-process {6}")
     @CsvSource({
-            "j1-tied-mask-b1, 2, 9, 0, binary, 0",   // batch 1 < P: one shard of every batch is empty
-            "j2-tanh-b7, 2, 28, 0, json, 0",         // ends exactly on a batch: an empty batch closes the input
-            "j3-tied-b16, 2, 41, 3, binary, 0",      // short final batch of 9; bad lines are dead-lettered, not trained
-            "j2-tanh-b7, 3, 50, 2, binary, 3",       // short final batch of 1
-            "j2-tanh-b7, 2, 70, 1, json, 5",         // ends exactly on a batch
-            "j3-tied-b16, 3, 60, 0, binary, 8",      // fewer batches than S: every gradient at version 0
+            "j1-tied-mask-b1, 2, 9, 0, binary, 0, true",   // batch 1 < P: one shard of every batch is empty
+            "j2-tanh-b7, 2, 28, 0, json, 0, false",        // ends exactly on a batch: an empty batch closes the input
+            "j3-tied-b16, 2, 41, 3, binary, 0, true",      // short final batch of 9; bad lines are dead-lettered, not trained
+            "j2-tanh-b7, 3, 50, 2, binary, 3, false",      // short final batch of 1
+            "j2-tanh-b7, 2, 70, 1, json, 5, true",         // ends exactly on a batch
+            "j3-tied-b16, 3, 60, 0, binary, 8, false",     // fewer batches than S: every gradient at version 0
     })
     void replayGivesTheTrainersParameters(String example, int parallelism, int count, int badLines, String format,
-                                          int staleness) throws Exception {
+                                          int staleness, boolean inProcess) throws Exception {
         Path source = TestSupport.examples().resolve("training").resolve(example);
         assertTrue(Files.isDirectory(source), "a reference example is missing: " + source.toAbsolutePath());
         Files.copy(source.resolve("network.json"), dir.resolve("network.json"));
         String job = Files.readString(source.resolve("job.yaml"));
         assertTrue(job.contains("training:\n"), "the example's job has a training section");
         Files.writeString(dir.resolve("job.yaml"), job.replace("training:\n", "training:\n  staleness: " + staleness + "\n")
-                + "\nstream:\n  parameterFormat: " + format + "\n");
+                + "\nstream:\n  parameterFormat: " + format + "\n  inProcessVersions: " + inProcess + "\n");
         Network net = NetworkJson.read(dir.resolve("network.json"), Limits.DEFAULT);
         List<String> good = RandomSequences.jsonLines(net, example.hashCode(), count);
         List<String> withBad = new ArrayList<>(good);

@@ -9,12 +9,14 @@ import dev.unroll.record.DeadLetter;
 import dev.unroll.record.ParameterVersion;
 import dev.unroll.record.RawRecord;
 import dev.unroll.record.TrainingSpec;
+import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.connector.datagen.source.DataGeneratorSource;
 import org.apache.flink.connector.datagen.source.GeneratorFunction;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -35,8 +37,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The job graph of {@link TrainingJob#build} on a MiniCluster with sources and sinks in memory (no
  * broker): for every staleness S in 0..8 and parallelism P in 1..3 it ends with the offline
- * trainer's parameters to 1e-9, a short last batch and bad records included. The broker tests
- * check the same through Kafka for a selection of these.
+ * trainer's parameters to 1e-9, a short last batch and bad records included. Half of the cases
+ * hand versions to the BPTT instances in memory (the default); the other half read every version
+ * back from the feed, as instances in another JVM do. The broker tests check the same through
+ * Kafka for a selection of these.
  */
 class TrainingJobTest {
     private static final int SEQUENCES = 40;
@@ -50,18 +54,38 @@ class TrainingJobTest {
 
     static Stream<Arguments> stalenessAndParallelism() {
         return IntStream.rangeClosed(0, 8).boxed()
-                .flatMap(s -> IntStream.rangeClosed(1, 3).mapToObj(p -> Arguments.of(s, p)));
+                .flatMap(s -> IntStream.rangeClosed(1, 3).mapToObj(p -> Arguments.of(s, p, (s + p) % 2 == 0)));
     }
 
-    @ParameterizedTest(name = "S={0}, P={1}")
+    @ParameterizedTest(name = "S={0}, P={1}, in-process versions {2}")
     @MethodSource("stalenessAndParallelism")
-    void theStreamingJobFollowsTheOfflineRule(int staleness, int parallelism) throws Exception {
+    void theStreamingJobFollowsTheOfflineRule(int staleness, int parallelism, boolean inProcess) throws Exception {
+        Run run = run(7, staleness, parallelism, inProcess, SEQUENCES, 31L * staleness + parallelism);
+        if (!inProcess) {
+            assertEquals(0, run.inMemory, "no version in memory when turned off");
+        }
+    }
+
+    @Test
+    void instancesBesideTheAggregatorTakeItsVersionsInMemory() throws Exception {
+        Run run = run(2, 0, 2, true, 120, 5);
+        // an instance reads the feed only until the aggregator beside it has opened
+        assertTrue(run.inMemory >= 0.9 * (run.inMemory + run.fromTopic),
+                run.inMemory + " versions in memory, " + run.fromTopic + " from the feed");
+    }
+
+    private record Run(long inMemory, long fromTopic) {
+    }
+
+    /** Runs the job on {@code count} sequences and two bad records, and checks it against the offline trainer. */
+    private Run run(int batchSize, int staleness, int parallelism, boolean inProcess, int count, long seed)
+            throws Exception {
         Files.copy(TestSupport.examples().resolve("training/j2-tanh-b7/network.json"), dir.resolve("network.json"));
-        Files.writeString(dir.resolve("job.yaml"), "name: graph\nnetwork: network.json\ntraining:\n  batchSize: 7\n"
-                + "  learningRate: 0.05\n  momentum: 0.5\n  staleness: " + staleness + "\n");
+        Files.writeString(dir.resolve("job.yaml"), "name: graph\nnetwork: network.json\ntraining:\n  batchSize: "
+                + batchSize + "\n  learningRate: 0.05\n  momentum: 0.5\n  staleness: " + staleness + "\n");
         JobConfig config = JobConfig.read(dir.resolve("job.yaml"));
         Network net = config.loadNetwork();
-        List<String> good = RandomSequences.jsonLines(net, 31L * staleness + parallelism, SEQUENCES);
+        List<String> good = RandomSequences.jsonLines(net, seed, count);
         ArrayList<String> records = new ArrayList<>(good);
         records.add(3, "not json");
         records.add(17, "{\"steps\": 0, \"targets\": []}");
@@ -78,21 +102,23 @@ class TrainingJobTest {
         env.setBufferTimeout(0);
         GeneratorFunction<Long, RawRecord> record = k -> new RawRecord("in-memory", 0, k, null,
                 records.get(k.intValue()).getBytes(StandardCharsets.UTF_8));
-        TrainingJob.build(env, TrainingSpec.of(config, net, parallelism),
+        TrainingJob.build(env, TrainingSpec.of(config, net, parallelism).withInProcessVersions(inProcess),
                 new DataGeneratorSource<>(record, records.size(), TypeInformation.of(RawRecord.class)),
                 InMemoryTopic.feed(parameters), parameters.sink(), deadLetters.sink(), null);
-        env.execute("graph S=" + staleness + " P=" + parallelism);
+        JobExecutionResult result = env.execute("graph S=" + staleness + " P=" + parallelism);
 
         List<ParameterVersion> versions = parameters.records();
         ParameterVersion last = versions.get(versions.size() - 1);
         assertTrue(last.last, "the bounded input's last version is marked last");
         assertEquals(reference.version(), last.version, "versions");
-        assertEquals(SEQUENCES, last.sequencesTrained, "each valid sequence once");
+        assertEquals(count, last.sequencesTrained, "each valid sequence once");
         assertEquals(2, deadLetters.records().size(), "the two bad records are dead-lettered");
         // provenance: every record read is named, the bad ones at offsets 3 and 17 among them
         assertEquals("in-memory 0:0-" + (records.size() - 1), last.source.toString(), "the records trained into it");
         RecoveryTest.assertClose(reference.network().parameters().weights, last.weights, "weights");
         RecoveryTest.assertClose(reference.network().parameters().biases, last.biases, "biases");
         RecoveryTest.assertClose(reference.network().parameters().initialState, last.initialState, "initialState");
+        return new Run(result.<Long>getAccumulatorResult(LoopTrace.IN_PROCESS),
+                result.<Long>getAccumulatorResult(LoopTrace.FROM_TOPIC));
     }
 }
