@@ -114,13 +114,18 @@ class MonitoringTest extends BrokerTestBase {
 
             // Prometheus: the job's own metrics, and the lag of the sequences topic
             String metrics = awaitMetrics(monitoring.metricsUrl(), List.of("_version", "_batchLoss", "_staleness",
-                    "_sequencesTrained", "_deadLetters", "_sequencesAccepted", "records_lag_max", "pendingRecords"));
+                    "_sequencesTrained", "_deadLetters", "_sequencesAccepted", "records_lag_max", "pendingRecords",
+                    "_versionsInProcess", "_versionsFromTopic"));
             assertEquals(4.0, value(metrics, "flink_taskmanager_job_task_operator_version", "aggregate"), metrics);
             assertEquals(28.0, value(metrics, "flink_taskmanager_job_task_operator_sequencesTrained", "aggregate"));
             assertEquals(1.0, value(metrics, "flink_taskmanager_job_task_operator_deadLetters", "decode"));
             assertEquals(30.0, value(metrics, "flink_taskmanager_job_task_operator_sequencesAccepted", "decode"));
             assertTrue(value(metrics, "flink_taskmanager_job_task_operator_batchLoss", "aggregate") > 0);
             assertEquals(0.0, value(metrics, "flink_taskmanager_job_task_operator_staleness", "aggregate"));
+            // every BPTT instance took versions 1, 2 and 3: in memory beside the aggregator, or from the topic
+            // until the aggregator had opened
+            assertEquals(3.0 * spec.shards(), value(metrics, "flink_taskmanager_job_task_operator_versionsInProcess", "bptt")
+                    + value(metrics, "flink_taskmanager_job_task_operator_versionsFromTopic", "bptt"), metrics);
             // the sequences topic's consumer lag: Flink's standard pendingRecords (the consumer's records-lag of the
             // reader's partitions) and the consumer's own records-lag-max; all 31 records are read by now
             assertEquals(0.0, value(metrics, "flink_taskmanager_job_task_operator_pendingRecords", "Source:_sequences"));
@@ -131,7 +136,6 @@ class MonitoringTest extends BrokerTestBase {
         }
     }
 
-    /** The value of the first sample of {@code name} whose labels mention {@code operator}. */
     /** The metric summed over the operator's subtasks (decode runs at P). */
     private static double value(String metrics, String name, String operator) {
         double sum = 0;
