@@ -106,12 +106,15 @@ public class AggregateGradients extends KeyedProcessFunction<Integer, ShardGradi
         }
     }
 
-    /** To the parameters topic, then to the instances in this JVM: nothing changes a version after this. */
+    /**
+     * To the instances in this JVM, then to the parameters topic: they start on the next batch while
+     * this thread encodes the version for Kafka. Nothing changes a version after this.
+     */
     private void publish(ParameterVersion v, Collector<ParameterVersion> out) {
-        out.collect(v);
         if (board != null) {
             board.post(v);
         }
+        out.collect(v);
     }
 
     private record CompleteBatch(Gradients sum, boolean last, SourceRanges source) {

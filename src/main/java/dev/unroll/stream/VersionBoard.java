@@ -9,8 +9,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * Where the aggregator hands its versions to the BPTT instances that run in its own JVM (all of
  * them on the embedded default's MiniCluster, those in its TaskManager on a cluster), so that they
  * need not wait for each version's trip through the parameters topic and decode it again. The
- * topic still gets every version first; instances elsewhere read it there, and the result is the
- * same either way: the same version object, which nobody changes after it is published.
+ * topic still gets every version, right after; instances elsewhere read it there, and the result
+ * is the same either way: the same numbers, in a version object nobody changes once published.
  *
  * <p>One board per epoch (one attempt of one submission), so that an instance never takes a version
  * of another job or of a failed attempt. It holds the newest {@code S + 2} versions: an instance
