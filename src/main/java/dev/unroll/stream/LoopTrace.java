@@ -14,8 +14,9 @@ import java.util.Map;
  * (histograms of 10-microsecond buckets) and summarised by the commands that run the job:
  * BPTT of a shard, the shard sum's hop to the aggregator, the update, and the version's way
  * back to a BPTT instance (in memory beside the aggregator, else publish, broker, fetch and
- * decode); how long BPTT instances waited for a version, and how many versions came each way. Times cross operators as wall-clock microseconds, so the hops
- * are exact on one machine and as good as the clocks' agreement across machines.
+ * decode); how long BPTT instances waited for a version, and how many versions came each way.
+ * Times cross operators as wall-clock microseconds, so the hops are exact on one machine and as
+ * good as the clocks' agreement across machines.
  */
 public final class LoopTrace {
     static final String BPTT = "trace.bpttMicros";
