@@ -72,13 +72,17 @@ public final class KafkaConnectors {
         return new KafkaVersionFeed(consumerProperties(), topic);
     }
 
-    /** At-least-once: see the README's architecture section for why not exactly-once. */
+    /**
+     * At-least-once: see the README's architecture section for why not exactly-once. Per-key
+     * versions go in batches ({@link KafkaClients#forKeyedVersions}); the one model's at once, as
+     * the next update waits for each.
+     */
     public KafkaSink<ParameterVersion> parameterSink(String topic, TrainingSpec spec) {
         return KafkaSink.<ParameterVersion>builder()
                 .setBootstrapServers(bootstrap)
                 .setRecordSerializer(new ParameterVersionSerializer(spec, topic))
                 .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
-                .setKafkaProducerConfig(producerProperties())
+                .setKafkaProducerConfig(spec.isPerKey() ? keyedVersionProducerProperties() : producerProperties())
                 .build();
     }
 
@@ -117,6 +121,13 @@ public final class KafkaConnectors {
     /** {@link #producerProperties} for loading a file or a backlog: batched (the job's extra client properties still win). */
     public Properties bulkProducerProperties() {
         Properties p = KafkaClients.forBulkLoad(KafkaClients.producerProps(bootstrap));
+        p.putAll(clientProperties);
+        return p;
+    }
+
+    /** {@link #producerProperties} for per-key versions: batched and compressed (the job's extra client properties still win). */
+    public Properties keyedVersionProducerProperties() {
+        Properties p = KafkaClients.forKeyedVersions(KafkaClients.producerProps(bootstrap));
         p.putAll(clientProperties);
         return p;
     }
