@@ -148,6 +148,18 @@ public final class KafkaConnectors {
         return p;
     }
 
+    /**
+     * {@link #consumerProperties} for following per-key versions, thousands a second: each fetch
+     * waits for 64 KB or 100 ms instead of answering with whatever one producer batch brought.
+     */
+    public Properties keyedVersionConsumerProperties() {
+        Properties p = consumerProperties();
+        p.put("fetch.min.bytes", String.valueOf(64 * 1024));
+        p.put("fetch.max.wait.ms", "100");
+        p.putAll(clientProperties);
+        return p;
+    }
+
     public String bootstrap() {
         return bootstrap;
     }

@@ -121,7 +121,8 @@ public final class Pipeline implements AutoCloseable {
         ensureTopics(kafka, topics, partitions, spec.isPerKey());
         long since = System.currentTimeMillis();
         // a resumed job's newest version was published before it stopped: follow from the topic's last record
-        ParameterFollower follower = new ParameterFollower(kafka.consumerProperties(), topics.parameters(), spec.job(),
+        ParameterFollower follower = new ParameterFollower(
+                spec.isPerKey() ? kafka.keyedVersionConsumerProperties() : kafka.consumerProperties(), topics.parameters(), spec.job(),
                 spec.network(), spec.limits(), options.resumeFrom() != null ? ParameterFollower.LAST_RECORD : since);
         try {
             define(env, spec, kafka, topics, options);
