@@ -6,8 +6,9 @@
 Runs the command, reads each thread's CPU time (/proc/PID/task/TID/stat) every half second and
 names the threads with one jstack once a thread matching --busy (default: the per-key trainer)
 runs. Prints the command's stderr lines that hold 'sequences/s', then the CPU seconds of each
-group of threads between the first and the last sample in which a --busy thread gained CPU: the
-training window, without the JVM's start, the input's publishing or the job's shutdown.
+group of threads between the first and the last sample in which a --busy thread gained CPU (the
+training window, without the JVM's start, the input's publishing or the job's shutdown), and over
+the second half of that window, when the JIT has done most of its work.
 --threads FILE writes every thread's figure there too.
 """
 import argparse, collections, os, re, subprocess, sys, time
@@ -81,18 +82,25 @@ def main():
     if not busy:
         sys.exit('thread_cpu.py: no thread matching %r gained CPU' % a.busy)
     first, last = busy[0] - 1, busy[-1]
-    seen = {}
-    for k in range(first, last + 1):  # a thread that ended in the window counts with its last figure
-        seen.update(samples[k][1])
-    per, groups = collections.Counter(), collections.Counter()
-    for tid, (comm, t) in seen.items():
-        cpu = (t - samples[first][1].get(tid, (comm, 0))[1]) / tick
-        per[name(tid, comm)] += cpu
-        groups[group(name(tid, comm))] += cpu
-    window = samples[last][0] - samples[first][0]
-    total = sum(groups.values())
-    print('training window %.1f s, %.1f CPU-s (%.2f cores): %s' % (window, total, total / window,
-          ', '.join('%s %.1f' % (g, c) for g, c in groups.most_common() if c >= 0.05)))
+
+    def cpu(first, last, what):
+        seen = {}
+        for k in range(first, last + 1):  # a thread that ended in the window counts with its last figure
+            seen.update(samples[k][1])
+        per, groups = collections.Counter(), collections.Counter()
+        for tid, (comm, t) in seen.items():
+            c = (t - samples[first][1].get(tid, (comm, 0))[1]) / tick
+            per[name(tid, comm)] += c
+            groups[group(name(tid, comm))] += c
+        window = samples[last][0] - samples[first][0]
+        total = sum(groups.values())
+        print('%s %.1f s, %.1f CPU-s (%.2f cores): %s' % (what, window, total, total / window,
+              ', '.join('%s %.1f' % (g, c) for g, c in groups.most_common() if c >= 0.05)))
+        return per
+
+    per = cpu(first, last, 'training window')
+    # most of the JIT's work is done in the first half
+    cpu((first + last) // 2, last, 'its second half')
     if a.threads:
         with open(a.threads, 'w') as f:
             for n, c in per.most_common():
