@@ -165,20 +165,16 @@ final class ReplayCommand implements Callable<Integer> {
             }
             if (spec.isPerKey()) {
                 long submitted = System.nanoTime();
-                long[] firstAndLast = {0, 0};
-                keyed = pipeline.awaitEnd(v -> {
-                    firstAndLast[1] = System.nanoTime();
-                    if (firstAndLast[0] == 0) {
-                        firstAndLast[0] = firstAndLast[1];
-                    }
-                }, Duration.ofSeconds(stallSeconds));
+                KeyedRate rate = new KeyedRate();
+                keyed = pipeline.awaitEnd(v -> rate.add(System.nanoTime(), v.batchSize), Duration.ofSeconds(stallSeconds));
                 trained = keyed.sequencesTrained();
                 if (!quiet) {
-                    double all = (firstAndLast[1] - submitted) / 1e9;
-                    double between = (firstAndLast[1] - firstAndLast[0]) / 1e9;
+                    double all = (rate.lastSeen() - submitted) / 1e9;
+                    double between = rate.seconds();
                     System.err.printf(java.util.Locale.ROOT, "replay: %d keys, %d sequences trained; %.1f s from submission"
-                                    + " to the last version, %.1f s from the first version to the last (%.0f sequences/s)%n",
-                            keyed.keys(), trained, all, between, between > 0 ? trained / between : 0.0);
+                                    + " to the last version, %.1f s from the first version to the last (%.0f sequences/s;"
+                                    + " %.0f sequences/s over the second half of the versions)%n",
+                            keyed.keys(), trained, all, between, between > 0 ? trained / between : 0.0, rate.secondHalf());
                 }
             } else {
                 last = pipeline.awaitLast(v -> progress.update(v.version, v.sequencesTrained, v.batchLoss),

@@ -14,6 +14,8 @@ public class ParameterVersionSerializer implements KafkaRecordSerializationSchem
     private final TrainingSpec spec;
     private final String topic;
     private transient ParameterRecords records;
+    /** the provenance header's value, the same on every record (with per-key models, thousands a second) */
+    private transient byte[] provenance;
 
     public ParameterVersionSerializer(TrainingSpec spec, String topic) {
         this.spec = spec;
@@ -23,13 +25,15 @@ public class ParameterVersionSerializer implements KafkaRecordSerializationSchem
     @Override
     public void open(SerializationSchema.InitializationContext context, KafkaSinkContext sinkContext) {
         records = new ParameterRecords(spec.network(), spec.limits());
+        provenance = spec.provenance() == null ? null : spec.provenance().getBytes(StandardCharsets.UTF_8);
     }
 
     @Override
     public ProducerRecord<byte[], byte[]> serialize(ParameterVersion v, KafkaSinkContext context, Long timestamp) {
         RecordHeaders headers = ParameterRecords.headers(v, spec.parameterFormat());
-        if (spec.provenance() != null) {
-            headers.add(ParameterRecords.PROVENANCE_HEADER, spec.provenance().getBytes(StandardCharsets.UTF_8));
+        if (provenance != null) {
+            // shared: the producer copies header values into its batch and changes none
+            headers.add(ParameterRecords.PROVENANCE_HEADER, provenance);
         }
         // per-key versions are keyed by their key, so a compacted topic keeps every key's newest
         String key = v.key != null ? v.key : spec.job();

@@ -72,13 +72,17 @@ public final class KafkaConnectors {
         return new KafkaVersionFeed(consumerProperties(), topic);
     }
 
-    /** At-least-once: see the README's architecture section for why not exactly-once. */
+    /**
+     * At-least-once: see the README's architecture section for why not exactly-once. Per-key
+     * versions go in batches ({@link KafkaClients#forKeyedVersions}); the one model's at once, as
+     * the next update waits for each.
+     */
     public KafkaSink<ParameterVersion> parameterSink(String topic, TrainingSpec spec) {
         return KafkaSink.<ParameterVersion>builder()
                 .setBootstrapServers(bootstrap)
                 .setRecordSerializer(new ParameterVersionSerializer(spec, topic))
                 .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
-                .setKafkaProducerConfig(producerProperties())
+                .setKafkaProducerConfig(spec.isPerKey() ? keyedVersionProducerProperties() : producerProperties())
                 .build();
     }
 
@@ -121,6 +125,13 @@ public final class KafkaConnectors {
         return p;
     }
 
+    /** {@link #producerProperties} for per-key versions: batched and compressed (the job's extra client properties still win). */
+    public Properties keyedVersionProducerProperties() {
+        Properties p = KafkaClients.forKeyedVersions(KafkaClients.producerProps(bootstrap));
+        p.putAll(clientProperties);
+        return p;
+    }
+
     public Properties producerProperties() {
         Properties p = KafkaClients.producerProps(bootstrap);
         p.putAll(clientProperties);
@@ -133,6 +144,18 @@ public final class KafkaConnectors {
         p.put("max.partition.fetch.bytes", String.valueOf(EmbeddedKafka.MAX_MESSAGE_BYTES));
         p.put("fetch.max.bytes", String.valueOf(EmbeddedKafka.MAX_MESSAGE_BYTES));
         p.put("receive.buffer.bytes", KafkaClients.OS_SOCKET_BUFFERS);
+        p.putAll(clientProperties);
+        return p;
+    }
+
+    /**
+     * {@link #consumerProperties} for following per-key versions, thousands a second: each fetch
+     * waits for 64 KB or 100 ms instead of answering with whatever one producer batch brought.
+     */
+    public Properties keyedVersionConsumerProperties() {
+        Properties p = consumerProperties();
+        p.put("fetch.min.bytes", String.valueOf(64 * 1024));
+        p.put("fetch.max.wait.ms", "100");
         p.putAll(clientProperties);
         return p;
     }

@@ -21,6 +21,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -121,7 +122,8 @@ public final class Pipeline implements AutoCloseable {
         ensureTopics(kafka, topics, partitions, spec.isPerKey());
         long since = System.currentTimeMillis();
         // a resumed job's newest version was published before it stopped: follow from the topic's last record
-        ParameterFollower follower = new ParameterFollower(kafka.consumerProperties(), topics.parameters(), spec.job(),
+        Properties following = spec.isPerKey() ? kafka.keyedVersionConsumerProperties() : kafka.consumerProperties();
+        ParameterFollower follower = new ParameterFollower(following, topics.parameters(), spec.job(),
                 spec.network(), spec.limits(), options.resumeFrom() != null ? ParameterFollower.LAST_RECORD : since);
         try {
             define(env, spec, kafka, topics, options);

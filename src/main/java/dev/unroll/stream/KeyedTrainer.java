@@ -34,7 +34,8 @@ import java.util.function.LongSupplier;
  * and no key waits for another, so keys spread over subtasks train independently. A key trains
  * as {@code train} would on that key's sequences alone (the same {@link GradientSum} and {@link Sgd}
  * on the same batches), and its short last batch is applied at the end of a bounded input (the
- * final watermark, on a timer registered while the key has a partial batch).
+ * final watermark, on a timer registered when the key first has a partial batch; it fires once,
+ * and finds nothing to do for a key whose batch is full).
  *
  * <p>Each new version is emitted with its key, for the parameters topic. Sequences whose gradient
  * is not finite are left out of their batch and dead-lettered (stage {@code bptt}, as in the
@@ -131,8 +132,9 @@ public class KeyedTrainer extends KeyedProcessFunction<String, SequenceItem, Par
         m.pending = pending;
         if (pending.length == spec.batchSize()) {
             update(m, false, ctx, out);
-            ctx.timerService().deleteEventTimeTimer(END_OF_INPUT);
         } else if (pending.length == 1) {
+            // kept once set, not deleted when the batch fills: registering it again is then a lookup in
+            // the timer set, where deleting and adding it back reorders the timer heap every batch
             ctx.timerService().registerEventTimeTimer(END_OF_INPUT);
         }
         state.update(m);

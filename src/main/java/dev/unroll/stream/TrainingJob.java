@@ -33,6 +33,12 @@ public final class TrainingJob {
      * each one on its own costs more than its decoding. One millisecond is all a trickle waits.
      */
     static final long SEQUENCE_FLUSH_MS = 1;
+    /**
+     * The same for per-key models, where no update waits for a sequence in a loop: a trickle's
+     * version comes 10 ms later at most, and the flusher no longer wakes a thousand times a second
+     * (at P = 1 it took 0.4-0.5 CPU-s of a 10-s replay of 640,000 sequences, 0.02 at 10 ms).
+     */
+    static final long PER_KEY_SEQUENCE_FLUSH_MS = 10;
 
     private TrainingJob() {
     }
@@ -104,7 +110,7 @@ public final class TrainingJob {
         SingleOutputStreamOperator<SequenceItem> decoded = env
                 .fromSource(sequenceSource, WatermarkStrategy.noWatermarks(), "sequences").setParallelism(p).uid("sequences")
                 .process(new DecodeSequences(spec)).name("decode").setParallelism(p).uid("decode")
-                .setBufferTimeout(SEQUENCE_FLUSH_MS);
+                .setBufferTimeout(PER_KEY_SEQUENCE_FLUSH_MS);
 
         SingleOutputStreamOperator<ParameterVersion> versions = decoded
                 .keyBy(item -> item.key, Types.STRING)

@@ -1,0 +1,109 @@
+#!/usr/bin/env python3
+"""CPU seconds per thread group of a JVM command, while its busiest stage works (Linux only).
+
+    bench/thread_cpu.py [--busy REGEX] [--threads FILE] -- java ... COMMAND ...
+
+Runs the command, reads each thread's CPU time (/proc/PID/task/TID/stat) every half second and
+names the threads with one jstack once a thread matching --busy (default: the per-key trainer)
+runs. Prints the command's stderr lines that hold 'sequences/s', then the CPU seconds of each
+group of threads between the first and the last sample in which a --busy thread gained CPU (the
+training window, without the JVM's start, the input's publishing or the job's shutdown), and over
+the second half of that window, when the JIT has done most of its work.
+--threads FILE writes every thread's figure there too.
+"""
+import argparse, collections, os, re, subprocess, sys, time
+
+GROUPS = [  # first match wins, on the thread's Java name
+    ('trainer', r'^trainer'),
+    ('decode', r'^Source: sequences'),
+    ('source fetcher', r'^Source Data Fetcher'),
+    ('output flusher', r'^OutputFlusher'),
+    ('sink producer', r'^kafka-producer-network-thread'),
+    ('broker', r'^data-plane-kafka|^kafka-|^broker-|^quorum-|^raft-|^ExpirationReaper|^LogDirFailureHandler'),
+    ('JIT', r'CompilerThread'),
+    ('GC', r'^GC Thread|^G1 '),
+    ('command (follower)', r'^main$'),
+]
+
+def group(name):
+    for g, r in GROUPS:
+        if re.search(r, name):
+            return g
+    return 'other'
+
+def sample(pid):
+    out = {}
+    try:
+        tids = os.listdir('/proc/%d/task' % pid)
+    except OSError:
+        return out
+    for tid in tids:
+        try:
+            comm = open('/proc/%d/task/%s/comm' % (pid, tid)).read().strip()
+            stat = open('/proc/%d/task/%s/stat' % (pid, tid)).read()
+        except OSError:
+            continue
+        fields = stat[stat.rfind(')') + 2:].split()
+        out[int(tid)] = (comm, int(fields[11]) + int(fields[12]))  # utime + stime, in clock ticks
+    return out
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--busy', default=r'^trainer')
+    ap.add_argument('--threads')
+    ap.add_argument('command', nargs=argparse.REMAINDER)
+    a = ap.parse_args()
+    cmd = a.command[1:] if a.command[:1] == ['--'] else a.command
+    tick = os.sysconf('SC_CLK_TCK')
+    proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+    lines = []
+    import threading
+    reader = threading.Thread(target=lambda: lines.extend(proc.stderr), daemon=True)
+    reader.start()
+    samples, names, named = [], {}, False
+    while proc.poll() is None:
+        s = sample(proc.pid)
+        samples.append((time.time(), s))
+        if not named and any(re.search(a.busy, c) for c, _ in s.values()):
+            time.sleep(1.0)  # the job's threads start one after the other
+            out = subprocess.run(['jstack', str(proc.pid)], capture_output=True, text=True).stdout
+            for m in re.finditer(r'^"([^"]*)".*?nid=(0x[0-9a-f]+|\d+)', out, re.M):
+                names[int(m.group(2), 0)] = m.group(1)
+            named = True
+        time.sleep(0.5)
+    reader.join(5)
+    for l in lines:
+        if 'sequences/s' in l:
+            print(l.rstrip())
+    name = lambda tid, comm: names.get(tid, comm)
+    busy = [i for i in range(1, len(samples)) if any(
+        re.search(a.busy, name(tid, c)) and t > samples[i - 1][1].get(tid, (c, 0))[1]
+        for tid, (c, t) in samples[i][1].items())]
+    if not busy:
+        sys.exit('thread_cpu.py: no thread matching %r gained CPU' % a.busy)
+    first, last = busy[0] - 1, busy[-1]
+
+    def cpu(first, last, what):
+        seen = {}
+        for k in range(first, last + 1):  # a thread that ended in the window counts with its last figure
+            seen.update(samples[k][1])
+        per, groups = collections.Counter(), collections.Counter()
+        for tid, (comm, t) in seen.items():
+            c = (t - samples[first][1].get(tid, (comm, 0))[1]) / tick
+            per[name(tid, comm)] += c
+            groups[group(name(tid, comm))] += c
+        window = samples[last][0] - samples[first][0]
+        total = sum(groups.values())
+        print('%s %.1f s, %.1f CPU-s (%.2f cores): %s' % (what, window, total, total / window,
+              ', '.join('%s %.1f' % (g, c) for g, c in groups.most_common() if c >= 0.05)))
+        return per
+
+    per = cpu(first, last, 'training window')
+    # most of the JIT's work is done in the first half
+    cpu((first + last) // 2, last, 'its second half')
+    if a.threads:
+        with open(a.threads, 'w') as f:
+            for n, c in per.most_common():
+                f.write('%.2f %s\n' % (c, n))
+
+main()
