@@ -7,7 +7,8 @@
 # latency: `run` on the embedded default (one JVM: broker, MiniCluster, training and serving);
 # kcat fills the sequences topic with 400,000 binary additions (training at full speed
 # throughout), then `predict-bench --rate R` (its own JVM) sends requests at R/s for S s and
-# times each one to its prediction, leaving out the first W s (default 10: the JIT's warm-up). With --train-rate T there is no backlog: predict-bench also
+# times each one to its prediction, leaving out the first W s (default 10). The job's JIT takes about a
+# minute to warm on 2 cores: --seconds 90 --warmup 60 measures after it (see the README). With --train-rate T there is no backlog: predict-bench also
 # sends T training sequences per second, so training runs at T/s. throughput: `serve` on the embedded default at parallelism P; kcat writes N requests
 # at once, and `predict-bench --count N` reads the rate at which serve wrote the predictions from
 # their timestamps. Needs kcat.

@@ -73,7 +73,7 @@ final class PredictBenchCommand implements Callable<Integer> {
     @Option(names = "--warmup", description = "latency: seconds at the start left out of the figures (default ${DEFAULT-VALUE})")
     int warmup = 5;
 
-    @Option(names = "--trace", description = "latency: also write one line per answered request: seconds since the start, latency in ms, ms from the send to the prediction's record timestamp")
+    @Option(names = "--trace", description = "latency: also write one line per answered request: seconds since the start, latency in ms, ms from the send to the prediction's record timestamp, ms from the send to the broker's acknowledgement")
     Path trace;
 
     @Option(names = "--seed", description = "seed of the requests (default ${DEFAULT-VALUE})")
@@ -95,9 +95,10 @@ final class PredictBenchCommand implements Callable<Integer> {
         Task task = Tasks.fromJob(config, config.loadNetwork());
         String prefix = "bench-" + System.currentTimeMillis();
         Iterator<dev.unroll.model.Sequence> requests = Tasks.generator(task, seed, prefix);
-        // {nanoTime, wall-clock ms} at send, and the nanoTime the request was due (its place in the schedule)
+        // {nanoTime, wall-clock ms} at send, the nanoTime the request was due (its place in the schedule), and the
+        // nanoTime the broker's acknowledgement of the request reached the client
         Map<String, long[]> sentAt = new ConcurrentHashMap<>();
-        List<long[]> timed = new ArrayList<>(); // {sent, latency} in ns, then ms from the send to the prediction's record timestamp
+        List<Timed> timed = new ArrayList<>();
         long[] answered = new long[1];
         try (KafkaConsumer<byte[], byte[]> consumer = atEnd(topic);
              KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(KafkaClients.producerProps(bootstrap))) {
@@ -109,7 +110,7 @@ final class PredictBenchCommand implements Callable<Integer> {
                         long[] sent = sentAt.remove(idOf(r));
                         if (sent != null) {
                             synchronized (timed) {
-                                timed.add(new long[]{sent[0], now - sent[0], r.timestamp() - sent[1], sent[2]});
+                                timed.add(new Timed(sent, now - sent[0], r.timestamp() - sent[1]));
                                 answered[0]++;
                             }
                         }
@@ -138,8 +139,10 @@ final class PredictBenchCommand implements Callable<Integer> {
                 LockSupport.parkNanos(next - System.nanoTime());
                 dev.unroll.model.Sequence seq = requests.next();
                 byte[] value = SequenceJson.write(seq).getBytes(StandardCharsets.UTF_8);
-                sentAt.put(seq.id(), new long[]{System.nanoTime(), System.currentTimeMillis(), next});
-                producer.send(new ProducerRecord<>(requestTopic, seq.id().getBytes(StandardCharsets.UTF_8), value));
+                long[] at = {System.nanoTime(), System.currentTimeMillis(), next, 0};
+                sentAt.put(seq.id(), at);
+                producer.send(new ProducerRecord<>(requestTopic, seq.id().getBytes(StandardCharsets.UTF_8), value),
+                        (metadata, e) -> at[3] = System.nanoTime());
                 sent++;
             }
             if (trainer != null) {
@@ -151,18 +154,22 @@ final class PredictBenchCommand implements Callable<Integer> {
             }
             done.set(true);
             reader.join(10_000);
+            producer.flush(); // every acknowledgement's callback has run
             DescriptiveStatistics ms = new DescriptiveStatistics();
             DescriptiveStatistics toJob = new DescriptiveStatistics();
+            DescriptiveStatistics toAck = new DescriptiveStatistics();
             long from = start + warmup * 1_000_000_000L;
             StringBuilder lines = new StringBuilder();
             synchronized (timed) {
-                for (long[] t : timed) {
+                for (Timed t : timed) {
                     // warm-up by schedule, not by when the send happened: a busy machine sends late, not more
-                    if (t[3] >= from) {
-                        ms.addValue(t[1] / 1e6);
-                        toJob.addValue(t[2]);
+                    if (t.sent()[2] >= from) {
+                        ms.addValue(t.latencyNanos() / 1e6);
+                        toJob.addValue(t.toPredictionMillis());
+                        toAck.addValue(t.toAckNanos() / 1e6);
                     }
-                    lines.append(String.format(java.util.Locale.ROOT, "%.4f %.3f %d%n", (t[0] - start) / 1e9, t[1] / 1e6, t[2]));
+                    lines.append(String.format(java.util.Locale.ROOT, "%.4f %.3f %d %.3f%n", (t.sent()[0] - start) / 1e9,
+                            t.latencyNanos() / 1e6, t.toPredictionMillis(), t.toAckNanos() / 1e6));
                 }
             }
             if (trace != null) {
@@ -183,8 +190,18 @@ final class PredictBenchCommand implements Callable<Integer> {
             // the job's part: from the send to the sink's producer stamping the prediction (1 ms clock)
             m.put("toPredictionP50Ms", round(toJob.getPercentile(50)));
             m.put("toPredictionP99Ms", round(toJob.getPercentile(99)));
+            // of which the way in: from the send to the broker's acknowledgement (the client's producer and the broker)
+            m.put("toAckP50Ms", round(toAck.getPercentile(50)));
+            m.put("toAckP99Ms", round(toAck.getPercentile(99)));
             m.put("sentPerSecond", round(sent / ((end - start) / 1e9)));
             return m;
+        }
+    }
+
+    /** One answered request: its send stamps (see {@code sentAt}), its latency, and ms to the prediction's timestamp. */
+    private record Timed(long[] sent, long latencyNanos, long toPredictionMillis) {
+        long toAckNanos() {
+            return sent[3] - sent[0];
         }
     }
 

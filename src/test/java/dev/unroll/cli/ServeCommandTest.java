@@ -134,6 +134,9 @@ class ServeCommandTest {
                 assertEquals(100, latency.get("measured").asLong(), "the first second left out: " + bench.out());
                 assertTrue(latency.get("p50Ms").asDouble() > 0 && latency.get("p50Ms").asDouble() <= latency.get("p99Ms").asDouble(),
                         bench.out());
+                // the way in, to the broker's acknowledgement of the request, is a part of the whole
+                assertTrue(latency.get("toAckP50Ms").asDouble() > 0 && latency.get("toAckP50Ms").asDouble() <= latency.get("p99Ms").asDouble(),
+                        bench.out());
                 bench = TestSupport.run("predict-bench", "--job", job.toString(), "--bootstrap-servers", broker.bootstrapServers(),
                         "--count", "153");
                 assertEquals(0, bench.exitCode(), bench.describe());
