@@ -275,25 +275,72 @@ public final class BatchBptt {
      * of their per-copy derivatives, losses and count.
      */
     private static Gradients chunk(Model m, List<Sequence> chunk) {
-        int n = m.n;
-        int batch = chunk.size();
-        int steps = chunk.get(0).steps();
-        Network net = m.net;
-        Sequence[] seqs = chunk.toArray(new Sequence[0]);
-        StepTargets[] targets = new StepTargets[batch];
-        for (int b = 0; b < batch; b++) {
-            targets[b] = new StepTargets(seqs[b]);
+        Pass pass = new Pass(m, chunk);
+        for (int t = 1; t <= pass.steps; t++) {
+            pass.forward(t);
+        }
+        for (int t = pass.steps; t >= 1; t--) {
+            pass.backward(t);
+        }
+        return pass.finish();
+    }
+
+    /**
+     * One chunk's passes, a step per call. The steps are methods of their own, called T times
+     * each, because C2 compiled the one long method five times over while its loops ran
+     * (on-stack replacement, up to 1.3 s each), on cores the BPTT threads needed: 4.2 s of
+     * compilation for this package in a 13-s `replay`, 1.6 s with the steps apart.
+     */
+    private static final class Pass {
+        final Model m;
+        final Network net;
+        final int n;
+        final int batch;
+        final int steps;
+        final Sequence[] seqs;
+        final StepTargets[] targets;
+        /** forward: the stack of activities h_0 .. h_T, the inputs a_t, the losses */
+        final Stack h;
+        final double[][] a;
+        final double[] losses;
+        /** backward: the sums, and dE/dh at t and t - 1 */
+        final Gradients sum;
+        final double[][] gw;
+        double[][] dh;
+        double[][] dhPrev;
+        final double[][] direct;
+        final double[] delta;
+        final double[][] hPrev;
+
+        Pass(Model m, List<Sequence> chunk) {
+            this.m = m;
+            this.net = m.net;
+            this.n = m.n;
+            this.batch = chunk.size();
+            this.steps = chunk.get(0).steps();
+            this.seqs = chunk.toArray(new Sequence[0]);
+            this.targets = new StepTargets[batch];
+            for (int b = 0; b < batch; b++) {
+                targets[b] = new StepTargets(seqs[b]);
+            }
+            h = new Stack(steps, batch, n, m.blockNumbers);
+            a = new double[batch][n];
+            losses = new double[batch];
+            for (int b = 0; b < batch; b++) {
+                Bptt.setInitialState(net, seqs[b], a[b]);
+                System.arraycopy(a[b], 0, h.block(0), h.offset(0, b), n);
+            }
+            sum = new Gradients(n);
+            gw = new double[n][n];
+            dh = new double[batch][n];
+            dhPrev = new double[batch][n];
+            direct = new double[batch][n];
+            delta = new double[batch * n];
+            hPrev = new double[batch][n];
         }
 
-        // forward: build the stack of activities h_0 .. h_T
-        Stack h = new Stack(steps, batch, n, m.blockNumbers);
-        double[][] a = new double[batch][n];
-        double[] losses = new double[batch];
-        for (int b = 0; b < batch; b++) {
-            Bptt.setInitialState(net, seqs[b], a[b]);
-            System.arraycopy(a[b], 0, h.block(0), h.offset(0, b), n);
-        }
-        for (int t = 1; t <= steps; t++) {
+        /** h_t from h_{t-1}, and the loss of step t. */
+        void forward(int t) {
             for (int b = 0; b < batch; b++) {
                 System.arraycopy(m.biases, 0, a[b], 0, n);
             }
@@ -312,16 +359,9 @@ public final class BatchBptt {
             }
         }
 
-        // backward: peel the stack off, t = T .. 1
-        Gradients sum = new Gradients(n);
-        double[][] gw = new double[n][n];
-        double[] gb = sum.biases;
-        double[][] dh = new double[batch][n];
-        double[][] dhPrev = new double[batch][n];
-        double[][] direct = new double[batch][n];
-        double[] delta = new double[batch * n];
-        double[][] hPrev = new double[batch][n];
-        for (int t = steps; t >= 1; t--) {
+        /** Peels h_t off: its errors, its copy's derivatives, and dE/dh_{t-1}. */
+        void backward(int t) {
+            double[] gb = sum.biases;
             double[] ht = h.block(t);
             for (int b = 0; b < batch; b++) {
                 int at = h.offset(t, b);
@@ -362,24 +402,21 @@ public final class BatchBptt {
             dh = dhPrev;
             dhPrev = swap;
         }
-        for (int b = 0; b < batch; b++) {
-            Bptt.addInitialStateDerivatives(net, seqs[b], dh[b], sum.initialState);
-            sum.loss += losses[b];
+
+        /** The chunk's sum, once every step is peeled off. */
+        Gradients finish() {
+            for (int b = 0; b < batch; b++) {
+                Bptt.addInitialStateDerivatives(net, seqs[b], dh[b], sum.initialState);
+                sum.loss += losses[b];
+            }
+            for (int j = 0; j < n; j++) {
+                System.arraycopy(gw[j], 0, sum.weights, j * n, n);
+            }
+            sum.count = batch;
+            return sum;
         }
-        for (int j = 0; j < n; j++) {
-            System.arraycopy(gw[j], 0, sum.weights, j * n, n);
-        }
-        sum.count = batch;
-        return sum;
     }
 
-    /**
-     * h = f(a), one loop per activation so that f is a constant the compiler can inline. The
-     * logistic is written in the contract's own form 1/(1+e^-a), without {@link Activation}'s
-     * branch on the sign of a: on real data that branch is mispredicted half the time and cost
-     * more than the exponential. The two forms agree to an ulp or two; below a = -709, e^-a
-     * overflows and h is 0 where the two-branch form gives e^a < 1e-308.
-     */
     private static void activate(Activation f, double[] a, double[] h, int at, int n) {
         switch (f) {
             case LOGISTIC:
