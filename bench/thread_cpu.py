@@ -15,7 +15,10 @@ import argparse, collections, os, re, subprocess, sys, time
 
 GROUPS = [  # first match wins, on the thread's Java name
     ('trainer', r'^trainer'),
-    ('decode', r'^Source: sequences'),
+    ('bptt', r'^bptt'),
+    ('aggregator', r'^aggregate'),
+    ('batcher', r'^batcher'),
+    ('decode', r'^Source: sequences|^decode'),
     ('source fetcher', r'^Source Data Fetcher'),
     ('output flusher', r'^OutputFlusher'),
     ('sink producer', r'^kafka-producer-network-thread'),
