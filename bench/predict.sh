@@ -11,7 +11,7 @@
 # minute to warm on 2 cores: --seconds 90 --warmup 60 measures after it (see the README). With --train-rate T there is no backlog: predict-bench also
 # sends T training sequences per second, so training runs at T/s. throughput: `serve` on the embedded default at parallelism P; kcat writes N requests
 # at once, and `predict-bench --count N` reads the rate at which serve wrote the predictions from
-# their timestamps. Needs kcat.
+# their timestamps. UNROLL_JOB_JAVA_OPTS (for example -XX:+UseZGC) go to the job's JVM. Needs kcat.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -59,7 +59,7 @@ await_serving() {
 case "$what" in
   latency)
     [ "$trainrate" -gt 0 ] || java -jar "$jar" produce --job "$job" --out "$work/train.jsonl" --count 400000 --seed 1 --quiet
-    java -jar "$jar" run --job "$job" --port "$port" --state-dir "$work/state" >"$work/job.log" 2>&1 &
+    java ${UNROLL_JOB_JAVA_OPTS:-} -jar "$jar" run --job "$job" --port "$port" --state-dir "$work/state" >"$work/job.log" 2>&1 &
     pid=$!
     await_serving
     if [ "$trainrate" -gt 0 ]; then
