@@ -120,10 +120,7 @@ class PerKeyJobTest {
                 InMemoryTopic.feed(parameters), parameters.sink(), deadLetters.sink(), null);
         env.execute("per-key P=" + parallelism);
 
-        NewestPerKey newest = new NewestPerKey();
-        parameters.records().forEach(newest::add);
-        Path out = Files.writeString(dir.resolve("out.jsonl"), KeyedNetworks.write(newest.entries(net)));
-        TestSupport.assertSameKeyedParameters(PK1.resolve("expected.jsonl"), out);
+        NewestPerKey newest = assertMatchesReference(net, parameters.records());
         for (String key : List.of("pump-1", "valve/ü")) {
             assertTrue(newest.get(key).last, key + ": 11 sequences, a short last batch applied at the end of the input");
         }
@@ -133,15 +130,8 @@ class PerKeyJobTest {
         assertTrue(dead.get(0).reason.contains("key: missing: with training.models: per-key"), dead.get(0).reason);
     }
 
-    static DataGeneratorSource<RawRecord> source(Records records) {
-        List<String> values = records.values();
-        List<String> keys = records.keys();
-        GeneratorFunction<Long, RawRecord> record = k -> {
-            String key = keys.get(k.intValue());
-            return new RawRecord("in-memory", 0, k, key == null ? null : key.getBytes(StandardCharsets.UTF_8),
-                    values.get(k.intValue()).getBytes(StandardCharsets.UTF_8));
-        };
-        return new DataGeneratorSource<>(record, values.size(), TypeInformation.of(RawRecord.class));
+    private static DataGeneratorSource<RawRecord> source(Records records) {
+        return new DataGeneratorSource<>(generator(records), records.values().size(), TypeInformation.of(RawRecord.class));
     }
 
     @ParameterizedTest(name = "fails at a key's batch {0}, checkpoints every {1} ms")
@@ -204,22 +194,28 @@ class PerKeyJobTest {
         assertMatchesReference(net, parameters.records());
     }
 
-    private void assertMatchesReference(Network net, List<ParameterVersion> versions) throws Exception {
+    /** The newest version of each key, checked against the reference's parameters. */
+    private NewestPerKey assertMatchesReference(Network net, List<ParameterVersion> versions) throws Exception {
         NewestPerKey newest = new NewestPerKey();
         versions.forEach(newest::add);
         Path out = Files.writeString(dir.resolve("out.jsonl"), KeyedNetworks.write(newest.entries(net)));
         TestSupport.assertSameKeyedParameters(PK1.resolve("expected.jsonl"), out);
+        return newest;
     }
 
     private static DataGeneratorSource<RawRecord> slowSource(Records records, double perSecond) {
+        return new DataGeneratorSource<>(generator(records), records.values().size(),
+                RateLimiterStrategy.perSecond(perSecond), TypeInformation.of(RawRecord.class));
+    }
+
+    /** Record k: value k, with key k as its Kafka record key (none where the key is null). */
+    private static GeneratorFunction<Long, RawRecord> generator(Records records) {
         List<String> values = records.values();
         List<String> keys = records.keys();
-        GeneratorFunction<Long, RawRecord> record = k -> {
+        return k -> {
             String key = keys.get(k.intValue());
             return new RawRecord("in-memory", 0, k, key == null ? null : key.getBytes(StandardCharsets.UTF_8),
                     values.get(k.intValue()).getBytes(StandardCharsets.UTF_8));
         };
-        return new DataGeneratorSource<>(record, values.size(), RateLimiterStrategy.perSecond(perSecond),
-                TypeInformation.of(RawRecord.class));
     }
 }
