@@ -11,6 +11,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
 
 /** Trained parameters given to a command, checked to be a network of the job's structure. */
 final class JobParameters {
@@ -27,8 +29,8 @@ final class JobParameters {
     }
 
     /** A per-key parameters file (one JSON line per key), each key's network checked to be of the job's structure. */
-    static java.util.Map<String, Network> readKeyed(JobConfig config, Network initial, Path params) {
-        java.util.Map<String, Network> models = new java.util.HashMap<>();
+    static Map<String, Network> readKeyed(JobConfig config, Network initial, Path params) {
+        Map<String, Network> models = new HashMap<>();
         for (KeyedNetworks.Entry e : readKeyedEntries(config, initial, params)) {
             models.put(e.key(), e.network());
         }

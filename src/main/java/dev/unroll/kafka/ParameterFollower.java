@@ -6,7 +6,9 @@ import dev.unroll.record.ParameterVersion;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 
 /**
@@ -20,7 +22,7 @@ public final class ParameterFollower implements AutoCloseable {
     private final ParameterTopicReader reader;
     private long newestVersion = -1;
     /** with per-key models, the newest version returned of each key */
-    private final java.util.Map<String, Long> newestOfKey = new java.util.HashMap<>();
+    private final Map<String, Long> newestOfKey = new HashMap<>();
 
     public ParameterFollower(Properties clientProperties, String topic, String job, Network structure, Limits limits,
                              long sinceMillis) {

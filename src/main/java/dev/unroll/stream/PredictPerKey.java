@@ -9,6 +9,7 @@ import dev.unroll.record.PredictionRecord;
 import dev.unroll.record.TrainingSpec;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction;
 import org.apache.flink.util.Collector;
@@ -34,7 +35,7 @@ public class PredictPerKey extends KeyedCoProcessFunction<String, KeyedRequest, 
     public void open(OpenContext context) {
         structure = spec.network();
         newest = getRuntimeContext().getState(KeyedTrainer.ttl(spec,
-                new org.apache.flink.api.common.state.ValueStateDescriptor<>("newest-of-key", ParameterVersion.class)));
+                new ValueStateDescriptor<>("newest-of-key", ParameterVersion.class)));
         answered = getRuntimeContext().getMetricGroup().counter("predictions");
         rejected = getRuntimeContext().getMetricGroup().counter("predictionDeadLetters");
     }
