@@ -70,14 +70,15 @@ public final class KafkaClients {
     }
 
     /**
-     * {@code producer} for per-key versions: one record per key update, thousands a second, and no
-     * one waits for any one of them (the update is applied where the key lives). Sent at once (linger
-     * 0), the embedded broker spent as much CPU on them as the trainer did on its keys, or more;
-     * lingering 20 ms gathers each 20 ms of them into one batch, compressed with lz4 (every
-     * version repeats the job's provenance header). A version reaches the topic up to 20 ms later.
-     * Measured in the README's Per-key models.
+     * {@code producer} for parameter versions that no BPTT instance waits for on the topic: per-key
+     * versions (each update is applied where its key lives), and the one model's when every
+     * instance takes them in memory beside the aggregator. Thousands a second, sent at once, cost
+     * the broker a request each, as much CPU as the training or more; lingering 20 ms gathers each
+     * 20 ms of them into one batch, compressed with lz4 (every version repeats the job's provenance
+     * header). A version reaches the topic up to 20 ms later. Measured in the README's Per-key
+     * models and Performance sections.
      */
-    public static Properties forKeyedVersions(Properties producer) {
+    public static Properties forBatchedVersions(Properties producer) {
         Properties p = new Properties();
         p.putAll(producer);
         p.put(ProducerConfig.LINGER_MS_CONFIG, "20");

@@ -73,16 +73,17 @@ public final class KafkaConnectors {
     }
 
     /**
-     * At-least-once: see the README's architecture section for why not exactly-once. Per-key
-     * versions go in batches ({@link KafkaClients#forKeyedVersions}); the one model's at once, as
-     * the next update waits for each.
+     * At-least-once: see the README's architecture section for why not exactly-once. Versions go
+     * in batches ({@link KafkaClients#forBatchedVersions}) unless {@code waitedFor}: a BPTT
+     * instance may wait for each one on the topic (the one model, on a cluster or with the
+     * in-process hand-off off), so each goes at once.
      */
-    public KafkaSink<ParameterVersion> parameterSink(String topic, TrainingSpec spec) {
+    public KafkaSink<ParameterVersion> parameterSink(String topic, TrainingSpec spec, boolean waitedFor) {
         return KafkaSink.<ParameterVersion>builder()
                 .setBootstrapServers(bootstrap)
                 .setRecordSerializer(new ParameterVersionSerializer(spec, topic))
                 .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
-                .setKafkaProducerConfig(spec.isPerKey() ? keyedVersionProducerProperties() : producerProperties())
+                .setKafkaProducerConfig(waitedFor ? producerProperties() : batchedVersionProducerProperties())
                 .build();
     }
 
@@ -125,9 +126,9 @@ public final class KafkaConnectors {
         return p;
     }
 
-    /** {@link #producerProperties} for per-key versions: batched and compressed (the job's extra client properties still win). */
-    public Properties keyedVersionProducerProperties() {
-        Properties p = KafkaClients.forKeyedVersions(KafkaClients.producerProps(bootstrap));
+    /** {@link #producerProperties} for versions no instance waits for: batched and compressed (the job's extra client properties still win). */
+    public Properties batchedVersionProducerProperties() {
+        Properties p = KafkaClients.forBatchedVersions(KafkaClients.producerProps(bootstrap));
         p.putAll(clientProperties);
         return p;
     }
@@ -149,10 +150,11 @@ public final class KafkaConnectors {
     }
 
     /**
-     * {@link #consumerProperties} for following per-key versions, thousands a second: each fetch
-     * waits for 64 KB or 100 ms instead of answering with whatever one producer batch brought.
+     * {@link #consumerProperties} for following a job's versions from outside it (the commands'
+     * progress and final parameters), up to thousands a second: each fetch waits for 64 KB or
+     * 100 ms instead of answering with whatever one producer batch brought.
      */
-    public Properties keyedVersionConsumerProperties() {
+    public Properties followerConsumerProperties() {
         Properties p = consumerProperties();
         p.put("fetch.min.bytes", String.valueOf(64 * 1024));
         p.put("fetch.max.wait.ms", "100");

@@ -16,6 +16,7 @@ import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
+import org.apache.flink.streaming.api.environment.LocalStreamEnvironment;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 import java.time.Duration;
@@ -122,8 +123,7 @@ public final class Pipeline implements AutoCloseable {
         ensureTopics(kafka, topics, partitions, spec.isPerKey());
         long since = System.currentTimeMillis();
         // a resumed job's newest version was published before it stopped: follow from the topic's last record
-        Properties following = spec.isPerKey() ? kafka.keyedVersionConsumerProperties() : kafka.consumerProperties();
-        ParameterFollower follower = new ParameterFollower(following, topics.parameters(), spec.job(),
+        ParameterFollower follower = new ParameterFollower(kafka.followerConsumerProperties(), topics.parameters(), spec.job(),
                 spec.network(), spec.limits(), options.resumeFrom() != null ? ParameterFollower.LAST_RECORD : since);
         try {
             define(env, spec, kafka, topics, options);
@@ -161,13 +161,22 @@ public final class Pipeline implements AutoCloseable {
         TrainingJob.build(env, spec,
                 kafka.sequences(topics.sequences(), group, options.from(), options.boundedAt()),
                 kafka.versionFeed(topics.parameters()),
-                kafka.parameterSink(topics.parameters(), spec),
+                kafka.parameterSink(topics.parameters(), spec, versionsWaitedFor(env, spec)),
                 kafka.deadLetterSink(topics.deadLetters()),
                 // a bounded run (replay) answers no requests: it must end at the end of its input
                 topics.serving() == null || options.boundedAt() != null ? null : kafka.serving(spec, topics.serving(),
                         // per-key: the compacted topic from its start holds every key's newest version
                         spec.isPerKey() ? OffsetsInitializer.earliest() : OffsetsInitializer.timestamp(since), since,
                         spec.shards()));
+    }
+
+    /**
+     * Whether a BPTT instance may wait for versions on the parameters topic: with one model, unless
+     * every instance runs in the aggregator's JVM (a local environment: the embedded MiniCluster)
+     * and takes them from its {@link dev.unroll.stream.VersionBoard}.
+     */
+    static boolean versionsWaitedFor(StreamExecutionEnvironment env, TrainingSpec spec) {
+        return !spec.isPerKey() && !(env instanceof LocalStreamEnvironment && spec.inProcessVersions());
     }
 
     /**

@@ -26,7 +26,7 @@ class ClientSettingsTest {
                 + "  ssl.truststore.location: /etc/kafka/truststore.jks\n");
         KafkaConnectors kafka = new KafkaConnectors("127.0.0.1:1", config.kafka());
         for (var props : new java.util.Properties[] {kafka.producerProperties(), kafka.consumerProperties(),
-                kafka.keyedVersionProducerProperties(), kafka.keyedVersionConsumerProperties(), kafka.bulkProducerProperties()}) {
+                kafka.batchedVersionProducerProperties(), kafka.followerConsumerProperties(), kafka.bulkProducerProperties()}) {
             assertEquals("SASL_SSL", props.getProperty("security.protocol"));
             assertEquals("PLAIN", props.getProperty("sasl.mechanism"));
             assertEquals("/etc/kafka/truststore.jks", props.getProperty("ssl.truststore.location"));
@@ -37,16 +37,16 @@ class ClientSettingsTest {
     void perKeyVersionsGoInCompressedBatchesUnlessTheJobSaysOtherwise() throws Exception {
         KafkaConnectors plain = new KafkaConnectors("127.0.0.1:1", job("").kafka());
         assertEquals("0", plain.producerProperties().getProperty("linger.ms"));
-        assertEquals("20", plain.keyedVersionProducerProperties().getProperty("linger.ms"));
-        assertEquals("lz4", plain.keyedVersionProducerProperties().getProperty("compression.type"));
-        assertEquals("all", plain.keyedVersionProducerProperties().getProperty("acks"));
-        assertEquals("65536", plain.keyedVersionConsumerProperties().getProperty("fetch.min.bytes"));
+        assertEquals("20", plain.batchedVersionProducerProperties().getProperty("linger.ms"));
+        assertEquals("lz4", plain.batchedVersionProducerProperties().getProperty("compression.type"));
+        assertEquals("all", plain.batchedVersionProducerProperties().getProperty("acks"));
+        assertEquals("65536", plain.followerConsumerProperties().getProperty("fetch.min.bytes"));
 
         KafkaConnectors own = new KafkaConnectors("127.0.0.1:1",
                 job("kafka:\n  linger.ms: 0\n  compression.type: zstd\n  fetch.min.bytes: 1\n").kafka());
-        assertEquals("0", own.keyedVersionProducerProperties().getProperty("linger.ms"));
-        assertEquals("zstd", own.keyedVersionProducerProperties().getProperty("compression.type"));
-        assertEquals("1", own.keyedVersionConsumerProperties().getProperty("fetch.min.bytes"));
+        assertEquals("0", own.batchedVersionProducerProperties().getProperty("linger.ms"));
+        assertEquals("zstd", own.batchedVersionProducerProperties().getProperty("compression.type"));
+        assertEquals("1", own.followerConsumerProperties().getProperty("fetch.min.bytes"));
     }
 
     @Test
