@@ -28,6 +28,19 @@ public final class LoopbackPorts {
         }
     }
 
+    /**
+     * A port that was free a moment ago and is not {@code other}: two calls to {@link #free()} in a
+     * row may return the same port, as the first is closed before the second is bound.
+     */
+    public static int freeOtherThan(int other) {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+             ServerSocket t = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort() != other ? s.getLocalPort() : t.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException("no free port on the loopback interface", e);
+        }
+    }
+
     /** {@code wanted} if it is free, else a free one. */
     public static int wantedOrFree(int wanted) {
         return isFree(wanted) ? wanted : free();

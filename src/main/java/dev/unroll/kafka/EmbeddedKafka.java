@@ -55,7 +55,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         this.workDir = workDir;
         this.logDir = logDir;
         this.port = port == 0 ? LoopbackPorts.free() : port;
-        this.controllerPort = LoopbackPorts.free();
+        this.controllerPort = LoopbackPorts.freeOtherThan(this.port);
         Properties props = serverProperties();
         this.configFile = workDir.resolve("server.properties");
         writeProperties(props, configFile);

@@ -36,8 +36,9 @@ class RunSavepointTest {
         Files.writeString(job, "name: resume\nnetwork: network.json\ntraining:\n  batchSize: 6\n  learningRate: 0.05\n"
                 + "  momentum: 0.5\n  staleness: " + staleness + "\nstream:\n  checkpointIntervalMs: 200\ntopics:\n  partitions: 1\n");
         List<String> lines = Files.readAllLines(example.resolve("data.jsonl"));
-        // 180 sequences, 30 batches: enough that the stop after 24 comes well before the end
-        List<String> data = Stream.generate(() -> lines).limit(6).flatMap(List::stream).toList();
+        // 1,800 sequences, 300 batches: the stop after 24 comes well before the end even on a loaded
+        // machine (the backlog waits in Kafka, and the job trains on while the stop is on its way)
+        List<String> data = Stream.generate(() -> lines).limit(60).flatMap(List::stream).toList();
         Files.write(dir.resolve("data.jsonl"), data);
         assertEquals(0, Main.run("train", "--job", job.toString(), "--data", dir.resolve("data.jsonl").toString(),
                 "--out", dir.resolve("uninterrupted.json").toString(), "--quiet"));
