@@ -123,7 +123,7 @@ public final class Pipeline implements AutoCloseable {
         ensureTopics(kafka, topics, partitions, spec.isPerKey());
         long since = System.currentTimeMillis();
         // a resumed job's newest version was published before it stopped: follow from the topic's last record
-        // per-key versions come thousands a second; the one model's, when batched, in a few producer batches a second
+        // per-key versions come thousands a second; the one model's one per update, or one producer batch per 20 ms
         Properties following = spec.isPerKey() ? kafka.followerConsumerProperties() : kafka.consumerProperties();
         ParameterFollower follower = new ParameterFollower(following, topics.parameters(), spec.job(),
                 spec.network(), spec.limits(), options.resumeFrom() != null ? ParameterFollower.LAST_RECORD : since);
