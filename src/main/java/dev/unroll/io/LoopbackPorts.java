@@ -4,9 +4,25 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.util.concurrent.ThreadLocalRandom;
 
-/** Ports on 127.0.0.1, where everything the embedded default starts listens. */
+/**
+ * Ports on 127.0.0.1, where everything the embedded default starts listens.
+ *
+ * <p>A port chosen here is bound later by someone else (the broker, Flink's REST endpoint), so it
+ * is free only "a moment ago". The operating system hands out the ports of its ephemeral range
+ * (Linux: 32768-60999) both to {@code bind(0)} and to every outgoing connection, and reuses a
+ * just-closed one at once; in a JVM full of Kafka and Flink clients one of them can take the port
+ * before its listener binds it ("Address already in use", seen as "Could not create the
+ * DispatcherResourceManagerComponent" in tests run side by side). So free ports are looked for
+ * below that range first, where no outgoing connection goes.
+ */
 public final class LoopbackPorts {
+    /** Below Linux's default ephemeral range (and those of macOS and Windows, which start at 49152). */
+    static final int LOW = 20_000;
+    static final int HIGH = 32_768;
+    private static final int TRIES = 64;
+
     private LoopbackPorts() {
     }
 
@@ -19,20 +35,20 @@ public final class LoopbackPorts {
         }
     }
 
-    /** A port that was free a moment ago (bound, noted and closed). */
+    /** A port that was free a moment ago, outside the ephemeral range when one there is free. */
     public static int free() {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException("no free port on the loopback interface", e);
-        }
+        return freeOtherThan(-1);
     }
 
-    /**
-     * A port that was free a moment ago and is not {@code other}: two calls to {@link #free()} in a
-     * row may return the same port, as the first is closed before the second is bound.
-     */
+    /** The same, and not {@code other} (a port chosen a moment ago and not bound yet). */
     public static int freeOtherThan(int other) {
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        for (int k = 0; k < TRIES; k++) {
+            int port = random.nextInt(LOW, HIGH);
+            if (port != other && isFree(port)) {
+                return port;
+            }
+        }
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
              ServerSocket t = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return s.getLocalPort() != other ? s.getLocalPort() : t.getLocalPort();
