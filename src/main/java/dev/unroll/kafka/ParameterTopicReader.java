@@ -4,6 +4,7 @@ import dev.unroll.model.Limits;
 import dev.unroll.model.Network;
 import dev.unroll.record.ParameterVersion;
 import dev.unroll.record.SourceRanges;
+import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
@@ -86,6 +87,7 @@ final class ParameterTopicReader implements AutoCloseable {
 
     @Override
     public void close() {
-        consumer.close();
+        // nothing to commit (no group); a plain close would wait up to fetch.max.wait.ms for a pending fetch
+        consumer.close(CloseOptions.timeout(Duration.ZERO));
     }
 }

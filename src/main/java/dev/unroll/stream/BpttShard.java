@@ -41,7 +41,8 @@ import java.util.function.Consumer;
  * which the aggregator answers by publishing its newest S + 1 versions again under this attempt's
  * epoch; it takes only versions of its own epoch, so versions a failed or stopped attempt published
  * are never used. An instance in the aggregator's JVM takes the versions from its
- * {@link VersionBoard} instead of the feed (unless the job turns that off). A sequence whose
+ * {@link VersionBoard} instead of the feed (unless the job turns that off), and closes the feed
+ * once it has found the board. A sequence whose
  * gradient is not finite is left out of the sum and dead-lettered, so the aggregator only ever
  * sees finite sums.
  */
@@ -138,6 +139,11 @@ public class BpttShard extends ProcessFunction<Shard, ShardGradient> {
         while ((v = versions.get(needed)) == null) {
             if (board == null && spec.inProcessVersions()) {
                 board = VersionBoard.find(epoch);
+                if (board != null) {
+                    // the board holds every version this instance will need from now on
+                    reader.close();
+                    reader = null;
+                }
             }
             if (board != null) {
                 ParameterVersion p = board.await(needed, POLL.toMillis());

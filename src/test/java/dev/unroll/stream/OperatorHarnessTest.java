@@ -9,6 +9,7 @@ import dev.unroll.model.TestSupport;
 import dev.unroll.record.ParameterVersion;
 import dev.unroll.record.RawRecord;
 import dev.unroll.record.TrainingSpec;
+import dev.unroll.record.VersionFeed;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
@@ -22,10 +23,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -290,5 +293,52 @@ class OperatorHarnessTest {
                     + " version 0 here), not at the other run's moved one");
             assertFalse(second.announcement);
         }
+    }
+
+    private static final AtomicInteger READERS_CLOSED = new AtomicInteger();
+
+    @Test
+    void bpttBesideTheAggregatorTakesItsVersionsFromTheBoardAndClosesItsTopicReader() throws Exception {
+        TrainingSpec spec = spec(2, 0, 1, "");
+        assertTrue(spec.inProcessVersions(), "the default");
+        InMemoryTopic<ParameterVersion> topic = new InMemoryTopic<>();
+        READERS_CLOSED.set(0);
+        VersionFeed counting = s -> {
+            VersionFeed.Reader r = InMemoryTopic.feed(topic).open(s);
+            return new VersionFeed.Reader() {
+                @Override
+                public List<ParameterVersion> poll(Duration timeout) {
+                    return r.poll(timeout);
+                }
+
+                @Override
+                public void close() {
+                    READERS_CLOSED.incrementAndGet();
+                    r.close();
+                }
+            };
+        };
+        String epoch = spec.epoch(0);
+        VersionBoard board = VersionBoard.open(epoch, 0);
+        try (var h = new OneInputStreamOperatorTestHarness<>(new ProcessOperator<>(new BpttShard(spec, counting)))) {
+            h.open();
+            String seq = "{\"steps\": 2, \"targets\": [{\"t\": 2, \"units\": [0], \"values\": [0.5]}]}";
+            SequenceItem one = new SequenceItem(new RawRecord("t", 0, 0, null, null),
+                    dev.unroll.model.SequenceCodec.encode(dev.unroll.model.SequenceJson.parse(seq, "s", net, spec.limits())));
+            h.processElement(new Shard(0, 0, 1, false, new SequenceItem[] {one}), 0);
+            assertEquals(0, READERS_CLOSED.get(), "batch 0 needs no version from anywhere");
+            for (long v = 1; v <= 2; v++) {
+                ParameterVersion own = new ParameterVersion("harness", v, net.parameters());
+                own.epoch = epoch;
+                board.post(own);
+                h.processElement(new Shard(v, 0, 1, false, new SequenceItem[] {one}), 0);
+                assertEquals(v, h.extractOutputValues().get((int) v + 1).version, "batch " + v + " at its version, from the board");
+                assertEquals(1, READERS_CLOSED.get(), "the topic reader is closed once the board is found");
+            }
+        } finally {
+            VersionBoard.close(epoch);
+        }
+        assertEquals(1, READERS_CLOSED.get(), "and not closed again with the operator");
+        assertTrue(topic.records().isEmpty(), "nothing came from the topic");
     }
 }
