@@ -42,9 +42,8 @@ import java.util.function.Consumer;
  * epoch; it takes only versions of its own epoch, so versions a failed or stopped attempt published
  * are never used. An instance in the aggregator's JVM takes the versions from its
  * {@link VersionBoard} instead of the feed (unless the job turns that off), and closes the feed
- * once it has found the board. A sequence whose
- * gradient is not finite is left out of the sum and dead-lettered, so the aggregator only ever
- * sees finite sums.
+ * once it has found the board. A sequence whose gradient is not finite is left out of the sum
+ * and dead-lettered, so the aggregator only ever sees finite sums.
  */
 public class BpttShard extends ProcessFunction<Shard, ShardGradient> {
     private static final Logger LOG = LoggerFactory.getLogger(BpttShard.class);

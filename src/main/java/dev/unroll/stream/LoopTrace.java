@@ -31,7 +31,7 @@ public final class LoopTrace {
     private static final List<String[]> HOPS = List.of(
             new String[] {BPTT, "BPTT of a shard"},
             new String[] {TO_AGGREGATOR, "shard sum to the aggregator (Flink)"},
-            new String[] {UPDATE, "update and hand-off to the Kafka producer"},
+            new String[] {UPDATE, "update, hand-off to the board and the Kafka producer"},
             new String[] {BACK_TO_BPTT, "version back to a BPTT instance (memory or Kafka)"},
             new String[] {WAIT, "a BPTT instance's wait for its version, per shard"});
 
