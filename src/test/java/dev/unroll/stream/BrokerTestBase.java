@@ -6,14 +6,19 @@ import dev.unroll.kafka.EmbeddedKafka;
 import dev.unroll.kafka.KafkaClients;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Properties;
+import java.util.stream.Stream;
 
 /** One real embedded KRaft broker per test class, and job files written into the test's own folder. */
 abstract class BrokerTestBase {
@@ -30,6 +35,33 @@ abstract class BrokerTestBase {
     @AfterAll
     static void stopBroker() {
         broker.close();
+    }
+
+    /**
+     * Empties the test's folder before JUnit deletes it. A MiniCluster shuts down after its job ends
+     * and may go on writing or discarding checkpoint files in the folder for a moment; JUnit's own
+     * deletion then failed now and then (DirectoryNotEmptyException on a checkpoint directory).
+     * Whatever is still there after 15 s is left for JUnit to report.
+     */
+    @AfterEach
+    void emptyTheFolderOnceFlinkHasLetGo() throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        do {
+            try (Stream<Path> all = Files.walk(dir)) {
+                all.sorted(Comparator.reverseOrder()).filter(p -> !p.equals(dir)).forEach(p -> p.toFile().delete());
+            } catch (IOException | UncheckedIOException e) {
+                // a file went away while walking: look again
+            }
+            Thread.sleep(200);
+        } while (!isEmpty(dir) && System.nanoTime() < deadline);
+    }
+
+    private static boolean isEmpty(Path folder) {
+        try (Stream<Path> entries = Files.list(folder)) {
+            return entries.findAny().isEmpty();
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** At least {@code count} records of {@code topic}, waiting up to 90 s for them (fewer when they do not come). */
