@@ -10,8 +10,9 @@ import com.tngtech.archunit.core.importer.ImportOption;
 import org.junit.jupiter.api.Test;
 
 /**
- * The packages depend one way: model <- job <- record <- (stream | kafka) <- launch <- cli.
- * Records and formats are the leaf that the Flink operators and the Kafka codecs share;
+ * The packages depend one way: model <- format <- job <- record <- (stream | kafka) <- launch <- cli.
+ * The numeric core ({@code model}) knows no file or record format; {@code format} reads and writes
+ * networks, sequences and predictions. Records are the leaf that the Flink operators and the Kafka codecs share;
  * launching (MiniCluster, pipeline start and follow, the cluster entry point) sits above both.
  */
 class ArchitectureTest {
@@ -36,6 +37,7 @@ class ArchitectureTest {
                 .layer("task").definedBy("dev.unroll.task..")
                 .layer("job").definedBy("dev.unroll.job..")
                 .layer("io").definedBy("dev.unroll.io..")
+                .layer("format").definedBy("dev.unroll.format..")
                 .layer("model").definedBy("dev.unroll.model..")
                 .whereLayer("cli").mayNotBeAccessedByAnyLayer()
                 .whereLayer("report").mayOnlyBeAccessedByLayers("cli")
@@ -51,6 +53,13 @@ class ArchitectureTest {
     void theNumericCoreImportsNoFlinkOrKafka() {
         noClasses().that().resideInAPackage("dev.unroll.model..")
                 .should().dependOnClassesThat().resideInAnyPackage("org.apache.flink..", "org.apache.kafka..")
+                .check(MAIN);
+    }
+
+    @Test
+    void theNumericCoreParsesNoFormat() {
+        noClasses().that().resideInAPackage("dev.unroll.model..")
+                .should().dependOnClassesThat().resideInAnyPackage("com.fasterxml..", "dev.unroll.format..")
                 .check(MAIN);
     }
 }

@@ -4,7 +4,7 @@ import dev.unroll.model.BatchBenchWorkload;
 import dev.unroll.model.BatchBptt;
 import dev.unroll.model.GradientSum;
 import dev.unroll.model.Gradients;
-import dev.unroll.model.Json;
+import dev.unroll.format.Json;
 import dev.unroll.model.Network;
 import dev.unroll.model.Sequence;
 import org.apache.commons.math3.stat.descriptive.DescriptiveStatistics;

@@ -3,12 +3,12 @@ package dev.unroll.cli;
 import dev.unroll.job.JobConfig;
 import dev.unroll.model.Activation;
 import dev.unroll.model.Bptt;
-import dev.unroll.model.Json;
-import dev.unroll.model.KeyedNetworks;
+import dev.unroll.format.Json;
+import dev.unroll.format.KeyedNetworks;
 import dev.unroll.model.ModelException;
 import dev.unroll.model.Network;
 import dev.unroll.model.Sequence;
-import dev.unroll.model.SequenceFile;
+import dev.unroll.format.SequenceFile;
 import dev.unroll.task.Evaluation;
 import dev.unroll.task.KeyedEvaluation;
 import picocli.CommandLine.Command;
@@ -20,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import dev.unroll.model.KeyedNetwork;
 
 /**
  * Scores trained parameters on a file of sequences: one JSON line with the mean loss, the
@@ -106,7 +107,7 @@ final class EvaluateCommand implements Callable<Integer> {
 
     /** Each sequence scored by its key's model: a summary over keys, or key K's own figures with {@code --key}. */
     private int perKey(JobConfig config, Network initial) {
-        List<KeyedNetworks.Entry> models = JobParameters.readKeyedEntries(config, initial, params);
+        List<KeyedNetwork> models = JobParameters.readKeyedEntries(config, initial, params);
         List<Sequence> sequences = HeldOut.read(config, initial, data, key);
         KeyedEvaluation scored = KeyedEvaluation.of(models, initial, sequences, stepsBeyond, data.toString());
         Map<String, Object> out = new LinkedHashMap<>();

@@ -4,7 +4,7 @@ import dev.unroll.job.JobConfig;
 import dev.unroll.launch.SequenceFeeder;
 import dev.unroll.model.Network;
 import dev.unroll.model.Sequence;
-import dev.unroll.model.SequenceJson;
+import dev.unroll.format.SequenceJson;
 import dev.unroll.task.Tasks;
 
 import java.nio.charset.StandardCharsets;

@@ -2,13 +2,13 @@ package dev.unroll.cli;
 
 import dev.unroll.model.Bptt;
 import dev.unroll.model.Gradients;
-import dev.unroll.model.Json;
+import dev.unroll.format.Json;
 import dev.unroll.model.Limits;
 import dev.unroll.model.ModelException;
 import dev.unroll.model.Network;
-import dev.unroll.model.NetworkJson;
+import dev.unroll.format.NetworkJson;
 import dev.unroll.model.Sequence;
-import dev.unroll.model.SequenceJson;
+import dev.unroll.format.SequenceJson;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

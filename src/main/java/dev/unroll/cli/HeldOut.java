@@ -1,11 +1,11 @@
 package dev.unroll.cli;
 
 import dev.unroll.job.JobConfig;
-import dev.unroll.model.Json;
+import dev.unroll.format.Json;
 import dev.unroll.model.ModelException;
 import dev.unroll.model.Network;
 import dev.unroll.model.Sequence;
-import dev.unroll.model.SequenceFile;
+import dev.unroll.format.SequenceFile;
 
 import java.nio.file.Path;
 import java.util.ArrayList;

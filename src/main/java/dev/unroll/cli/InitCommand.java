@@ -4,7 +4,7 @@ import dev.unroll.model.Activation;
 import dev.unroll.model.Limits;
 import dev.unroll.model.Loss;
 import dev.unroll.model.Network;
-import dev.unroll.model.NetworkJson;
+import dev.unroll.format.NetworkJson;
 import dev.unroll.task.NetworkFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

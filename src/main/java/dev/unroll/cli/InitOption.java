@@ -8,7 +8,7 @@ import dev.unroll.launch.KafkaConnectors;
 import dev.unroll.model.Limits;
 import dev.unroll.model.ModelException;
 import dev.unroll.model.Network;
-import dev.unroll.model.NetworkJson;
+import dev.unroll.format.NetworkJson;
 import dev.unroll.record.ParameterVersion;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;

@@ -1,10 +1,10 @@
 package dev.unroll.cli;
 
 import dev.unroll.job.JobConfig;
-import dev.unroll.model.KeyedNetworks;
+import dev.unroll.format.KeyedNetworks;
 import dev.unroll.model.ModelException;
 import dev.unroll.model.Network;
-import dev.unroll.model.NetworkJson;
+import dev.unroll.format.NetworkJson;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
+import dev.unroll.model.KeyedNetwork;
 
 /** Trained parameters given to a command, checked to be a network of the job's structure. */
 final class JobParameters {
@@ -31,16 +32,16 @@ final class JobParameters {
     /** A per-key parameters file (one JSON line per key), each key's network checked to be of the job's structure. */
     static Map<String, Network> readKeyed(JobConfig config, Network initial, Path params) {
         Map<String, Network> models = new HashMap<>();
-        for (KeyedNetworks.Entry e : readKeyedEntries(config, initial, params)) {
+        for (KeyedNetwork e : readKeyedEntries(config, initial, params)) {
             models.put(e.key(), e.network());
         }
         return models;
     }
 
     /** The same with each key's version and count, in key order. */
-    static java.util.List<KeyedNetworks.Entry> readKeyedEntries(JobConfig config, Network initial, Path params) {
-        java.util.List<KeyedNetworks.Entry> entries = KeyedNetworks.read(params, config.limits());
-        for (KeyedNetworks.Entry e : entries) {
+    static java.util.List<KeyedNetwork> readKeyedEntries(JobConfig config, Network initial, Path params) {
+        java.util.List<KeyedNetwork> entries = KeyedNetworks.read(params, config.limits());
+        for (KeyedNetwork e : entries) {
             if (!e.network().sameStructure(initial)) {
                 throw new ModelException(params.toString(), "key " + e.key(), "not the structure of the job's network "
                         + config.networkPath());

@@ -6,7 +6,7 @@ import dev.unroll.job.JobConfig;
 import dev.unroll.kafka.KafkaClients;
 import dev.unroll.model.Network;
 import dev.unroll.model.Prediction;
-import dev.unroll.model.SequenceJson;
+import dev.unroll.format.SequenceJson;
 import dev.unroll.task.Additions;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;

@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
+import dev.unroll.format.Json;
 
 /**
  * The overload benchmark: a producer drives the live job on the embedded default as fast as it
@@ -88,7 +89,7 @@ final class LoadCommand implements Callable<Integer> {
             report.put("heapUsedMiB", (rt.totalMemory() - rt.freeMemory()) >> 20);
             report.put("heapMaxMiB", rt.maxMemory() >> 20);
         }
-        System.out.println(dev.unroll.model.Json.write(report));
+        System.out.println(dev.unroll.format.Json.write(report));
         return Boolean.TRUE.equals(report.get("countsAddUp")) ? 0 : 1;
     }
 

@@ -2,10 +2,10 @@ package dev.unroll.cli;
 
 import dev.unroll.io.AtomicFile;
 import dev.unroll.job.JobConfig;
-import dev.unroll.model.KeyedNetworks;
+import dev.unroll.format.KeyedNetworks;
 import dev.unroll.job.Provenance;
 import dev.unroll.model.Network;
-import dev.unroll.model.NetworkJson;
+import dev.unroll.format.NetworkJson;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import dev.unroll.model.KeyedNetwork;
 
 /** Writing results: whole files or nothing, each network saying where it came from. */
 final class Outputs {
@@ -35,7 +36,7 @@ final class Outputs {
     }
 
     /** The per-key parameters file (KeyedNetworks), whole or not at all. */
-    static void writeKeyed(Path out, java.util.Collection<KeyedNetworks.Entry> models) throws IOException {
+    static void writeKeyed(Path out, java.util.Collection<KeyedNetwork> models) throws IOException {
         AtomicFile.write(out, tmp -> Files.writeString(tmp, KeyedNetworks.write(models), java.nio.charset.StandardCharsets.UTF_8));
     }
 

@@ -3,7 +3,7 @@ package dev.unroll.cli;
 import dev.unroll.job.JobConfig;
 import dev.unroll.kafka.KafkaClients;
 import dev.unroll.launch.KafkaConnectors;
-import dev.unroll.model.KeyedNetworks;
+import dev.unroll.format.KeyedNetworks;
 import dev.unroll.model.Network;
 import dev.unroll.model.Sequence;
 import dev.unroll.report.History;
@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import dev.unroll.model.KeyedNetwork;
 
 /**
  * Draws a training run, batch loss and held-out accuracy against sequences trained, the picture
@@ -155,7 +156,7 @@ final class PlotCommand implements Callable<Integer> {
         if (t.data == null) {
             return usage("the summary over keys scores each key on held-out sequences: give --data (or --key K for one key's run)");
         }
-        List<KeyedNetworks.Entry> models;
+        List<KeyedNetwork> models;
         String from;
         if (t.params != null) {
             models = JobParameters.readKeyedEntries(config, initial, t.params);

@@ -2,8 +2,8 @@ package dev.unroll.cli;
 
 import dev.unroll.job.JobConfig;
 import dev.unroll.kafka.KafkaClients;
-import dev.unroll.model.Json;
-import dev.unroll.model.SequenceJson;
+import dev.unroll.format.Json;
+import dev.unroll.format.SequenceJson;
 import dev.unroll.task.Task;
 import dev.unroll.task.Tasks;
 import org.apache.commons.math3.stat.descriptive.DescriptiveStatistics;

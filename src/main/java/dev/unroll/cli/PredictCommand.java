@@ -5,7 +5,7 @@ import dev.unroll.job.JobConfig;
 import dev.unroll.model.Network;
 import dev.unroll.model.Prediction;
 import dev.unroll.model.Sequence;
-import dev.unroll.model.SequenceFile;
+import dev.unroll.format.SequenceFile;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
+import dev.unroll.format.PredictionJson;
 
 /**
  * The network's forward pass over each sequence of a file: one prediction JSON line per input
@@ -56,7 +57,7 @@ final class PredictCommand implements Callable<Integer> {
             try (SequenceFile sequences = sequenceFile;
                  BufferedWriter w = Files.newBufferedWriter(tmp)) {
                 for (Sequence seq : sequences) {
-                    w.write(Prediction.of(modelOf.apply(seq), seq).toJson());
+                    w.write(PredictionJson.write(Prediction.of(modelOf.apply(seq), seq)));
                     w.write('\n');
                 }
             }

@@ -6,7 +6,7 @@ import dev.unroll.kafka.EmbeddedKafka;
 import dev.unroll.kafka.ServingTopics;
 import dev.unroll.launch.KafkaConnectors;
 import dev.unroll.launch.LocalFlink;
-import dev.unroll.model.KeyedNetworks;
+import dev.unroll.format.KeyedNetworks;
 import dev.unroll.launch.StopSignal;
 import dev.unroll.model.Network;
 import dev.unroll.record.TrainingSpec;

@@ -3,10 +3,10 @@ package dev.unroll.cli;
 import dev.unroll.job.JobConfig;
 import dev.unroll.job.Provenance;
 import dev.unroll.model.Network;
-import dev.unroll.model.KeyedNetworks;
+import dev.unroll.format.KeyedNetworks;
 import dev.unroll.model.PerKeyTrainer;
 import dev.unroll.model.Sequence;
-import dev.unroll.model.SequenceFile;
+import dev.unroll.format.SequenceFile;
 import dev.unroll.model.Trainer;
 import dev.unroll.report.Rejections;
 import dev.unroll.report.Rejections.Rejection;
@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
+import dev.unroll.model.KeyedNetwork;
 
 @Command(name = "train", description = "The offline reference trainer: a plain loop over a .jsonl file, no Flink, no Kafka.")
 final class TrainCommand implements Callable<Integer> {
@@ -123,7 +124,7 @@ final class TrainCommand implements Callable<Integer> {
             };
             read(sequences, train, rejected);
         }
-        List<KeyedNetworks.Entry> models = trainer.finish();
+        List<KeyedNetwork> models = trainer.finish();
         if (!quiet) {
             System.err.println("train: " + models.size() + " keys, " + trainer.sequencesTrained() + " sequences trained");
         }

@@ -1,12 +1,13 @@
 package dev.unroll.kafka;
 
-import dev.unroll.model.Json;
+import dev.unroll.format.Json;
 import dev.unroll.record.PredictionRecord;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 
 import java.nio.charset.StandardCharsets;
+import dev.unroll.format.PredictionJson;
 
 /**
  * Writes a prediction with the request's key, as the prediction JSON of {@code predict} plus the
@@ -45,7 +46,7 @@ public class PredictionSerializer implements KafkaRecordSerializationSchema<Pred
     static String json(PredictionRecord r) {
         StringBuilder s = new StringBuilder(128 + r.outputs.length * 20);
         s.append('{');
-        r.prediction().appendFields(s);
+        PredictionJson.appendFields(r.prediction(), s);
         s.append(",\"version\":").append(r.version)
                 .append(",\"request\":{\"topic\":").append(Json.write(r.topic))
                 .append(",\"partition\":").append(r.partition)

@@ -12,7 +12,7 @@ import java.util.Arrays;
 /**
  * A fully recurrent network: its fixed structure (units, input and output units, activation,
  * loss, connection mask, tied weight groups) and its current {@link Parameters}.
- * Instances are built by {@link NetworkJson} after validation; the structure never changes,
+ * Instances are built by {@code NetworkJson} after validation; the structure never changes,
  * training produces new parameters through {@link #withParameters}.
  */
 public final class Network {

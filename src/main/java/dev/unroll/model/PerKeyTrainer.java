@@ -33,15 +33,15 @@ public final class PerKeyTrainer {
     }
 
     /** Applies every key's short last batch and returns each key's model, in key order. */
-    public List<KeyedNetworks.Entry> finish() {
-        List<KeyedNetworks.Entry> entries = new ArrayList<>(trainers.size());
+    public List<KeyedNetwork> finish() {
+        List<KeyedNetwork> entries = new ArrayList<>(trainers.size());
         for (Map.Entry<String, Trainer> e : trainers.entrySet()) {
             Trainer t = e.getValue();
             Network net = t.finish();
-            entries.add(new KeyedNetworks.Entry(e.getKey(), t.version(), t.sequencesTrained(), net));
+            entries.add(new KeyedNetwork(e.getKey(), t.version(), t.sequencesTrained(), net));
         }
-        entries.sort(java.util.Comparator.comparing(KeyedNetworks.Entry::key, KeyedNetworks.KEY_ORDER));
-        sequencesTrained = entries.stream().mapToLong(KeyedNetworks.Entry::sequencesTrained).sum();
+        entries.sort(java.util.Comparator.comparing(KeyedNetwork::key, KeyedNetwork.KEY_ORDER));
+        sequencesTrained = entries.stream().mapToLong(KeyedNetwork::sequencesTrained).sum();
         return entries;
     }
 

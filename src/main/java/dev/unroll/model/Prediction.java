@@ -59,44 +59,4 @@ public record Prediction(String id, int columns, double[] outputs, boolean hasLo
         }
         return !hasLoss || Double.isFinite(loss);
     }
-
-    /** The prediction JSON of one line of {@code predict}'s output. */
-    public String toJson() {
-        StringBuilder s = new StringBuilder(32 + outputs.length * 20);
-        s.append('{');
-        appendFields(s);
-        return s.append('}').toString();
-    }
-
-    /**
-     * Appends {@code "id": ..., "outputs": [[..], ..], "loss": ...} (id and loss only when there
-     * are), without braces, so a caller can add fields of its own. Numbers are the shortest
-     * decimals that read back exactly; a non-finite one, which JSON cannot hold, is null.
-     */
-    public void appendFields(StringBuilder s) {
-        if (id != null) {
-            s.append("\"id\":").append(Json.write(id)).append(',');
-        }
-        s.append("\"outputs\":[");
-        int steps = steps();
-        for (int t = 0; t < steps; t++) {
-            s.append(t > 0 ? ",[" : "[");
-            for (int k = 0; k < columns; k++) {
-                if (k > 0) {
-                    s.append(',');
-                }
-                appendNumber(s, outputs[t * columns + k]);
-            }
-            s.append(']');
-        }
-        s.append(']');
-        if (hasLoss) {
-            s.append(",\"loss\":");
-            appendNumber(s, loss);
-        }
-    }
-
-    private static void appendNumber(StringBuilder s, double v) {
-        s.append(Double.isFinite(v) ? Json.number(v) : "null");
-    }
 }

@@ -5,7 +5,7 @@ import java.util.List;
 /**
  * One training case (one Kafka record): T steps, optional initial states given by the data,
  * optional inputs clamping the network's input units at t = 0 .. T-1, and target terms.
- * Built by {@link SequenceJson} after validation against a network.
+ * Built by {@code SequenceJson} after validation against a network.
  */
 public final class Sequence {
     /** A desired state of some units at time t (1 <= t <= T); each entry is its own loss term. */

@@ -1,12 +1,13 @@
 package dev.unroll.record;
 
-import dev.unroll.model.KeyedNetworks;
+import dev.unroll.format.KeyedNetworks;
 import dev.unroll.model.Network;
 
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import dev.unroll.model.KeyedNetwork;
 
 /**
  * The newest version of each key among per-key parameter versions, as read back from the
@@ -37,11 +38,11 @@ public final class NewestPerKey {
     }
 
     /** Each key's newest model on {@code structure}, for the per-key parameters file (KeyedNetworks sorts them). */
-    public List<KeyedNetworks.Entry> entries(Network structure) {
-        List<KeyedNetworks.Entry> entries = new ArrayList<>(newest.size());
+    public List<KeyedNetwork> entries(Network structure) {
+        List<KeyedNetwork> entries = new ArrayList<>(newest.size());
         newest.forEach((key, v) -> entries.add(
-                new KeyedNetworks.Entry(key, v.version, v.sequencesTrained, structure.withParameters(v.parameters()))));
-        entries.sort(java.util.Comparator.comparing(KeyedNetworks.Entry::key, KeyedNetworks.KEY_ORDER));
+                new KeyedNetwork(key, v.version, v.sequencesTrained, structure.withParameters(v.parameters()))));
+        entries.sort(java.util.Comparator.comparing(KeyedNetwork::key, KeyedNetwork.KEY_ORDER));
         return entries;
     }
 }

@@ -4,10 +4,10 @@ import dev.unroll.job.JobConfig;
 import dev.unroll.job.JobException;
 import dev.unroll.job.ParameterFormat;
 import dev.unroll.job.Provenance;
-import dev.unroll.model.Json;
+import dev.unroll.format.Json;
 import dev.unroll.model.Limits;
 import dev.unroll.model.Network;
-import dev.unroll.model.NetworkJson;
+import dev.unroll.format.NetworkJson;
 import dev.unroll.model.Sgd;
 
 import java.io.Serializable;

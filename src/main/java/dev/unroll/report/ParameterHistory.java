@@ -2,7 +2,7 @@ package dev.unroll.report;
 
 import dev.unroll.kafka.KafkaClients;
 import dev.unroll.kafka.ParameterRecords;
-import dev.unroll.model.KeyedNetworks;
+import dev.unroll.format.KeyedNetworks;
 import dev.unroll.model.Limits;
 import dev.unroll.model.Network;
 import dev.unroll.model.Sequence;
@@ -17,6 +17,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Properties;
 import java.util.TreeMap;
+import dev.unroll.model.KeyedNetwork;
 
 /**
  * Rebuilds a run's {@link History} from a parameters topic, the model's version log: every
@@ -101,7 +102,7 @@ public final class ParameterHistory {
     }
 
     /** The newest models of per-key training, and how many records were read and passed over. */
-    public record Keyed(List<KeyedNetworks.Entry> models, long records, long skipped) {
+    public record Keyed(List<KeyedNetwork> models, long records, long skipped) {
     }
 
     /**

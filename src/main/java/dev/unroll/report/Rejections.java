@@ -2,7 +2,7 @@ package dev.unroll.report;
 
 import dev.unroll.io.AtomicFile;
 import dev.unroll.kafka.DeadLetterSerializer;
-import dev.unroll.model.Json;
+import dev.unroll.format.Json;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
 

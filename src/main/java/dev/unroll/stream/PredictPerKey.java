@@ -2,7 +2,7 @@ package dev.unroll.stream;
 
 import dev.unroll.model.Network;
 import dev.unroll.model.Prediction;
-import dev.unroll.model.SequenceCodec;
+import dev.unroll.format.SequenceCodec;
 import dev.unroll.record.DeadLetter;
 import dev.unroll.record.ParameterVersion;
 import dev.unroll.record.PredictionRecord;
@@ -13,6 +13,7 @@ import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction;
 import org.apache.flink.util.Collector;
+import dev.unroll.format.Json;
 
 /**
  * With per-key models, answers each request with its key's newest model: requests and versions
@@ -54,7 +55,7 @@ public class PredictPerKey extends KeyedCoProcessFunction<String, KeyedRequest, 
         rejected.inc();
         ctx.output(DecodeSequences.DEAD_LETTERS, new DeadLetter(r.request.topic, r.request.partition, r.request.offset,
                 r.request.key, r.request.value, PredictSequences.STAGE, r.request.origin()
-                + ": the outputs are not finite numbers at version " + version + " of key " + dev.unroll.model.Json.write(r.key)));
+                + ": the outputs are not finite numbers at version " + version + " of key " + dev.unroll.format.Json.write(r.key)));
     }
 
     @Override

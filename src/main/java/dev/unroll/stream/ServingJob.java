@@ -1,6 +1,6 @@
 package dev.unroll.stream;
 
-import dev.unroll.model.KeyedNetworks;
+import dev.unroll.format.KeyedNetworks;
 import dev.unroll.model.Parameters;
 import dev.unroll.record.DeadLetter;
 import dev.unroll.record.ParameterVersion;
@@ -20,6 +20,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 import java.util.ArrayList;
 import java.util.List;
+import dev.unroll.model.KeyedNetwork;
 
 /**
  * The prediction path, wired from injected sources and sinks:
@@ -54,9 +55,9 @@ public final class ServingJob {
     }
 
     /** A source of each key's model of a per-key parameters file, for serving them fixed. */
-    public static Source<ParameterVersion, ?, ?> fixedPerKey(String job, List<KeyedNetworks.Entry> models) {
+    public static Source<ParameterVersion, ?, ?> fixedPerKey(String job, List<KeyedNetwork> models) {
         List<FixedKeyVersion> versions = new ArrayList<>();
-        for (KeyedNetworks.Entry e : models) {
+        for (KeyedNetwork e : models) {
             Parameters p = e.network().parameters();
             versions.add(new FixedKeyVersion(job, e.key(), e.version(), p.weights, p.biases, p.initialState));
         }

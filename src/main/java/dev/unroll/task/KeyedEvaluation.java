@@ -1,6 +1,6 @@
 package dev.unroll.task;
 
-import dev.unroll.model.KeyedNetworks;
+import dev.unroll.format.KeyedNetworks;
 import dev.unroll.model.ModelException;
 import dev.unroll.model.Network;
 import dev.unroll.model.Sequence;
@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.ToDoubleFunction;
+import dev.unroll.model.KeyedNetwork;
 
 /**
  * Per-key models scored on held-out sequences: each sequence by its own key's model, and the
@@ -31,7 +32,7 @@ public final class KeyedEvaluation {
      *
      * @param model null when the trained file has no model for the key (the job's network was used)
      */
-    public record KeyScore(String key, KeyedNetworks.Entry model, Evaluation.Summary summary) {
+    public record KeyScore(String key, KeyedNetwork model, Evaluation.Summary summary) {
         public boolean allRight() {
             return summary.sequencesAllRight() == summary.sequences();
         }
@@ -52,20 +53,20 @@ public final class KeyedEvaluation {
      * @param source     the data file, for the error about a sequence without a key
      * @throws ModelException when a sequence names no key
      */
-    public static KeyedEvaluation of(List<KeyedNetworks.Entry> models, Network jobNetwork, Iterable<Sequence> data,
+    public static KeyedEvaluation of(List<KeyedNetwork> models, Network jobNetwork, Iterable<Sequence> data,
                                      int stepsBeyond, String source) {
-        Map<String, KeyedNetworks.Entry> byKey = new TreeMap<>(KeyedNetworks.KEY_ORDER);
-        for (KeyedNetworks.Entry e : models) {
+        Map<String, KeyedNetwork> byKey = new TreeMap<>(KeyedNetwork.KEY_ORDER);
+        for (KeyedNetwork e : models) {
             byKey.put(e.key(), e);
         }
-        Map<String, Evaluation.Summary> summaries = new TreeMap<>(KeyedNetworks.KEY_ORDER);
+        Map<String, Evaluation.Summary> summaries = new TreeMap<>(KeyedNetwork.KEY_ORDER);
         long index = 0;
         for (Sequence seq : data) {
             if (seq.key() == null) {
                 throw new ModelException(source, "sequence " + index + (seq.id() == null ? "" : " (" + seq.id() + ")"),
                         "has no key: with per-key models each sequence is scored by its key's model");
             }
-            KeyedNetworks.Entry model = byKey.get(seq.key());
+            KeyedNetwork model = byKey.get(seq.key());
             Network net = model == null ? jobNetwork : model.network();
             summaries.computeIfAbsent(seq.key(), k -> new Evaluation.Summary(stepsBeyond))
                     .add(Evaluation.score(net, seq, stepsBeyond));

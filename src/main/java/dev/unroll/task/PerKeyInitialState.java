@@ -2,7 +2,7 @@ package dev.unroll.task;
 
 import dev.unroll.model.Network;
 import dev.unroll.model.Sequence;
-import dev.unroll.model.SequenceJson;
+import dev.unroll.format.SequenceJson;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.unroll.job.JobConfig;
 import dev.unroll.model.Network;
-import dev.unroll.model.NetworkJson;
+import dev.unroll.format.NetworkJson;
 import dev.unroll.model.Sequence;
 import dev.unroll.model.TestSupport;
 import dev.unroll.report.History;

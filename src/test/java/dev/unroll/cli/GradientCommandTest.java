@@ -9,9 +9,9 @@ import dev.unroll.model.Bptt;
 import dev.unroll.model.Gradients;
 import dev.unroll.model.Limits;
 import dev.unroll.model.Network;
-import dev.unroll.model.NetworkJson;
+import dev.unroll.format.NetworkJson;
 import dev.unroll.model.Sequence;
-import dev.unroll.model.SequenceJson;
+import dev.unroll.format.SequenceJson;
 import dev.unroll.model.TestSupport;
 
 import java.io.IOException;

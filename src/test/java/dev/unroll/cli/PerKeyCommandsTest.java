@@ -4,11 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.unroll.job.JobConfig;
-import dev.unroll.model.KeyedNetworks;
+import dev.unroll.format.KeyedNetworks;
 import dev.unroll.model.Network;
 import dev.unroll.model.Prediction;
 import dev.unroll.model.Sequence;
-import dev.unroll.model.SequenceJson;
+import dev.unroll.format.SequenceJson;
 import dev.unroll.model.TestSupport;
 
 import java.io.IOException;
@@ -21,6 +21,7 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import dev.unroll.format.PredictionJson;
 
 /** {@code training.models: per-key} through the commands, against the reference run pk1-three-keys. */
 class PerKeyCommandsTest {
@@ -73,7 +74,7 @@ class PerKeyCommandsTest {
             Sequence seq = SequenceJson.parse(asked.get(k), "asked", jobNetwork, config.limits());
             Network model = trained.getOrDefault(seq.key(), jobNetwork);
             assertEquals(k < 2, trained.containsKey(seq.key()), "the third key has no model: the job's network answers");
-            assertEquals(Prediction.of(model, seq).toJson(), got.get(k));
+            assertEquals(PredictionJson.write(Prediction.of(model, seq)), got.get(k));
         }
     }
 

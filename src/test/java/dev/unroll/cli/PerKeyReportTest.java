@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.unroll.model.KeyedNetworks;
+import dev.unroll.format.KeyedNetworks;
 import dev.unroll.model.Limits;
 import dev.unroll.model.Network;
-import dev.unroll.model.NetworkJson;
+import dev.unroll.format.NetworkJson;
 import dev.unroll.model.TestSupport;
 
 import java.awt.image.BufferedImage;
@@ -22,6 +22,7 @@ import org.apache.commons.math3.stat.descriptive.DescriptiveStatistics;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import dev.unroll.model.KeyedNetwork;
 
 /**
  * {@code evaluate} and {@code plot} with per-key models, on models whose states can be worked out
@@ -61,9 +62,9 @@ class PerKeyReportTest {
         Files.writeString(dir.resolve("net.json"), NetworkJson.write(net(0, 0), null));
         job = Files.writeString(dir.resolve("devices.yaml"), "network: net.json\ntraining:\n  models: per-key\n");
         params = Files.writeString(dir.resolve("per-key.jsonl"), KeyedNetworks.write(List.of(
-                new KeyedNetworks.Entry("b", 3, 12, net(-2, 2)),
-                new KeyedNetworks.Entry("a", 5, 20, net(2, -2)),
-                new KeyedNetworks.Entry("d", 1, 4, net(1, 1)))));
+                new KeyedNetwork("b", 3, 12, net(-2, 2)),
+                new KeyedNetwork("a", 5, 20, net(2, -2)),
+                new KeyedNetwork("d", 1, 4, net(1, 1)))));
         data = Files.writeString(dir.resolve("held-out.jsonl"), DATA);
     }
 

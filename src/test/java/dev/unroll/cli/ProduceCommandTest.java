@@ -10,8 +10,8 @@ import dev.unroll.kafka.EmbeddedKafka;
 import dev.unroll.kafka.KafkaClients;
 import dev.unroll.model.Network;
 import dev.unroll.model.Sequence;
-import dev.unroll.model.SequenceFile;
-import dev.unroll.model.SequenceJson;
+import dev.unroll.format.SequenceFile;
+import dev.unroll.format.SequenceJson;
 import dev.unroll.model.TestSupport;
 import dev.unroll.task.Tasks;
 

@@ -7,7 +7,7 @@ import dev.unroll.kafka.KafkaClients;
 import dev.unroll.kafka.ParameterFollower;
 import dev.unroll.model.Limits;
 import dev.unroll.model.Network;
-import dev.unroll.model.NetworkJson;
+import dev.unroll.format.NetworkJson;
 import dev.unroll.model.TestSupport;
 import dev.unroll.record.ParameterVersion;
 import dev.unroll.stream.RandomSequences;

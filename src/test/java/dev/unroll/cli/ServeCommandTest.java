@@ -7,7 +7,7 @@ import dev.unroll.kafka.EmbeddedKafka;
 import dev.unroll.kafka.KafkaClients;
 import dev.unroll.kafka.ParameterRecords;
 import dev.unroll.model.Network;
-import dev.unroll.model.NetworkJson;
+import dev.unroll.format.NetworkJson;
 import dev.unroll.model.Parameters;
 import dev.unroll.model.TestSupport;
 import dev.unroll.record.ParameterVersion;

@@ -13,7 +13,7 @@ import dev.unroll.kafka.KafkaTopics;
 import dev.unroll.kafka.ParameterRecords;
 import dev.unroll.model.Limits;
 import dev.unroll.model.Network;
-import dev.unroll.model.NetworkJson;
+import dev.unroll.format.NetworkJson;
 import dev.unroll.model.TestSupport;
 import dev.unroll.record.ParameterVersion;
 import org.apache.kafka.clients.producer.KafkaProducer;

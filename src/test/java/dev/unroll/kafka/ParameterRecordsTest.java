@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.unroll.job.ParameterFormat;
 import dev.unroll.model.Limits;
 import dev.unroll.model.Network;
-import dev.unroll.model.NetworkJson;
+import dev.unroll.format.NetworkJson;
 import dev.unroll.model.Parameters;
 import dev.unroll.record.ParameterVersion;
 import org.junit.jupiter.api.Test;

@@ -25,6 +25,8 @@ import org.junit.jupiter.api.Named;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import dev.unroll.format.SequenceJson;
+import dev.unroll.format.NetworkJson;
 
 /**
  * The batched BPTT against the plain reference: the same gradient sums (to 1e-12 relative) on

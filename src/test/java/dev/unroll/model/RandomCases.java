@@ -14,11 +14,11 @@ import java.util.TreeSet;
  * input clamping (input units listed unsorted, and input units without inputs) and every kind of
  * target list. Each case records the features it exercises, so a test can check the coverage.
  */
-final class RandomCases {
+public final class RandomCases {
     private static final int[] STEPS = {1, 1, 2, 3, 4, 6, 9, 15, 30, 60, 120, 300};
 
     /** One generated case: the features it exercises, e.g. {@code tanh}, {@code mask}, {@code T>=100}. */
-    record Case(long seed, Network net, Sequence seq, TreeSet<String> features) {
+    public record Case(long seed, Network net, Sequence seq, TreeSet<String> features) {
         @Override
         public String toString() {
             return "seed " + seed + " N=" + net.units() + " T=" + seq.steps() + " " + String.join(",", features);
@@ -28,7 +28,7 @@ final class RandomCases {
     private RandomCases() {
     }
 
-    static List<Case> generate(long firstSeed, int count) {
+    public static List<Case> generate(long firstSeed, int count) {
         List<Case> cases = new ArrayList<>(count);
         for (int k = 0; k < count; k++) {
             cases.add(generate(firstSeed + k));
@@ -36,7 +36,7 @@ final class RandomCases {
         return cases;
     }
 
-    static Case generate(long seed) {
+    public static Case generate(long seed) {
         SplittableRandom rnd = new SplittableRandom(seed);
         TreeSet<String> features = new TreeSet<>();
         int n = 1 + rnd.nextInt(rnd.nextInt(4) == 0 ? 3 : 8);

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Named;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import dev.unroll.format.NetworkJson;
 
 /**
  * Every reference training run of {@code training/cases.txt} and {@code staleness/cases.txt} of the

@@ -12,6 +12,8 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 import org.junit.jupiter.api.Test;
+import dev.unroll.format.SequenceJson;
+import dev.unroll.format.NetworkJson;
 
 /**
  * The update rule of docs/model.md: {@code param -= learningRate * sum / batchSize},

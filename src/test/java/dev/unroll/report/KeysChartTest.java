@@ -4,12 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.unroll.model.KeyedNetworks;
+import dev.unroll.format.KeyedNetworks;
 import dev.unroll.model.Limits;
 import dev.unroll.model.Network;
-import dev.unroll.model.NetworkJson;
+import dev.unroll.format.NetworkJson;
 import dev.unroll.model.Sequence;
-import dev.unroll.model.SequenceJson;
+import dev.unroll.format.SequenceJson;
 import dev.unroll.task.KeyedEvaluation;
 
 import java.util.ArrayList;
@@ -20,6 +20,7 @@ import org.jfree.chart.axis.LogAxis;
 import org.jfree.chart.plot.XYPlot;
 import org.jfree.data.xy.XYDataset;
 import org.junit.jupiter.api.Test;
+import dev.unroll.model.KeyedNetwork;
 
 /** The summary over keys: keys ranked by held-out loss, each key's accuracy beside its loss. */
 class KeysChartTest {
@@ -33,10 +34,10 @@ class KeysChartTest {
     void keysRankedByLoss() {
         // every key is asked for 1 at t = 1; bias 4 is nearly right, -4 is wrong and far off
         double[] biases = {-4, 4, 0.5, 2};
-        List<KeyedNetworks.Entry> models = new ArrayList<>();
+        List<KeyedNetwork> models = new ArrayList<>();
         List<Sequence> data = new ArrayList<>();
         for (int k = 0; k < biases.length; k++) {
-            models.add(new KeyedNetworks.Entry("k" + k, 1, 4, net(biases[k])));
+            models.add(new KeyedNetwork("k" + k, 1, 4, net(biases[k])));
             data.add(SequenceJson.parse("{\"key\":\"k" + k + "\",\"steps\":1,\"targets\":[{\"t\":1,\"units\":[0],\"values\":[1]}]}",
                     "seq", net(0), Limits.DEFAULT));
         }

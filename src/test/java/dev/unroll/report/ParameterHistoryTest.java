@@ -13,7 +13,7 @@ import dev.unroll.model.Limits;
 import dev.unroll.model.Network;
 import dev.unroll.model.Parameters;
 import dev.unroll.model.Sequence;
-import dev.unroll.model.SequenceJson;
+import dev.unroll.format.SequenceJson;
 import dev.unroll.model.TestSupport;
 import dev.unroll.record.ParameterVersion;
 import dev.unroll.task.Evaluation;

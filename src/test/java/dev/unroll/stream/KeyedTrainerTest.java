@@ -2,8 +2,8 @@ package dev.unroll.stream;
 
 import dev.unroll.job.JobConfig;
 import dev.unroll.model.Network;
-import dev.unroll.model.SequenceCodec;
-import dev.unroll.model.SequenceJson;
+import dev.unroll.format.SequenceCodec;
+import dev.unroll.format.SequenceJson;
 import dev.unroll.record.DeadLetter;
 import dev.unroll.record.ParameterVersion;
 import dev.unroll.record.RawRecord;

@@ -10,7 +10,7 @@ import dev.unroll.launch.KafkaConnectors;
 import dev.unroll.launch.LocalFlink;
 import dev.unroll.launch.Pipeline;
 import dev.unroll.model.Network;
-import dev.unroll.model.NetworkJson;
+import dev.unroll.format.NetworkJson;
 import dev.unroll.model.TestSupport;
 import dev.unroll.record.ParameterVersion;
 import dev.unroll.record.TrainingSpec;

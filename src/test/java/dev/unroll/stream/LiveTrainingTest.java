@@ -33,6 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import dev.unroll.format.NetworkJson;
 
 /**
  * The live job on a real embedded KRaft broker and MiniCluster, fed while it runs: by a
@@ -141,8 +142,8 @@ class LiveTrainingTest extends BrokerTestBase {
                 "--topic", topic, "--from-offsets", "0=6", "--parallelism", "2", "--out", dir.resolve("replay.json").toString(),
                 "--dead-letters", dir.resolve("dead.jsonl").toString(), "--quiet");
         assertEquals(0, replay.exitCode(), replay.describe());
-        Network trained = dev.unroll.model.NetworkJson.read(dir.resolve("train.json"), config.limits());
-        Network replayed = dev.unroll.model.NetworkJson.read(dir.resolve("replay.json"), config.limits());
+        Network trained = dev.unroll.format.NetworkJson.read(dir.resolve("train.json"), config.limits());
+        Network replayed = dev.unroll.format.NetworkJson.read(dir.resolve("replay.json"), config.limits());
         RecoveryTest.assertClose(trained.parameters().weights, replayed.parameters().weights, "weights");
         RecoveryTest.assertClose(trained.parameters().biases, replayed.parameters().biases, "biases");
         RecoveryTest.assertClose(trained.parameters().initialState, replayed.parameters().initialState, "initialState");

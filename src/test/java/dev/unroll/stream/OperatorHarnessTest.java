@@ -34,6 +34,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import dev.unroll.format.SequenceCodec;
+import dev.unroll.format.SequenceJson;
 
 /** The three stateful operators alone, through Flink's operator test harnesses: no broker, no cluster. */
 class OperatorHarnessTest {
@@ -263,7 +265,7 @@ class OperatorHarnessTest {
             h.open();
             String seq = "{\"steps\": 2, \"targets\": [{\"t\": 2, \"units\": [0], \"values\": [0.5]}]}";
             SequenceItem one = new SequenceItem(new RawRecord("t", 0, 0, null, null),
-                    dev.unroll.model.SequenceCodec.encode(dev.unroll.model.SequenceJson.parse(seq, "s", net, spec.limits())));
+                    dev.unroll.format.SequenceCodec.encode(dev.unroll.format.SequenceJson.parse(seq, "s", net, spec.limits())));
             h.processElement(new Shard(0, 0, 1, false, new SequenceItem[] {one}), 0);
             List<ShardGradient> out = h.extractOutputValues();
             assertTrue(out.get(0).announcement, "an instance announces itself before its first shard");
@@ -324,7 +326,7 @@ class OperatorHarnessTest {
             h.open();
             String seq = "{\"steps\": 2, \"targets\": [{\"t\": 2, \"units\": [0], \"values\": [0.5]}]}";
             SequenceItem one = new SequenceItem(new RawRecord("t", 0, 0, null, null),
-                    dev.unroll.model.SequenceCodec.encode(dev.unroll.model.SequenceJson.parse(seq, "s", net, spec.limits())));
+                    dev.unroll.format.SequenceCodec.encode(dev.unroll.format.SequenceJson.parse(seq, "s", net, spec.limits())));
             h.processElement(new Shard(0, 0, 1, false, new SequenceItem[] {one}), 0);
             assertEquals(0, READERS_CLOSED.get(), "batch 0 needs no version from anywhere");
             for (long v = 1; v <= 2; v++) {

@@ -1,7 +1,7 @@
 package dev.unroll.stream;
 
 import dev.unroll.job.JobConfig;
-import dev.unroll.model.KeyedNetworks;
+import dev.unroll.format.KeyedNetworks;
 import dev.unroll.model.Network;
 import dev.unroll.model.TestSupport;
 import dev.unroll.record.DeadLetter;

@@ -5,7 +5,7 @@ import dev.unroll.model.Network;
 import dev.unroll.model.Parameters;
 import dev.unroll.model.Prediction;
 import dev.unroll.model.Sequence;
-import dev.unroll.model.SequenceJson;
+import dev.unroll.format.SequenceJson;
 import dev.unroll.record.DeadLetter;
 import dev.unroll.record.ParameterVersion;
 import dev.unroll.record.PredictionRecord;

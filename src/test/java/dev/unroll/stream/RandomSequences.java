@@ -3,7 +3,7 @@ package dev.unroll.stream;
 import dev.unroll.model.Activation;
 import dev.unroll.model.Network;
 import dev.unroll.model.Sequence;
-import dev.unroll.model.SequenceJson;
+import dev.unroll.format.SequenceJson;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -7,7 +7,7 @@ import dev.unroll.launch.LocalFlink;
 import dev.unroll.launch.Pipeline;
 import dev.unroll.model.Network;
 import dev.unroll.model.Parameters;
-import dev.unroll.model.SequenceJson;
+import dev.unroll.format.SequenceJson;
 import dev.unroll.model.Trainer;
 import dev.unroll.record.InjectedFault;
 import dev.unroll.record.ParameterVersion;

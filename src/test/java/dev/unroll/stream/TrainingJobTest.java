@@ -2,7 +2,7 @@ package dev.unroll.stream;
 
 import dev.unroll.job.JobConfig;
 import dev.unroll.model.Network;
-import dev.unroll.model.SequenceJson;
+import dev.unroll.format.SequenceJson;
 import dev.unroll.model.TestSupport;
 import dev.unroll.model.Trainer;
 import dev.unroll.record.DeadLetter;

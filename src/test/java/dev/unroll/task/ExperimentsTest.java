@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.unroll.job.JobConfig;
-import dev.unroll.model.KeyedNetworks;
+import dev.unroll.format.KeyedNetworks;
 import dev.unroll.model.Network;
 import dev.unroll.model.PerKeyTrainer;
 import dev.unroll.model.Sequence;
@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Locale;
 
 import org.junit.jupiter.api.Test;
+import dev.unroll.model.KeyedNetwork;
 
 /**
  * The lecture's experiments, trained for real with the committed job files (network, settings
@@ -140,7 +141,7 @@ class ExperimentsTest {
         for (int k = 0; k < 4_000; k++) {
             trainer.add(data.next());
         }
-        List<KeyedNetworks.Entry> models = trainer.finish();
+        List<KeyedNetwork> models = trainer.finish();
         List<Sequence> test = heldOut(config, 500);
         KeyedEvaluation trained = KeyedEvaluation.of(models, initial, test, 0, "held-out");
         KeyedEvaluation untrained = KeyedEvaluation.of(List.of(), initial, test, 0, "held-out");

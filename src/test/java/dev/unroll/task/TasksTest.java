@@ -14,7 +14,7 @@ import dev.unroll.model.Activation;
 import dev.unroll.model.Loss;
 import dev.unroll.model.Network;
 import dev.unroll.model.Sequence;
-import dev.unroll.model.SequenceJson;
+import dev.unroll.format.SequenceJson;
 
 import java.io.IOException;
 import java.nio.file.Files;

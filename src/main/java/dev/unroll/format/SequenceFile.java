@@ -1,4 +1,4 @@
-package dev.unroll.model;
+package dev.unroll.format;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -11,6 +11,10 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.function.Consumer;
+import dev.unroll.model.Sequence;
+import dev.unroll.model.Network;
+import dev.unroll.model.ModelException;
+import dev.unroll.model.Limits;
 
 /**
  * Streams a {@code .jsonl} file of sequences, one per line, validating each against the network.

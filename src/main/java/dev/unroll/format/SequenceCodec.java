@@ -1,9 +1,10 @@
-package dev.unroll.model;
+package dev.unroll.format;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import dev.unroll.model.Sequence;
 
 /**
  * A compact binary form of an already validated sequence, for passing sequences between

@@ -1,4 +1,4 @@
-package dev.unroll.model;
+package dev.unroll.format;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -9,6 +9,12 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
+import dev.unroll.model.Activation;
+import dev.unroll.model.Network;
+import dev.unroll.model.ModelException;
+import dev.unroll.model.Loss;
+import dev.unroll.model.Limits;
+import dev.unroll.model.Parameters;
 
 /** Reads and writes {@code network.json}, enforcing every validity rule of the model contract. */
 public final class NetworkJson {

@@ -1,7 +1,8 @@
-package dev.unroll.model;
+package dev.unroll.format;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.io.NumberOutput;
+import dev.unroll.model.Gradients;
 
 /** Small JSON writing helpers shared by the model's formats. */
 public final class Json {

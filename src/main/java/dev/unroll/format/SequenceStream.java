@@ -1,4 +1,4 @@
-package dev.unroll.model;
+package dev.unroll.format;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
@@ -7,6 +7,9 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import dev.unroll.model.Sequence;
+import dev.unroll.model.Network;
+import dev.unroll.model.Limits;
 
 /**
  * The fast path of {@link SequenceJson}: reads a well-formed sequence token by token, without

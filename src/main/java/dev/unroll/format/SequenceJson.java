@@ -1,4 +1,4 @@
-package dev.unroll.model;
+package dev.unroll.format;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -6,6 +6,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import dev.unroll.model.Sequence;
+import dev.unroll.model.Network;
+import dev.unroll.model.Limits;
 
 /** Reads and writes sequences (one training case; one line of a {@code .jsonl} file; one Kafka record). */
 public final class SequenceJson {

@@ -1,4 +1,4 @@
-package dev.unroll.model;
+package dev.unroll.format;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 
 import java.util.Iterator;
 import java.util.Set;
+import dev.unroll.model.ModelException;
 
 /**
  * Typed access to a parsed JSON document that fails with a {@link ModelException} naming the

@@ -1,4 +1,4 @@
-package dev.unroll.model;
+package dev.unroll.format;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -13,6 +13,14 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import dev.unroll.model.Sequence;
+import dev.unroll.model.Network;
+import dev.unroll.model.Bptt;
+import dev.unroll.model.Limits;
+import dev.unroll.model.Gradients;
+import dev.unroll.model.Parameters;
+import dev.unroll.model.RandomCases;
+import dev.unroll.model.TestSupport;
 
 /**
  * Writing and reading the formats loses nothing: a network comes back with the same parameters

@@ -1,4 +1,4 @@
-package dev.unroll.model;
+package dev.unroll.format;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -23,6 +23,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import dev.unroll.model.Network;
+import dev.unroll.model.ModelException;
+import dev.unroll.model.Limits;
+import dev.unroll.model.TestSupport;
 
 /**
  * Every validity rule of docs/model.md, and more, through the real {@code gradient} command with

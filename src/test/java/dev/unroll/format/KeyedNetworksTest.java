@@ -1,4 +1,4 @@
-package dev.unroll.model;
+package dev.unroll.format;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -14,6 +14,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import dev.unroll.model.Sequence;
+import dev.unroll.model.Network;
+import dev.unroll.model.ModelException;
+import dev.unroll.model.Limits;
+import dev.unroll.model.Parameters;
+import dev.unroll.model.TestSupport;
+import dev.unroll.model.KeyedNetwork;
 
 /** The {@code key} field of a sequence and the per-key parameters file. */
 class KeyedNetworksTest {
@@ -21,18 +28,18 @@ class KeyedNetworksTest {
 
     @Test
     void readsTheReferenceFileAndWritesItBackInTheSameOrder(@TempDir Path dir) throws IOException {
-        List<KeyedNetworks.Entry> expected = KeyedNetworks.read(PK1.resolve("expected.jsonl"), Limits.DEFAULT);
-        assertEquals(List.of("pump-1", "pump-2", "valve/ü"), expected.stream().map(KeyedNetworks.Entry::key).toList());
+        List<KeyedNetwork> expected = KeyedNetworks.read(PK1.resolve("expected.jsonl"), Limits.DEFAULT);
+        assertEquals(List.of("pump-1", "pump-2", "valve/ü"), expected.stream().map(KeyedNetwork::key).toList());
         assertEquals(11, expected.get(0).sequencesTrained());
 
-        List<KeyedNetworks.Entry> shuffled = new ArrayList<>(expected);
+        List<KeyedNetwork> shuffled = new ArrayList<>(expected);
         java.util.Collections.reverse(shuffled);
         Path out = dir.resolve("out.jsonl");
         Files.writeString(out, KeyedNetworks.write(shuffled), StandardCharsets.UTF_8);
         List<String> lines = Files.readAllLines(out, StandardCharsets.UTF_8);
         assertEquals(3, lines.size());
         assertTrue(lines.get(2).startsWith("{\"key\": \"valve/ü\""), lines.get(2));
-        List<KeyedNetworks.Entry> back = KeyedNetworks.read(out, Limits.DEFAULT);
+        List<KeyedNetwork> back = KeyedNetworks.read(out, Limits.DEFAULT);
         for (int k = 0; k < 3; k++) {
             assertEquals(expected.get(k).key(), back.get(k).key());
             Parameters a = expected.get(k).network().parameters();
@@ -47,9 +54,9 @@ class KeyedNetworksTest {
         String supplementary = new String(Character.toChars(0x1F600)); // a surrogate pair, 0xD83D ...
         String privateUse = "\uE000";
         assertTrue(supplementary.compareTo(privateUse) < 0, "Java's String order puts the pair first");
-        assertTrue(KeyedNetworks.KEY_ORDER.compare(privateUse, supplementary) < 0);
-        assertTrue(KeyedNetworks.KEY_ORDER.compare("pump", "pump-1") < 0);
-        assertEquals(0, KeyedNetworks.KEY_ORDER.compare("valve/ü", "valve/ü"));
+        assertTrue(KeyedNetwork.KEY_ORDER.compare(privateUse, supplementary) < 0);
+        assertTrue(KeyedNetwork.KEY_ORDER.compare("pump", "pump-1") < 0);
+        assertEquals(0, KeyedNetwork.KEY_ORDER.compare("valve/ü", "valve/ü"));
     }
 
     @Test
@@ -59,8 +66,8 @@ class KeyedNetworksTest {
         Files.write(swapped, List.of(lines.get(1), lines.get(0)), StandardCharsets.UTF_8);
         ModelException e = assertThrows(ModelException.class, () -> KeyedNetworks.read(swapped, Limits.DEFAULT));
         assertTrue(e.getMessage().contains("distinct and sorted"), e.getMessage());
-        List<KeyedNetworks.Entry> one = KeyedNetworks.read(PK1.resolve("expected.jsonl"), Limits.DEFAULT).subList(0, 1);
-        List<KeyedNetworks.Entry> twice = new ArrayList<>(one);
+        List<KeyedNetwork> one = KeyedNetworks.read(PK1.resolve("expected.jsonl"), Limits.DEFAULT).subList(0, 1);
+        List<KeyedNetwork> twice = new ArrayList<>(one);
         twice.addAll(one);
         assertThrows(IllegalArgumentException.class, () -> KeyedNetworks.write(twice));
     }

@@ -1,4 +1,4 @@
-package dev.unroll.model;
+package dev.unroll.format;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -12,6 +12,10 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
+import dev.unroll.model.KeyedNetwork;
+import dev.unroll.model.Network;
+import dev.unroll.model.ModelException;
+import dev.unroll.model.Limits;
 
 /**
  * The per-key parameters file of {@code training.models: per-key}: JSON lines, one per key, sorted
@@ -20,23 +24,16 @@ import java.util.List;
  * {@code compareTo}, which puts keys with characters beyond U+FFFF before some below it.
  */
 public final class KeyedNetworks {
-    /** One key's trained model. */
-    public record Entry(String key, long version, long sequencesTrained, Network network) {
-    }
-
-    /** Code point order, the order of the file's lines. */
-    public static final Comparator<String> KEY_ORDER = KeyedNetworks::compareCodePoints;
-
     private KeyedNetworks() {
     }
 
     /** The file's text: the entries sorted by key, one line each; two entries of one key are refused. */
-    public static String write(Collection<Entry> entries) {
-        List<Entry> sorted = new ArrayList<>(entries);
-        sorted.sort(Comparator.comparing(Entry::key, KEY_ORDER));
+    public static String write(Collection<KeyedNetwork> entries) {
+        List<KeyedNetwork> sorted = new ArrayList<>(entries);
+        sorted.sort(Comparator.comparing(KeyedNetwork::key, KeyedNetwork.KEY_ORDER));
         StringBuilder s = new StringBuilder();
         for (int k = 0; k < sorted.size(); k++) {
-            Entry e = sorted.get(k);
+            KeyedNetwork e = sorted.get(k);
             if (k > 0 && e.key().equals(sorted.get(k - 1).key())) {
                 throw new IllegalArgumentException("key " + Json.write(e.key()) + " twice");
             }
@@ -48,8 +45,8 @@ public final class KeyedNetworks {
     }
 
     /** Reads a per-key file, checking every network and that keys are distinct and sorted. */
-    public static List<Entry> read(Path file, Limits limits) {
-        List<Entry> entries = new ArrayList<>();
+    public static List<KeyedNetwork> read(Path file, Limits limits) {
+        List<KeyedNetwork> entries = new ArrayList<>();
         try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             String line;
             int number = 0;
@@ -58,8 +55,8 @@ public final class KeyedNetworks {
                 if (line.isBlank()) {
                     continue;
                 }
-                Entry e = parseLine(line, file + ":" + number, limits);
-                if (!entries.isEmpty() && KEY_ORDER.compare(entries.get(entries.size() - 1).key(), e.key()) >= 0) {
+                KeyedNetwork e = parseLine(line, file + ":" + number, limits);
+                if (!entries.isEmpty() && KeyedNetwork.KEY_ORDER.compare(entries.get(entries.size() - 1).key(), e.key()) >= 0) {
                     throw new ModelException(file + ":" + number, "key", "keys must be distinct and sorted, found "
                             + Json.write(e.key()) + " after " + Json.write(entries.get(entries.size() - 1).key()));
                 }
@@ -74,7 +71,7 @@ public final class KeyedNetworks {
     }
 
     /** One line; fields other than key, version, sequencesTrained and network are allowed and ignored. */
-    static Entry parseLine(String line, String source, Limits limits) {
+    static KeyedNetwork parseLine(String line, String source, Limits limits) {
         JsonReader r = new JsonReader(source);
         JsonNode root = r.parse(line);
         r.requireObject(root, "");
@@ -84,7 +81,7 @@ public final class KeyedNetworks {
             throw r.fail("key", problem);
         }
         Network network = NetworkJson.fromTree(r.required(root, "network", ""), source + " network", limits);
-        return new Entry(key, count(r, root, "version"), count(r, root, "sequencesTrained"), network);
+        return new KeyedNetwork(key, count(r, root, "version"), count(r, root, "sequencesTrained"), network);
     }
 
     private static long count(JsonReader r, JsonNode root, String field) {
@@ -103,18 +100,4 @@ public final class KeyedNetworks {
         return pretty.replaceAll("\n *", "").trim();
     }
 
-    static int compareCodePoints(String a, String b) {
-        int i = 0;
-        int j = 0;
-        while (i < a.length() && j < b.length()) {
-            int x = a.codePointAt(i);
-            int y = b.codePointAt(j);
-            if (x != y) {
-                return Integer.compare(x, y);
-            }
-            i += Character.charCount(x);
-            j += Character.charCount(y);
-        }
-        return Boolean.compare(i < a.length(), j < b.length());
-    }
 }

@@ -1,4 +1,4 @@
-package dev.unroll.model;
+package dev.unroll.format;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -10,6 +10,12 @@ import java.nio.file.Path;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
+import dev.unroll.model.Sequence;
+import dev.unroll.model.Network;
+import dev.unroll.model.ModelException;
+import dev.unroll.model.Limits;
+import dev.unroll.model.RandomCases;
+import dev.unroll.model.TestSupport;
 
 /**
  * The fast path reads what the tree parser reads, bit for bit, and hands everything else to it:
