@@ -6,7 +6,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.unroll.model.Limits;
 import dev.unroll.model.Network;
 import dev.unroll.format.NetworkJson;
-import dev.unroll.model.Sgd;
+import dev.unroll.model.Optimizer;
 import dev.unroll.model.Trainer;
 
 import java.io.IOException;
@@ -35,9 +35,22 @@ public final class JobConfig {
     public static final JobKey<Double> LEARNING_RATE = new JobKey<>("training.learningRate", "a number", 0.1,
             JobKey.number(), v -> v > 0 ? null : "must be positive",
             "param -= learningRate * (sum of gradients over the batch) / batchSize");
+    public static final JobKey<String> OPTIMIZER = new JobKey<>("training.optimizer", "sgd or adam", "sgd",
+            JobKey.text(), v -> v.equals("sgd") || v.equals("adam") ? null : "must be sgd or adam",
+            "sgd: gradient descent on the averaged gradient (with momentum if set); adam: Adam, bias-corrected, with"
+                    + " beta1, beta2 and epsilon (see docs/optimizers.md)");
     public static final JobKey<Double> MOMENTUM = new JobKey<>("training.momentum", "a number", 0.0,
             JobKey.number(), v -> v >= 0 && v < 1 ? null : "must be in [0, 1)",
-            "heavy-ball momentum on the averaged gradient; 0 is plain gradient descent");
+            "heavy-ball momentum on the averaged gradient; 0 is plain gradient descent; sgd only");
+    public static final JobKey<Double> BETA1 = new JobKey<>("training.beta1", "a number", Optimizer.Settings.BETA1,
+            JobKey.number(), v -> v >= 0 && v < 1 ? null : "must be in [0, 1)",
+            "adam only: decay rate of the first moment (the mean of the gradient)");
+    public static final JobKey<Double> BETA2 = new JobKey<>("training.beta2", "a number", Optimizer.Settings.BETA2,
+            JobKey.number(), v -> v >= 0 && v < 1 ? null : "must be in [0, 1)",
+            "adam only: decay rate of the second moment (the mean of the squared gradient)");
+    public static final JobKey<Double> EPSILON = new JobKey<>("training.epsilon", "a number", Optimizer.Settings.EPSILON,
+            JobKey.number(), v -> v > 0 ? null : "must be positive",
+            "adam only: added to the root of the bias-corrected second moment");
     public static final JobKey<Double> CLIP_NORM = new JobKey<>("training.clipNorm", "a number", 0.0,
             JobKey.number(), v -> v >= 0 ? null : "must be 0 (off) or positive",
             "scale the averaged gradient down to this Euclidean norm when above it; 0 is off");
@@ -113,7 +126,8 @@ public final class JobConfig {
             "the embedded default's Flink serves its metrics and the job's to Prometheus on this port (all interfaces:"
                     + " the reporter has no host setting); 0 is off");
 
-    public static final List<JobKey<?>> KEYS = List.of(NAME, NETWORK, BATCH_SIZE, LEARNING_RATE, MOMENTUM, CLIP_NORM,
+    public static final List<JobKey<?>> KEYS = List.of(NAME, NETWORK, BATCH_SIZE, LEARNING_RATE, OPTIMIZER, MOMENTUM,
+            BETA1, BETA2, EPSILON, CLIP_NORM,
             LEARN_INITIAL_STATE, STALENESS, MODELS, IDLE_KEY_TTL, MAX_KEYS, MAX_UNITS, MAX_STEPS, MAX_RECORD_BYTES, PARALLELISM, CHECKPOINT_INTERVAL,
             CHECKPOINT_DIR, STATE_BACKEND, INCREMENTAL_CHECKPOINTS, BUFFER_TIMEOUT, PARAMETER_FORMAT, IN_PROCESS_VERSIONS, SEQUENCES_TOPIC,
             PARAMETERS_TOPIC, DEAD_LETTER_TOPIC, REQUESTS_TOPIC, PREDICTIONS_TOPIC, PARTITIONS, PROMETHEUS_PORT);
@@ -194,6 +208,10 @@ public final class JobConfig {
             throw new JobException(source, STALENESS.path, "must be 0 with training.models: per-key (each key's update is"
                     + " applied in place, with no round trip to overlap), found " + values.get(STALENESS.path));
         }
+        if (values.get(OPTIMIZER.path).equals("adam") && (Double) values.get(MOMENTUM.path) != 0.0) {
+            throw new JobException(source, MOMENTUM.path, "must be 0 or absent with training.optimizer: adam (its"
+                    + " first moment, training.beta1, plays that part), found " + values.get(MOMENTUM.path));
+        }
         kafka = ClientSettings.merge(source, kafka, System.getenv());
         return new JobConfig(file.toAbsolutePath().normalize(), values, task, kafka);
     }
@@ -259,13 +277,17 @@ public final class JobConfig {
         return new Limits(get(MAX_UNITS), get(MAX_STEPS));
     }
 
-    public Sgd.Settings sgdSettings() {
-        return new Sgd.Settings(get(LEARNING_RATE), get(MOMENTUM), get(CLIP_NORM), get(LEARN_INITIAL_STATE));
+    /** The job's update rule: {@code training.optimizer} and its settings. */
+    public Optimizer.Settings optimizer() {
+        return get(OPTIMIZER).equals("adam")
+                ? Optimizer.Settings.adam(get(LEARNING_RATE), get(BETA1), get(BETA2), get(EPSILON), get(CLIP_NORM),
+                        get(LEARN_INITIAL_STATE))
+                : Optimizer.Settings.sgd(get(LEARNING_RATE), get(MOMENTUM), get(CLIP_NORM), get(LEARN_INITIAL_STATE));
     }
 
     /** The offline reference trainer of this job's rule, starting from {@code initial}. */
     public Trainer trainer(Network initial) {
-        return new Trainer(initial, new Sgd(sgdSettings()), get(BATCH_SIZE), get(STALENESS));
+        return new Trainer(initial, optimizer().create(), get(BATCH_SIZE), get(STALENESS));
     }
 
     /** True with {@code training.models: per-key}: one model per sequence key. */

@@ -17,7 +17,7 @@ import java.util.List;
 public final class Trainer {
     private final int batchSize;
     private final int staleness;
-    private final Sgd sgd;
+    private final Optimizer optimizer;
     private final List<Sequence> batch = new ArrayList<>();
     private final List<Long> leftOut = new ArrayList<>();
     /** Versions max(0, k - S) .. k, oldest first: batch k's gradient is taken at the first. */
@@ -27,11 +27,11 @@ public final class Trainer {
     private long sequencesTrained;
     private double lastBatchLoss = Double.NaN;
 
-    public Trainer(Network initial, Sgd sgd, int batchSize) {
-        this(initial, sgd, batchSize, 0);
+    public Trainer(Network initial, Optimizer optimizer, int batchSize) {
+        this(initial, optimizer, batchSize, 0);
     }
 
-    public Trainer(Network initial, Sgd sgd, int batchSize, int staleness) {
+    public Trainer(Network initial, Optimizer optimizer, int batchSize, int staleness) {
         if (batchSize < 1) {
             throw new IllegalArgumentException("batch size must be at least 1");
         }
@@ -39,7 +39,7 @@ public final class Trainer {
             throw new IllegalArgumentException("staleness must be 0 or more");
         }
         this.network = initial;
-        this.sgd = sgd;
+        this.optimizer = optimizer;
         this.batchSize = batchSize;
         this.staleness = staleness;
         recent.add(initial);
@@ -67,7 +67,7 @@ public final class Trainer {
         Network at = recent.peekFirst();
         Gradients sum = GradientSum.finite(at, batch, k -> leftOut.add(version * batchSize + k));
         if (sum.count > 0) {
-            network = network.withParameters(sgd.step(network.parameters(), sum));
+            network = network.withParameters(optimizer.step(network.parameters(), sum, version));
             lastBatchLoss = sum.loss / sum.count;
         }
         version++;

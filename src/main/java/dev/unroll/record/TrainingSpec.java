@@ -8,7 +8,7 @@ import dev.unroll.format.Json;
 import dev.unroll.model.Limits;
 import dev.unroll.model.Network;
 import dev.unroll.format.NetworkJson;
-import dev.unroll.model.Sgd;
+import dev.unroll.model.Optimizer;
 
 import java.io.Serializable;
 import java.util.UUID;
@@ -26,7 +26,7 @@ import java.util.UUID;
  * @param batchSize       sequences per update
  * @param staleness       S: batch k's gradient is taken at version max(0, k - S)
  * @param shards          parallelism of the BPTT operator: each batch is cut into this many shards
- * @param sgd             the update rule
+ * @param optimizer       the update rule
  * @param parameterFormat how the aggregator writes parameter versions to Kafka
  * @param inProcessVersions BPTT instances in the aggregator's JVM take its versions in memory
  *                        instead of reading them back from the parameters topic
@@ -35,7 +35,7 @@ import java.util.UUID;
  * @param perKey          with {@code training.models: per-key}, its settings; null for one model
  */
 public record TrainingSpec(String job, String run, String networkJson, Limits limits, int maxRecordBytes,
-                           int batchSize, int staleness, int shards, Sgd.Settings sgd,
+                           int batchSize, int staleness, int shards, Optimizer.Settings optimizer,
                            ParameterFormat parameterFormat, boolean inProcessVersions, String provenance,
                            InjectedFault fault, PerKey perKey)
         implements Serializable {
@@ -51,7 +51,7 @@ public record TrainingSpec(String job, String run, String networkJson, Limits li
     public static TrainingSpec of(JobConfig config, Network initial, int shards) {
         return new TrainingSpec(config.name(), UUID.randomUUID().toString(), NetworkJson.write(initial, null),
                 config.limits(), config.get(JobConfig.MAX_RECORD_BYTES), config.get(JobConfig.BATCH_SIZE),
-                config.get(JobConfig.STALENESS), shards, config.sgdSettings(), config.get(JobConfig.PARAMETER_FORMAT),
+                config.get(JobConfig.STALENESS), shards, config.optimizer(), config.get(JobConfig.PARAMETER_FORMAT),
                 config.get(JobConfig.IN_PROCESS_VERSIONS), Json.write(Provenance.of(config)), null,
                 config.perKey() ? new PerKey(config.get(JobConfig.MAX_KEYS), config.get(JobConfig.IDLE_KEY_TTL)) : null);
     }
@@ -67,18 +67,18 @@ public record TrainingSpec(String job, String run, String networkJson, Limits li
     }
 
     public TrainingSpec withFault(InjectedFault newFault) {
-        return new TrainingSpec(job, run, networkJson, limits, maxRecordBytes, batchSize, staleness, shards, sgd,
+        return new TrainingSpec(job, run, networkJson, limits, maxRecordBytes, batchSize, staleness, shards, optimizer,
                 parameterFormat, inProcessVersions, provenance, newFault, perKey);
     }
 
     public TrainingSpec withPerKey(PerKey settings) {
-        return new TrainingSpec(job, run, networkJson, limits, maxRecordBytes, batchSize, staleness, shards, sgd,
+        return new TrainingSpec(job, run, networkJson, limits, maxRecordBytes, batchSize, staleness, shards, optimizer,
                 parameterFormat, inProcessVersions, provenance, fault, settings);
     }
 
     /** The same spec with every version read back from the parameters topic (or handed in memory, with true). */
     public TrainingSpec withInProcessVersions(boolean inProcess) {
-        return new TrainingSpec(job, run, networkJson, limits, maxRecordBytes, batchSize, staleness, shards, sgd,
+        return new TrainingSpec(job, run, networkJson, limits, maxRecordBytes, batchSize, staleness, shards, optimizer,
                 parameterFormat, inProcess, provenance, fault, perKey);
     }
 

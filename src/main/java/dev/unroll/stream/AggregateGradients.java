@@ -1,8 +1,8 @@
 package dev.unroll.stream;
 
 import dev.unroll.model.Gradients;
+import dev.unroll.model.Optimizer;
 import dev.unroll.model.Parameters;
-import dev.unroll.model.Sgd;
 import dev.unroll.record.InjectedFault;
 import dev.unroll.record.ParameterVersion;
 import dev.unroll.record.SourceRanges;
@@ -22,8 +22,8 @@ import java.util.Map;
 /**
  * The parameter-aggregation stage (one instance per job). It waits for every shard of batch k,
  * adds the shard sums in shard order, averages over the batch and applies the update to version
- * k (the same {@link Sgd} as the offline trainer, whatever version the batch's gradient was taken
- * at), then publishes version k+1. Its state is the authoritative copy of the parameters: a shard
+ * k (the same {@link Optimizer} as the offline trainer, whatever version the batch's gradient was
+ * taken at), then publishes version k+1. Its state is the authoritative copy of the parameters: a shard
  * sum for a batch it has already applied (a replay after recovery) is dropped, so every sequence
  * counts in exactly one version.
  *
@@ -39,7 +39,8 @@ public class AggregateGradients extends KeyedProcessFunction<Integer, ShardGradi
     /** the newest version's number; its parameters are in {@link #recent} */
     private transient ValueState<Long> newest;
     private transient MapState<Long, ParameterVersion> recent;
-    private transient ValueState<double[][]> velocity;
+    /** the optimizer's state after the newest version (momentum's velocity, Adam's moments) */
+    private transient ValueState<double[][]> optimizerState;
     private transient MapState<Long, ShardGradient> waiting;
     private transient Counter sequencesTrained;
     private transient Counter duplicates;
@@ -59,7 +60,7 @@ public class AggregateGradients extends KeyedProcessFunction<Integer, ShardGradi
         board = spec.inProcessVersions() ? VersionBoard.open(epoch, spec.staleness()) : null;
         newest = getRuntimeContext().getState(new ValueStateDescriptor<>("newest", Long.class));
         recent = getRuntimeContext().getMapState(new MapStateDescriptor<>("recent", Long.class, ParameterVersion.class));
-        velocity = getRuntimeContext().getState(new ValueStateDescriptor<>("velocity", double[][].class));
+        optimizerState = getRuntimeContext().getState(new ValueStateDescriptor<>("optimizer", double[][].class));
         waiting = getRuntimeContext().getMapState(new MapStateDescriptor<>("waiting", Long.class, ShardGradient.class));
         var metrics = getRuntimeContext().getMetricGroup();
         sequencesTrained = metrics.counter("sequencesTrained");
@@ -184,9 +185,9 @@ public class AggregateGradients extends KeyedProcessFunction<Integer, ShardGradi
             next.batchSize = 0;
             next.batchLoss = Double.NaN;
         } else {
-            Sgd sgd = new Sgd(spec.sgd(), restoreVelocity());
-            Parameters updated = sgd.step(now.parameters(), sum);
-            saveVelocity(sgd.velocity());
+            Optimizer optimizer = spec.optimizer().resume(optimizerState.value());
+            Parameters updated = optimizer.step(now.parameters(), sum, now.version);
+            optimizerState.update(optimizer.state());
             next = copyOf(now, now.version + 1, updated);
             next.batchSize = sum.count;
             next.batchLoss = sum.loss / sum.count;
@@ -206,16 +207,5 @@ public class AggregateGradients extends KeyedProcessFunction<Integer, ShardGradi
         ParameterVersion next = new ParameterVersion(now.job, version, p);
         next.sequencesTrained = now.sequencesTrained;
         return next;
-    }
-
-    private Gradients restoreVelocity() throws Exception {
-        double[][] v = velocity.value();
-        return v == null ? null : new Gradients(v[1].length, v[0], v[1], v[2], 0.0, 0);
-    }
-
-    private void saveVelocity(Gradients v) throws Exception {
-        if (v != null) {
-            velocity.update(new double[][] {v.weights, v.biases, v.initialState});
-        }
     }
 }

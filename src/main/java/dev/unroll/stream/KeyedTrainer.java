@@ -12,7 +12,7 @@ import dev.unroll.model.Parameters;
 import dev.unroll.model.Sequence;
 import dev.unroll.format.SequenceCodec;
 import dev.unroll.format.SequenceJson;
-import dev.unroll.model.Sgd;
+import dev.unroll.model.Optimizer;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.StateTtlConfig;
 import org.apache.flink.api.common.state.ValueState;
@@ -32,7 +32,7 @@ import java.util.function.LongSupplier;
  * Per-key models: each key's model lives in keyed state where its sequences arrive, and its update
  * is applied there, in place, as soon as its batch is full; no version travels back through Kafka
  * and no key waits for another, so keys spread over subtasks train independently. A key trains
- * as {@code train} would on that key's sequences alone (the same {@link GradientSum} and {@link Sgd}
+ * as {@code train} would on that key's sequences alone (the same {@link GradientSum} and {@link Optimizer}
  * on the same batches), and its short last batch is applied at the end of a bounded input (the
  * final watermark, on a timer registered when the key first has a partial batch; it fires once,
  * and finds nothing to do for a key whose batch is full).
@@ -165,13 +165,12 @@ public class KeyedTrainer extends KeyedProcessFunction<String, SequenceItem, Par
                                 + Json.write(m.pending[k].key) + "; left out of the update")));
         double batchLoss = Double.NaN;
         if (sum.count > 0) {
-            Sgd sgd = new Sgd(spec.sgd(), m.velocity == null ? null : velocity(m.velocity, network.units()));
-            Parameters p = sgd.step(at.parameters(), sum);
+            Optimizer optimizer = spec.optimizer().resume(m.optimizerState);
+            Parameters p = optimizer.step(at.parameters(), sum, m.version);
             m.weights = p.weights;
             m.biases = p.biases;
             m.initialState = p.initialState;
-            Gradients v = sgd.velocity();
-            m.velocity = v == null ? null : new double[][] {v.weights, v.biases, v.initialState};
+            m.optimizerState = optimizer.state();
             batchLoss = sum.loss / sum.count;
         }
         m.version++;
@@ -193,10 +192,6 @@ public class KeyedTrainer extends KeyedProcessFunction<String, SequenceItem, Par
 
     private static double[] current(double[] updated, double[] before) {
         return updated != null ? updated : before;
-    }
-
-    private static Gradients velocity(double[][] v, int units) {
-        return new Gradients(units, v[0], v[1], v[2], 0, 0);
     }
 
     private static String origin(SequenceItem item) {

@@ -37,10 +37,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The job graph of {@link TrainingJob#build} on a MiniCluster with sources and sinks in memory (no
  * broker): for every staleness S in 0..8 and parallelism P in 1..3 it ends with the offline
- * trainer's parameters to 1e-9, a short last batch and bad records included. Half of the cases
- * hand versions to the BPTT instances in memory (the default); the other half read every version
- * back from the feed, as instances in another JVM do. The broker tests check the same through
- * Kafka for a selection of these.
+ * trainer's parameters to 1e-9, a short last batch and bad records included. One P of every S
+ * trains with Adam (clipped), the others with momentum. Half of the cases hand versions to the
+ * BPTT instances in memory (the default); the other half read every version back from the feed,
+ * as instances in another JVM do. The broker tests check the same through Kafka for a selection
+ * of these.
  */
 class TrainingJobTest {
     private static final int SEQUENCES = 40;
@@ -52,15 +53,21 @@ class TrainingJobTest {
     @TempDir
     Path dir;
 
+    private static final String MOMENTUM = "  learningRate: 0.05\n  momentum: 0.5\n";
+    private static final String ADAM = "  optimizer: adam\n  learningRate: 0.01\n  clipNorm: 0.5\n";
+
     static Stream<Arguments> stalenessAndParallelism() {
         return IntStream.rangeClosed(0, 8).boxed()
-                .flatMap(s -> IntStream.rangeClosed(1, 3).mapToObj(p -> Arguments.of(s, p, (s + p) % 2 == 0)));
+                .flatMap(s -> IntStream.rangeClosed(1, 3).mapToObj(p -> Arguments.of(s, p, (s + p) % 2 == 0,
+                        (s + 2 * p) % 3 == 0 ? "adam" : "momentum")));
     }
 
-    @ParameterizedTest(name = "S={0}, P={1}, in-process versions {2}")
+    @ParameterizedTest(name = "S={0}, P={1}, in-process versions {2}, {3}")
     @MethodSource("stalenessAndParallelism")
-    void theStreamingJobFollowsTheOfflineRule(int staleness, int parallelism, boolean inProcess) throws Exception {
-        Run run = run(7, staleness, parallelism, inProcess, SEQUENCES, 31L * staleness + parallelism);
+    void theStreamingJobFollowsTheOfflineRule(int staleness, int parallelism, boolean inProcess, String rule)
+            throws Exception {
+        Run run = run(7, staleness, parallelism, inProcess, SEQUENCES, 31L * staleness + parallelism,
+                rule.equals("adam") ? ADAM : MOMENTUM);
         if (!inProcess) {
             assertEquals(0, run.inMemory, "no version in memory when turned off");
         }
@@ -68,7 +75,7 @@ class TrainingJobTest {
 
     @Test
     void instancesBesideTheAggregatorTakeItsVersionsInMemory() throws Exception {
-        Run run = run(2, 0, 2, true, 120, 5);
+        Run run = run(2, 0, 2, true, 120, 5, MOMENTUM);
         // an instance reads the feed only until the aggregator beside it has opened
         assertTrue(run.inMemory >= 0.9 * (run.inMemory + run.fromTopic),
                 run.inMemory + " versions in memory, " + run.fromTopic + " from the feed");
@@ -78,11 +85,11 @@ class TrainingJobTest {
     }
 
     /** Runs the job on {@code count} sequences and two bad records, and checks it against the offline trainer. */
-    private Run run(int batchSize, int staleness, int parallelism, boolean inProcess, int count, long seed)
-            throws Exception {
+    private Run run(int batchSize, int staleness, int parallelism, boolean inProcess, int count, long seed,
+                    String rule) throws Exception {
         Files.copy(TestSupport.examples().resolve("training/j2-tanh-b7/network.json"), dir.resolve("network.json"));
         Files.writeString(dir.resolve("job.yaml"), "name: graph\nnetwork: network.json\ntraining:\n  batchSize: "
-                + batchSize + "\n  learningRate: 0.05\n  momentum: 0.5\n  staleness: " + staleness + "\n");
+                + batchSize + "\n" + rule + "  staleness: " + staleness + "\n");
         JobConfig config = JobConfig.read(dir.resolve("job.yaml"));
         Network net = config.loadNetwork();
         List<String> good = RandomSequences.jsonLines(net, seed, count);
