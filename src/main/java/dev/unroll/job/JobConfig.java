@@ -7,6 +7,7 @@ import dev.unroll.model.Limits;
 import dev.unroll.model.Network;
 import dev.unroll.format.NetworkJson;
 import dev.unroll.model.Optimizer;
+import dev.unroll.model.Prequential;
 import dev.unroll.model.Trainer;
 
 import java.io.IOException;
@@ -126,11 +127,35 @@ public final class JobConfig {
             "the embedded default's Flink serves its metrics and the job's to Prometheus on this port (all interfaces:"
                     + " the reporter has no host setting); 0 is off");
 
+    public static final JobKey<Integer> QUALITY_WINDOW = new JobKey<>("quality.window", "a whole number",
+            Prequential.Settings.DEFAULT.window(), JobKey.integer(), v -> v >= 1 ? null : "must be at least 1",
+            "prequential figures: the window's length in sequences (it holds whole batches, at least this many;"
+                    + " see docs/model-quality.md)");
+    public static final JobKey<Double> QUALITY_FADING = new JobKey<>("quality.fadingFactor", "a number",
+            Prequential.Settings.DEFAULT.fadingFactor(), JobKey.number(), v -> v > 0 && v <= 1 ? null : "must be in (0, 1]",
+            "prequential figures: the fading factor alpha per sequence (1: the mean over everything)");
+    public static final JobKey<Double> GATE_FACTOR = new JobKey<>("serving.gateFactor", "a number", 0.0,
+            JobKey.number(), v -> v == 0 || v >= 1 ? null : "must be 0 (off) or at least 1",
+            "serve a version only once its own prequential loss is at most this times the best a served version had;"
+                    + " otherwise keep answering with the last version that passed (0: serve every version at once)");
+    public static final JobKey<Long> MAX_MODEL_AGE = new JobKey<>("serving.maxModelAgeMs", "a whole number", 0L,
+            JobKey.longInteger(), v -> v >= 0 ? null : "must be 0 (off) or positive",
+            "a prediction made with a version older than this (see serving.modelAgeClock) is flagged or dead-lettered"
+                    + " (serving.staleModels); 0 is off");
+    public static final JobKey<String> MODEL_AGE_CLOCK = new JobKey<>("serving.modelAgeClock", "wall or event", "wall",
+            JobKey.text(), v -> v.equals("wall") || v.equals("event") ? null : "must be wall or event",
+            "a version's age: wall, now minus when it was published; event, the request record's timestamp minus that");
+    public static final JobKey<String> STALE_MODELS = new JobKey<>("serving.staleModels", "flag or dead-letter", "flag",
+            JobKey.text(), v -> v.equals("flag") || v.equals("dead-letter") ? null : "must be flag or dead-letter",
+            "what a request answered by a version older than serving.maxModelAgeMs gets: flag, the prediction marked"
+                    + " stale; dead-letter, no prediction and a dead letter (stage predict) instead");
+
     public static final List<JobKey<?>> KEYS = List.of(NAME, NETWORK, BATCH_SIZE, LEARNING_RATE, OPTIMIZER, MOMENTUM,
-            BETA1, BETA2, EPSILON, CLIP_NORM,
-            LEARN_INITIAL_STATE, STALENESS, MODELS, IDLE_KEY_TTL, MAX_KEYS, MAX_UNITS, MAX_STEPS, MAX_RECORD_BYTES, PARALLELISM, CHECKPOINT_INTERVAL,
-            CHECKPOINT_DIR, STATE_BACKEND, INCREMENTAL_CHECKPOINTS, BUFFER_TIMEOUT, PARAMETER_FORMAT, IN_PROCESS_VERSIONS, SEQUENCES_TOPIC,
-            PARAMETERS_TOPIC, DEAD_LETTER_TOPIC, REQUESTS_TOPIC, PREDICTIONS_TOPIC, PARTITIONS, PROMETHEUS_PORT);
+            BETA1, BETA2, EPSILON, CLIP_NORM, LEARN_INITIAL_STATE, STALENESS, MODELS, IDLE_KEY_TTL, MAX_KEYS, MAX_UNITS,
+            MAX_STEPS, MAX_RECORD_BYTES, PARALLELISM, CHECKPOINT_INTERVAL, CHECKPOINT_DIR, STATE_BACKEND,
+            INCREMENTAL_CHECKPOINTS, BUFFER_TIMEOUT, PARAMETER_FORMAT, IN_PROCESS_VERSIONS, SEQUENCES_TOPIC,
+            PARAMETERS_TOPIC, DEAD_LETTER_TOPIC, REQUESTS_TOPIC, PREDICTIONS_TOPIC, PARTITIONS, PROMETHEUS_PORT,
+            QUALITY_WINDOW, QUALITY_FADING, GATE_FACTOR, MAX_MODEL_AGE, MODEL_AGE_CLOCK, STALE_MODELS);
     /** Sections whose contents are checked by whoever uses them. */
     private static final List<String> FREE_SECTIONS = List.of("task", "kafka");
 
@@ -287,7 +312,12 @@ public final class JobConfig {
 
     /** The offline reference trainer of this job's rule, starting from {@code initial}. */
     public Trainer trainer(Network initial) {
-        return new Trainer(initial, optimizer().create(), get(BATCH_SIZE), get(STALENESS));
+        return new Trainer(initial, optimizer().create(), get(BATCH_SIZE), get(STALENESS), quality());
+    }
+
+    /** The prequential figures' window and fading factor. */
+    public Prequential.Settings quality() {
+        return new Prequential.Settings(get(QUALITY_WINDOW), get(QUALITY_FADING));
     }
 
     /** True with {@code training.models: per-key}: one model per sequence key. */

@@ -65,7 +65,7 @@ final class ParameterTopicReader implements AutoCloseable {
         for (ConsumerRecord<byte[], byte[]> record : consumer.poll(timeout)) {
             ParameterVersion v;
             try {
-                v = ParameterRecords.withKey(records.decode(record.value()), record);
+                v = ParameterRecords.withHeaders(records.decode(record.value()), record);
             } catch (RuntimeException e) {
                 continue;
             }

@@ -28,7 +28,7 @@ public class ParameterVersionDeserializer implements KafkaRecordDeserializationS
     @Override
     public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<ParameterVersion> out) {
         try {
-            out.collect(ParameterRecords.withKey(records.decode(record.value()), record));
+            out.collect(ParameterRecords.withHeaders(records.decode(record.value()), record));
         } catch (RuntimeException e) {
             LOG.warn("skipping {}/{}@{} on the parameters topic: {}", record.topic(), record.partition(), record.offset(),
                     e.getMessage());

@@ -3,6 +3,7 @@ package dev.unroll.stream;
 import dev.unroll.model.Gradients;
 import dev.unroll.model.Optimizer;
 import dev.unroll.model.Parameters;
+import dev.unroll.model.Prequential;
 import dev.unroll.record.InjectedFault;
 import dev.unroll.record.ParameterVersion;
 import dev.unroll.record.SourceRanges;
@@ -41,6 +42,8 @@ public class AggregateGradients extends KeyedProcessFunction<Integer, ShardGradi
     private transient MapState<Long, ParameterVersion> recent;
     /** the optimizer's state after the newest version (momentum's velocity, Adam's moments) */
     private transient ValueState<double[][]> optimizerState;
+    /** the prequential figures' state after the newest version */
+    private transient ValueState<double[]> qualityState;
     private transient MapState<Long, ShardGradient> waiting;
     private transient Counter sequencesTrained;
     private transient Counter duplicates;
@@ -48,6 +51,7 @@ public class AggregateGradients extends KeyedProcessFunction<Integer, ShardGradi
     private transient Histogram updateTrace;
     private transient volatile long versionGauge;
     private transient volatile double lossGauge;
+    private transient volatile Prequential.Figures figuresGauge;
     private transient volatile long stalenessGauge;
 
     public AggregateGradients(TrainingSpec spec) {
@@ -61,6 +65,7 @@ public class AggregateGradients extends KeyedProcessFunction<Integer, ShardGradi
         newest = getRuntimeContext().getState(new ValueStateDescriptor<>("newest", Long.class));
         recent = getRuntimeContext().getMapState(new MapStateDescriptor<>("recent", Long.class, ParameterVersion.class));
         optimizerState = getRuntimeContext().getState(new ValueStateDescriptor<>("optimizer", double[][].class));
+        qualityState = getRuntimeContext().getState(new ValueStateDescriptor<>("prequential", double[].class));
         waiting = getRuntimeContext().getMapState(new MapStateDescriptor<>("waiting", Long.class, ShardGradient.class));
         var metrics = getRuntimeContext().getMetricGroup();
         sequencesTrained = metrics.counter("sequencesTrained");
@@ -72,6 +77,8 @@ public class AggregateGradients extends KeyedProcessFunction<Integer, ShardGradi
         metrics.gauge("version", () -> versionGauge);
         metrics.gauge("batchLoss", () -> lossGauge);
         metrics.gauge("staleness", () -> stalenessGauge);
+        figuresGauge = Prequential.Figures.NONE;
+        PrequentialGauges.register(metrics, () -> figuresGauge);
     }
 
     @Override
@@ -179,18 +186,20 @@ public class AggregateGradients extends KeyedProcessFunction<Integer, ShardGradi
         if (sum.count == 0 && batch.last()) {
             next = copyOf(now, now.version, now.parameters());
             next.batchSize = now.batchSize;
-            next.batchLoss = now.batchLoss;
+            next.setFigures(now.measuredVersion, now.figures());
         } else if (sum.count == 0) {
             next = copyOf(now, now.version + 1, now.parameters());
             next.batchSize = 0;
-            next.batchLoss = Double.NaN;
+            next.setFigures(-1, Prequential.resume(spec.quality(), qualityState.value()).current());
         } else {
             Optimizer optimizer = spec.optimizer().resume(optimizerState.value());
             Parameters updated = optimizer.step(now.parameters(), sum, now.version);
             optimizerState.update(optimizer.state());
             next = copyOf(now, now.version + 1, updated);
             next.batchSize = sum.count;
-            next.batchLoss = sum.loss / sum.count;
+            Prequential quality = Prequential.resume(spec.quality(), qualityState.value());
+            next.setFigures(spec.versionFor(now.version), quality.add(sum));
+            qualityState.update(quality.state());
             next.sequencesTrained = now.sequencesTrained + sum.count;
             sequencesTrained.inc(sum.count);
         }
@@ -200,6 +209,7 @@ public class AggregateGradients extends KeyedProcessFunction<Integer, ShardGradi
         next.epoch = epoch;
         versionGauge = next.version;
         lossGauge = next.batchLoss;
+        figuresGauge = next.figures();
         return next;
     }
 

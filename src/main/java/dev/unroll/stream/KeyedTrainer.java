@@ -13,6 +13,7 @@ import dev.unroll.model.Sequence;
 import dev.unroll.format.SequenceCodec;
 import dev.unroll.format.SequenceJson;
 import dev.unroll.model.Optimizer;
+import dev.unroll.model.Prequential;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.StateTtlConfig;
 import org.apache.flink.api.common.state.ValueState;
@@ -26,6 +27,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
 /**
@@ -57,6 +59,8 @@ public class KeyedTrainer extends KeyedProcessFunction<String, SequenceItem, Par
     private transient long countedAt;
     private transient Counter keysRefused;
     private transient Counter updates;
+    /** each updated key's prequential figures, for their spread over the keys ({@link PrequentialGauges#perKey}) */
+    private transient Consumer<Prequential.Figures> keyFigures;
 
     public KeyedTrainer(TrainingSpec spec) {
         this.spec = spec;
@@ -90,6 +94,7 @@ public class KeyedTrainer extends KeyedProcessFunction<String, SequenceItem, Par
         keysRefused = metrics.counter("keysRefused");
         updates = metrics.counter("keyUpdates");
         metrics.gauge("keys", () -> keys);
+        keyFigures = PrequentialGauges.perKey(metrics);
     }
 
     /** How to count the keys this subtask holds (in its state backend); called at start and when the limit is met. */
@@ -163,7 +168,8 @@ public class KeyedTrainer extends KeyedProcessFunction<String, SequenceItem, Par
                 deadLetter(m.pending[k], "bptt", SequenceJson.write(batch.get(k)).getBytes(StandardCharsets.UTF_8),
                         origin(m.pending[k]) + ": gradient is not finite at version " + version + " of key "
                                 + Json.write(m.pending[k].key) + "; left out of the update")));
-        double batchLoss = Double.NaN;
+        Prequential quality = Prequential.resume(spec.quality(), m.quality);
+        Prequential.Figures figures;
         if (sum.count > 0) {
             Optimizer optimizer = spec.optimizer().resume(m.optimizerState);
             Parameters p = optimizer.step(at.parameters(), sum, m.version);
@@ -171,7 +177,11 @@ public class KeyedTrainer extends KeyedProcessFunction<String, SequenceItem, Par
             m.biases = p.biases;
             m.initialState = p.initialState;
             m.optimizerState = optimizer.state();
-            batchLoss = sum.loss / sum.count;
+            figures = quality.add(sum);
+            m.quality = quality.state();
+            keyFigures.accept(figures);
+        } else {
+            figures = quality.current();
         }
         m.version++;
         m.sequencesTrained += sum.count;
@@ -184,7 +194,7 @@ public class KeyedTrainer extends KeyedProcessFunction<String, SequenceItem, Par
         v.key = ctx.getCurrentKey();
         v.sequencesTrained = m.sequencesTrained;
         v.batchSize = batch.size();
-        v.batchLoss = batchLoss;
+        v.setFigures(sum.count > 0 ? version : -1, figures);
         v.last = last;
         v.publishedAt = System.currentTimeMillis();
         out.collect(v);

@@ -99,7 +99,7 @@ public final class ServingJob {
         BroadcastStream<ParameterVersion> versions = env
                 .fromSource(io.versions(), WatermarkStrategy.noWatermarks(), "serving versions")
                 .setParallelism(1).uid("serving-versions")
-                .broadcast(PredictSequences.NEWEST);
+                .broadcast(PredictSequences.GATE);
 
         SingleOutputStreamOperator<PredictionRecord> predictions = env
                 .fromSource(io.requests(), WatermarkStrategy.noWatermarks(), "requests")

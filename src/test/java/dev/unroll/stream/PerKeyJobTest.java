@@ -5,6 +5,9 @@ import dev.unroll.format.KeyedNetworks;
 import dev.unroll.model.Network;
 import dev.unroll.model.Optimizer;
 import dev.unroll.model.PerKeyTrainer;
+import dev.unroll.model.Prequential;
+import dev.unroll.model.Sequence;
+import dev.unroll.model.Trainer;
 import dev.unroll.format.SequenceJson;
 import dev.unroll.model.TestSupport;
 import dev.unroll.record.DeadLetter;
@@ -226,6 +229,22 @@ class PerKeyJobTest {
             expected = Files.writeString(dir.resolve("offline.jsonl"), KeyedNetworks.write(offline.finish()));
         }
         TestSupport.assertSameKeyedParameters(expected, out);
+        // each key's newest version carries its prequential figures after its own batches alone
+        Map<String, Trainer> byKey = new LinkedHashMap<>();
+        for (String line : Files.readAllLines(PK1.resolve("data.jsonl"), StandardCharsets.UTF_8)) {
+            Sequence seq = SequenceJson.parse(line, "data", net, config.limits());
+            byKey.computeIfAbsent(seq.key(), k -> config.trainer(net)).add(seq);
+        }
+        for (Map.Entry<String, Trainer> e : byKey.entrySet()) {
+            e.getValue().finish();
+            Prequential.Figures f = e.getValue().figures();
+            ParameterVersion v = newest.get(e.getKey());
+            assertEquals(v.version - 1, v.measuredVersion, e.getKey() + ": measured at the version before");
+            double[] expectedFigures = {f.batchLoss(), f.windowLoss(), f.fadingLoss()};
+            RecoveryTest.assertClose(expectedFigures, new double[] {v.batchLoss, v.windowLoss, v.fadingLoss},
+                    e.getKey() + " prequential figures");
+            assertEquals(f.windowSequences(), v.windowSequences, e.getKey() + " window");
+        }
         return newest;
     }
 

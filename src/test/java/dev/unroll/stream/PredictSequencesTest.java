@@ -11,6 +11,7 @@ import dev.unroll.record.DeadLetter;
 import dev.unroll.record.ParameterVersion;
 import dev.unroll.record.PredictionRecord;
 import dev.unroll.record.RawRecord;
+import dev.unroll.record.ServingGate;
 import dev.unroll.record.TrainingSpec;
 import org.apache.flink.api.common.state.BroadcastState;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
@@ -72,7 +73,7 @@ class PredictSequencesTest {
         Parameters v3 = shifted(net, 0.2);
 
         BroadcastOperatorTestHarness<RawRecord, ParameterVersion, PredictionRecord> h =
-                ProcessFunctionTestHarnesses.forBroadcastProcessFunction(new PredictSequences(spec), PredictSequences.NEWEST);
+                ProcessFunctionTestHarnesses.forBroadcastProcessFunction(new PredictSequences(spec), PredictSequences.GATE);
         h.processElement(request(line), 0);
         h.processBroadcastElement(version("harness", 3, v3), 0);
         h.processElement(request(line), 0);
@@ -90,20 +91,21 @@ class PredictSequencesTest {
         assertEquals(2, out.get(2).offset, "the request's offset");
         assertEquals("k", new String(out.get(2).key, StandardCharsets.UTF_8), "the request's key");
 
-        BroadcastState<String, ParameterVersion> state = h.getBroadcastState(PredictSequences.NEWEST);
+        BroadcastState<String, ServingGate> state = h.getBroadcastState(PredictSequences.GATE);
         int entries = 0;
-        for (Map.Entry<String, ParameterVersion> e : state.entries()) {
+        for (Map.Entry<String, ServingGate> e : state.entries()) {
             entries++;
-            assertEquals(3, e.getValue().version);
+            assertEquals(3, e.getValue().servingVersion);
+            assertEquals(0, e.getValue().pending.length, "open, it keeps no version but the one answering");
         }
-        assertEquals(1, entries, "one version held, the newest");
+        assertEquals(1, entries, "one gate held, the job's");
 
         // restored from a snapshot, it answers with version 3 at once
         OperatorSubtaskState snapshot = h.snapshot(1, 1);
         h.close();
         BroadcastOperatorTestHarness<RawRecord, ParameterVersion, PredictionRecord> restored = new BroadcastOperatorTestHarness<>(
                 new org.apache.flink.streaming.api.operators.co.CoBroadcastWithNonKeyedOperator<>(new PredictSequences(spec),
-                        List.of(PredictSequences.NEWEST)), 1, 1, 0);
+                        List.of(PredictSequences.GATE)), 1, 1, 0);
         restored.setup();
         restored.initializeState(snapshot);
         restored.open();
@@ -119,7 +121,7 @@ class PredictSequencesTest {
         Network net = config.loadNetwork();
         BroadcastOperatorTestHarness<RawRecord, ParameterVersion, PredictionRecord> h =
                 ProcessFunctionTestHarnesses.forBroadcastProcessFunction(new PredictSequences(TrainingSpec.of(config, net, 1)),
-                        PredictSequences.NEWEST);
+                        PredictSequences.GATE);
         h.processElement(request("{\"steps\": 0}"), 0);
         assertTrue(h.extractOutputValues().isEmpty());
         List<StreamRecord<DeadLetter>> dead = List.copyOf(h.getSideOutput(DecodeSequences.DEAD_LETTERS));

@@ -7,6 +7,7 @@ import dev.unroll.launch.LocalFlink;
 import dev.unroll.launch.Pipeline;
 import dev.unroll.model.Network;
 import dev.unroll.model.Parameters;
+import dev.unroll.model.Prequential;
 import dev.unroll.format.SequenceJson;
 import dev.unroll.model.Trainer;
 import dev.unroll.record.InjectedFault;
@@ -92,6 +93,10 @@ class RecoveryTest extends BrokerTestBase {
         assertClose(expected.weights, last.weights, "weights");
         assertClose(expected.biases, last.biases, "biases");
         assertClose(expected.initialState, last.initialState, "initialState");
+        // the prequential figures came back with the parameters: the window and the fading sums as without failure
+        Prequential.Figures f = reference.figures();
+        assertClose(new double[] {f.windowLoss(), f.fadingLoss()}, new double[] {last.windowLoss, last.fadingLoss},
+                "prequential figures");
     }
 
     static void assertClose(double[] expected, double[] got, String field) {

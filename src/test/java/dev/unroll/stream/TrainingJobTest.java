@@ -2,6 +2,7 @@ package dev.unroll.stream;
 
 import dev.unroll.job.JobConfig;
 import dev.unroll.model.Network;
+import dev.unroll.model.Prequential;
 import dev.unroll.format.SequenceJson;
 import dev.unroll.model.TestSupport;
 import dev.unroll.model.Trainer;
@@ -27,7 +28,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
@@ -37,7 +40,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The job graph of {@link TrainingJob#build} on a MiniCluster with sources and sinks in memory (no
  * broker): for every staleness S in 0..8 and parallelism P in 1..3 it ends with the offline
- * trainer's parameters to 1e-9, a short last batch and bad records included. One P of every S
+ * trainer's parameters to 1e-9, a short last batch and bad records included, and every version
+ * carries the offline trainer's prequential figures of that version. One P of every S
  * trains with Adam (clipped), the others with momentum. Half of the cases hand versions to the
  * BPTT instances in memory (the default); the other half read every version back from the feed,
  * as instances in another JVM do. The broker tests check the same through Kafka for a selection
@@ -98,10 +102,13 @@ class TrainingJobTest {
         records.add(17, "{\"steps\": 0, \"targets\": []}");
 
         Trainer reference = config.trainer(net);
+        Map<Long, Prequential.Figures> figures = new HashMap<>();
         for (String line : good) {
             reference.add(SequenceJson.parse(line, "data", net, config.limits()));
+            figures.put(reference.version(), reference.figures());
         }
         reference.finish();
+        figures.put(reference.version(), reference.figures());
 
         InMemoryTopic<ParameterVersion> parameters = new InMemoryTopic<>();
         InMemoryTopic<DeadLetter> deadLetters = new InMemoryTopic<>();
@@ -125,6 +132,20 @@ class TrainingJobTest {
         RecoveryTest.assertClose(reference.network().parameters().weights, last.weights, "weights");
         RecoveryTest.assertClose(reference.network().parameters().biases, last.biases, "biases");
         RecoveryTest.assertClose(reference.network().parameters().initialState, last.initialState, "initialState");
+        for (ParameterVersion v : versions) {
+            assertTrue(v.version > 0, "the aggregator publishes the versions it makes");
+            assertEquals(Math.max(0, v.version - 1 - staleness), v.measuredVersion, "version " + v.version + " measured at");
+            Prequential.Figures f = figures.get(v.version);
+            double[] got = {v.batchLoss, v.batchAccuracy, v.windowLoss, v.windowAccuracy, v.fadingLoss, v.fadingAccuracy};
+            double[] expected = {f.batchLoss(), f.batchAccuracy(), f.windowLoss(), f.windowAccuracy(), f.fadingLoss(),
+                    f.fadingAccuracy()};
+            for (int k = 0; k < got.length; k++) {
+                assertTrue(Double.isNaN(expected[k]) ? Double.isNaN(got[k])
+                                : Math.abs(got[k] - expected[k]) <= 1e-9 * Math.max(1, Math.abs(expected[k])),
+                        "prequential figure " + k + " of version " + v.version + ": " + got[k] + ", offline " + expected[k]);
+            }
+            assertEquals(f.windowSequences(), v.windowSequences, "window of version " + v.version);
+        }
         return new Run(result.<Long>getAccumulatorResult(LoopTrace.IN_PROCESS),
                 result.<Long>getAccumulatorResult(LoopTrace.FROM_TOPIC));
     }
