@@ -18,16 +18,9 @@ import java.io.Serializable;
  */
 public record ServingPolicy(double gateFactor, long maxModelAgeMs, boolean eventTime, boolean deadLetter)
         implements Serializable {
-    /** Every version at once, no age bound. */
-    public static final ServingPolicy OPEN = new ServingPolicy(0, 0, false, false);
-
     public static ServingPolicy of(JobConfig config) {
         return new ServingPolicy(config.get(JobConfig.GATE_FACTOR), config.get(JobConfig.MAX_MODEL_AGE),
                 config.get(JobConfig.MODEL_AGE_CLOCK).equals("event"), config.get(JobConfig.STALE_MODELS).equals("dead-letter"));
-    }
-
-    public boolean gated() {
-        return gateFactor > 0;
     }
 
     /**

@@ -57,6 +57,7 @@ public final class TrainingChart {
     private static final Color LOSS = new Color(0x1F, 0x4E, 0x9A);
     private static final Color ACCURACY = new Color(0xD9, 0x5F, 0x02);
     private static final Color PREQUENTIAL = new Color(0x7B, 0x2D, 0x8E);
+    private static final Color PREQUENTIAL_ACCURACY = new Color(0xF0, 0xA8, 0x6A);
     private static final Color GRID = new Color(0xDD, 0xDD, 0xDD);
     private static final Color TARGET = new Color(0x2C, 0x8C, 0x2C);
 
@@ -153,7 +154,7 @@ public final class TrainingChart {
         if (prequentialAccuracy.getItemCount() > 0) {
             accuracies.addSeries(prequentialAccuracy);
         }
-        NumberAxis right = new NumberAxis("held-out accuracy");
+        NumberAxis right = new NumberAxis(prequentialAccuracy.getItemCount() > 0 ? "accuracy" : "held-out accuracy");
         right.setRange(0, 1.04);
         right.setTickUnit(new NumberTickUnit(0.1, percent()));
         right.setLabelPaint(ACCURACY);
@@ -161,10 +162,9 @@ public final class TrainingChart {
         XYLineAndShapeRenderer accuracyLine = new XYLineAndShapeRenderer(true, accuracy.getItemCount() <= 60);
         accuracyLine.setSeriesPaint(0, ACCURACY);
         accuracyLine.setSeriesStroke(0, new BasicStroke(2.2f));
-        accuracyLine.setSeriesPaint(1, PREQUENTIAL);
+        accuracyLine.setSeriesPaint(1, PREQUENTIAL_ACCURACY);
         accuracyLine.setSeriesShapesVisible(1, false);
-        accuracyLine.setSeriesStroke(1, new BasicStroke(1.6f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f,
-                new float[]{5f, 3f}, 0f));
+        accuracyLine.setSeriesStroke(1, new BasicStroke(1.6f));
         plot.setDataset(1, accuracies);
         plot.setRangeAxis(1, right);
         plot.mapDatasetToRangeAxis(1, 1);

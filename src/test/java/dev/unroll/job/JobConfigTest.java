@@ -9,6 +9,8 @@ import dev.unroll.model.Limits;
 import dev.unroll.model.Network;
 import dev.unroll.format.NetworkJson;
 import dev.unroll.model.Optimizer;
+import dev.unroll.model.Prequential;
+import dev.unroll.record.ServingPolicy;
 import dev.unroll.model.TestSupport;
 
 import java.io.IOException;
@@ -201,6 +203,13 @@ class JobConfigTest {
                 Arguments.of("training:\n  beta2: -0.1\n", "training.beta2"),
                 Arguments.of("training:\n  epsilon: 0\n", "training.epsilon"),
                 Arguments.of("training:\n  optimizer: adam\n  momentum: 0.9\n", "training.momentum"),
+                Arguments.of("quality:\n  window: 0\n", "quality.window"),
+                Arguments.of("quality:\n  fadingFactor: 0\n", "quality.fadingFactor"),
+                Arguments.of("quality:\n  fadingFactor: 1.5\n", "quality.fadingFactor"),
+                Arguments.of("serving:\n  gateFactor: 0.5\n", "serving.gateFactor"),
+                Arguments.of("serving:\n  maxModelAgeMs: -1\n", "serving.maxModelAgeMs"),
+                Arguments.of("serving:\n  modelAgeClock: sun\n", "serving.modelAgeClock"),
+                Arguments.of("serving:\n  staleModels: drop\n", "serving.staleModels"),
                 Arguments.of("limits:\n  maxUnits: 0\n", "limits.maxUnits"),
                 Arguments.of("limits:\n  maxSteps: many\n", "limits.maxSteps"),
                 Arguments.of("limits:\n  maxRecordBytes: 10\n", "limits.maxRecordBytes"),
@@ -251,6 +260,17 @@ class JobConfigTest {
                 .endsWith("training.models: must be one or per-key, found each"));
         assertTrue(rejected("network: n.json\ntraining:\n  models: per-key\n  staleness: 2\n").getMessage()
                 .contains("training.staleness: must be 0 with training.models: per-key"));
+    }
+
+    @Test
+    void theQualityAndServingKeysReachTheSpec() throws IOException {
+        JobConfig c = JobConfig.read(write("q.yaml", "network: n.json\nquality:\n  window: 64\n  fadingFactor: 0.95\n"
+                + "serving:\n  gateFactor: 1.5\n  maxModelAgeMs: 30000\n  modelAgeClock: event\n  staleModels: dead-letter\n"));
+        assertEquals(new Prequential.Settings(64, 0.95), c.quality());
+        assertEquals(new ServingPolicy(1.5, 30000, true, true), ServingPolicy.of(c));
+        JobConfig plain = JobConfig.read(write("plain.yaml", "network: n.json\n"));
+        assertEquals(Prequential.Settings.DEFAULT, plain.quality());
+        assertEquals(new ServingPolicy(0, 0, false, false), ServingPolicy.of(plain), "by default every version serves, with no age bound");
     }
 
     @Test
