@@ -10,7 +10,7 @@ import java.util.Comparator;
  * does not depend on how events were spread over partitions or instances.
  *
  * @param key    the key whose events these are
- * @param index  the key's count of sequences before this one
+ * @param index  the key's count of sequences before this one (in its session, with session windows)
  * @param closes the event time from which no later event can change it: its last event's time (count
  *               windows, a full session part) or the last event's time plus the gap (the end of a session)
  * @param first  its first event

@@ -79,6 +79,15 @@ public record EventRule(Window window, int steps, int slide, long gapMs, int min
         }
     }
 
+    /**
+     * Whether the key has nothing to remember: between two sessions (a session's parts are counted
+     * from 0 again, so its state can go and a key that comes and goes holds none). Count windows
+     * always remember their newest events.
+     */
+    public boolean isIdle(CutterState s) {
+        return window == Window.SESSION && s.window.isEmpty();
+    }
+
     /** The event time at which the key's open session ends unless an event comes first; MAX_VALUE when none is open. */
     public long sessionEnd(CutterState s) {
         return window != Window.SESSION || s.window.isEmpty() ? Long.MAX_VALUE : s.lastTime + gapMs;
@@ -121,7 +130,9 @@ public record EventRule(Window window, int steps, int slide, long gapMs, int min
     private void endSession(CutterState s, Sink out) {
         List<Event> part = List.copyOf(s.window);
         long closes = s.lastTime + gapMs;
+        long index = s.nextIndex;
         s.window.clear();
+        s.nextIndex = 0;
         int partSteps = targets == Targets.NEXT ? part.size() - 1 : part.size();
         if (partSteps == 0) {
             return; // only the event the previous part ended with
@@ -130,8 +141,9 @@ public record EventRule(Window window, int steps, int slide, long gapMs, int min
             out.dropped(part.get(0).key, partSteps);
             return;
         }
-        out.window(cut(part.get(0).key, s.nextIndex, closes, inputsOnly(part.get(0).key, part), part));
-        emit(s, closes, part, out);
+        String key = part.get(0).key;
+        out.window(cut(key, index, closes, inputsOnly(key, part), part));
+        out.sequence(cut(key, index, closes, sequence(key, part), part));
     }
 
     private void emit(CutterState s, long closes, List<Event> events, Sink out) {

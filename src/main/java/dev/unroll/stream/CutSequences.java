@@ -131,6 +131,10 @@ public class CutSequences extends KeyedProcessFunction<String, Event, CutItem> {
         if (end != Long.MAX_VALUE) {
             ctx.timerService().registerEventTimeTimer(end);
         }
-        cutter.update(state);
+        if (input.rule().isIdle(state)) {
+            cutter.clear();
+        } else {
+            cutter.update(state);
+        }
     }
 }
