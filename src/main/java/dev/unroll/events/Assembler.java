@@ -24,6 +24,7 @@ public final class Assembler {
     private long newest = Long.MIN_VALUE;
     private long late;
     private long dropped;
+    private final List<Cut> windows = new ArrayList<>();
 
     public Assembler(EventRule rule, long maxOutOfOrdernessMs) {
         this.rule = rule;
@@ -61,6 +62,11 @@ public final class Assembler {
             }
 
             @Override
+            public void window(Cut window) {
+                windows.add(window);
+            }
+
+            @Override
             public void dropped(String key, int steps) {
                 dropped++;
             }
@@ -74,6 +80,12 @@ public final class Assembler {
             rule.advance(state, Long.MAX_VALUE, sink);
         }
         cuts.sort(Cut.ORDER);
+        windows.sort(Cut.ORDER);
         return cuts;
+    }
+
+    /** After {@link #finish}: the windows to predict, as the stream hands them to serving (see EventRule). */
+    public List<Cut> windows() {
+        return List.copyOf(windows);
     }
 }

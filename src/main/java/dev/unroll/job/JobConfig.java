@@ -390,6 +390,11 @@ public final class JobConfig {
         return get(MODELS).equals("per-key");
     }
 
+    /** The topic the job trains from: its events topic with an events input, else its sequences topic. */
+    public String inputTopic() {
+        return get(events ? EVENTS_TOPIC : SEQUENCES_TOPIC);
+    }
+
     /** True when the job reads raw keyed events (an {@code events} section) rather than sequences. */
     public boolean hasEvents() {
         return events;

@@ -44,8 +44,7 @@ public final class Pipeline implements AutoCloseable {
         }
 
         public static Topics of(JobConfig config) {
-            return new Topics(config.get(config.hasEvents() ? JobConfig.EVENTS_TOPIC : JobConfig.SEQUENCES_TOPIC),
-                    config.get(JobConfig.PARAMETERS_TOPIC),
+            return new Topics(config.inputTopic(), config.get(JobConfig.PARAMETERS_TOPIC),
                     config.get(JobConfig.DEAD_LETTER_TOPIC), ServingTopics.of(config));
         }
     }

@@ -24,13 +24,18 @@ public final class EventJobs {
      * {@code models} (one or per-key).
      */
     public static JobConfig write(Path dir, String window, long boundMs, String models) throws IOException {
+        return write(dir, window, boundMs, models, "");
+    }
+
+    /** The same with more top-level sections ({@code stream:} settings, say) after the events section. */
+    public static JobConfig write(Path dir, String window, long boundMs, String models, String more) throws IOException {
         Files.copy(Path.of("src/test/resources/events/forecast.network.json"), dir.resolve("network.json"),
                 java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         Files.writeString(dir.resolve("job.yaml"), "name: sensors-test\nnetwork: network.json\ntraining:\n"
                 + "  batchSize: 4\n  learningRate: 0.05\n  momentum: 0.5\n  models: " + models
                 + "\nevents:\n  key: device\n  time: ts\n"
                 + "  fields: [temp]\n  maxOutOfOrdernessMs: " + boundMs + "\n  window: " + window + "\n"
-                + "  normalize: {temp: {offset: 20, scale: 10}}\n");
+                + "  normalize: {temp: {offset: 20, scale: 10}}\n" + more);
         return JobConfig.read(dir.resolve("job.yaml"));
     }
 
