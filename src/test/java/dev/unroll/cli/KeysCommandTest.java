@@ -29,8 +29,21 @@ class KeysCommandTest {
         String current = KeysCommand.updated(page);
         assertNotNull(current, PAGE + " keeps its markers: " + KeysCommand.BEGIN + " ... " + KeysCommand.END);
         List<String> undocumented = JobConfig.KEYS.stream().map(JobKey::path).filter(p -> !page.contains("| `" + p + "` |")).toList();
-        assertEquals(current, page, PAGE + " differs from JobConfig.KEYS" + (undocumented.isEmpty() ? "" : ", undocumented: " + undocumented)
-                + "; regenerate it with: " + KeysCommand.REGENERATE);
+        assertTrue(current.equals(page), PAGE + " differs from JobConfig.KEYS" + (undocumented.isEmpty() ? "" : ", undocumented: " + undocumented)
+                + firstDifference(page, current) + "; regenerate it with: " + KeysCommand.REGENERATE);
+    }
+
+    private static String firstDifference(String page, String current) {
+        List<String> was = page.lines().toList();
+        List<String> is = current.lines().toList();
+        for (int k = 0; k < Math.max(was.size(), is.size()); k++) {
+            String a = k < was.size() ? was.get(k) : "(end of page)";
+            String b = k < is.size() ? is.get(k) : "(end of table)";
+            if (!a.equals(b)) {
+                return ", first at line " + (k + 1) + ": the page has \"" + a + "\", the code gives \"" + b + "\"";
+            }
+        }
+        return "";
     }
 
     @Test
