@@ -19,16 +19,21 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.Locale;
 import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * The commands README.md and the docs pages show still parse: each {@code unroll} command line of
- * their shell blocks is parsed by the real command line (picocli), without running it, and the
- * repository files it reads (a job, a network, data under src/) exist. Every job file in jobs/
- * loads. A failure names the page and line.
+ * What README.md and the docs pages show still holds: each {@code unroll} command line of their
+ * shell blocks is parsed by the real command line (picocli), without running it, and the
+ * repository files it reads (a job, a network, data under src/) exist; every job file in jobs/
+ * loads; every relative link reaches a file and heading; the README links every page of docs/.
+ * A failure names the page and line.
  */
-class DocCommandsTest {
+class DocsTest {
+    private static final Pattern LINK = Pattern.compile("\\]\\(([^)\\s]+)\\)");
     /** Options whose value is a file the command reads. */
     private static final Set<String> INPUTS = Set.of("--job", "--network", "--sequence", "--data", "--params", "--init",
             "--until-right", "--history", "--update-page");
@@ -70,6 +75,68 @@ class DocCommandsTest {
                 Tasks.fromJob(config, network);
             }
         }
+    }
+
+    @Test
+    void everyRelativeLinkReachesAFileAndHeading() throws IOException {
+        List<String> broken = new ArrayList<>();
+        for (Path page : pages()) {
+            List<String> lines = Files.readAllLines(page);
+            for (int k = 0; k < lines.size(); k++) {
+                Matcher m = LINK.matcher(lines.get(k));
+                while (m.find()) {
+                    String problem = linkProblem(page, m.group(1));
+                    if (problem != null) {
+                        broken.add(page + ":" + (k + 1) + ": " + m.group(1) + ": " + problem);
+                    }
+                }
+            }
+        }
+        assertTrue(broken.isEmpty(), "broken links:\n" + String.join("\n", broken));
+    }
+
+    @Test
+    void theReadmeLinksEveryPageOfDocs() throws IOException {
+        String readme = Files.readString(Path.of("README.md"));
+        List<String> unlinked;
+        try (Stream<Path> files = Files.list(Path.of("docs"))) {
+            unlinked = files.map(p -> "docs/" + p.getFileName()).filter(p -> p.endsWith(".md"))
+                    .filter(p -> !readme.contains("](" + p + ")")).sorted().toList();
+        }
+        assertTrue(unlinked.isEmpty(), "README.md's Documentation section does not link " + unlinked);
+    }
+
+    /** Why a link of a page leads nowhere, or null: web links are not followed. */
+    private static String linkProblem(Path page, String link) throws IOException {
+        if (link.matches("[a-z]+:.*")) {
+            return null;
+        }
+        int hash = link.indexOf('#');
+        String file = hash < 0 ? link : link.substring(0, hash);
+        Path target = file.isEmpty() ? page : page.resolveSibling(file).normalize();
+        if (!Files.exists(target)) {
+            return "no such file";
+        }
+        if (hash < 0) {
+            return null;
+        }
+        String anchor = link.substring(hash + 1);
+        boolean found = Files.readAllLines(target).stream().filter(l -> l.startsWith("#"))
+                .map(l -> slug(l.replaceFirst("^#+\\s*", ""))).anyMatch(anchor::equals);
+        return found ? null : "no heading #" + anchor + " in " + target;
+    }
+
+    @Test
+    void headingsBecomeAnchorsAsOnGitHub() {
+        assertEquals("the-task-section-what-produce-generates", slug("The `task` section: what `produce` generates"));
+        assertEquals("predictions-predict-and-the-live-jobs-predictions-topic",
+                slug("Predictions (`predict`, and the live job's predictions topic)"));
+        assertEquals("a-sequence-one-line-of-a-jsonl-file-one-kafka-record", slug("A sequence (one line of a `.jsonl` file, one Kafka record)"));
+    }
+
+    /** A heading's anchor as GitHub makes it: lower case, punctuation dropped, spaces as hyphens. */
+    static String slug(String heading) {
+        return heading.toLowerCase(Locale.ROOT).replaceAll("[^\\p{L}\\p{N} _-]", "").replace(' ', '-');
     }
 
     /** The extraction itself, on the forms the pages use. */
