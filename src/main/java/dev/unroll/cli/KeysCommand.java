@@ -9,6 +9,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 /**
@@ -58,26 +60,35 @@ final class KeysCommand implements Callable<Integer> {
     /** The keys as a Markdown table, one row per key, the free sections last. */
     static String markdown() {
         StringBuilder out = new StringBuilder("| key | default | meaning |\n| --- | --- | --- |\n");
-        for (JobKey<?> key : JobConfig.KEYS) {
-            Object d = key.defaultValue();
-            out.append("| `").append(key.path()).append("` | ").append(d == null ? "" : "`" + d + "`").append(" | ")
-                    .append(key.doc().replace("|", "\\|")).append(" |\n");
+        for (Row r : rows()) {
+            out.append("| `").append(r.path()).append("` | ").append(r.defaultValue() == null ? "" : "`" + r.defaultValue() + "`")
+                    .append(" | ").append(r.doc().replace("|", "\\|")).append(" |\n");
         }
-        return out.append("| `task.*` | | the sequence generator of `produce` (see the job files in jobs/) |\n")
-                .append("| `kafka.*` | | Kafka client properties (for example security.protocol) passed to every client |\n")
-                .toString();
+        return out.toString();
     }
 
     /** The keys for a terminal: the key and its default on one line, what it means indented below. */
     static String plain() {
         StringBuilder out = new StringBuilder();
-        for (JobKey<?> key : JobConfig.KEYS) {
-            Object d = key.defaultValue();
-            out.append(key.path()).append(d == null ? "" : " (default " + d + ")").append("\n    ").append(key.doc()).append('\n');
+        for (Row r : rows()) {
+            out.append(r.path()).append(r.defaultValue() == null ? "" : " (default " + r.defaultValue() + ")")
+                    .append("\n    ").append(r.doc()).append('\n');
         }
-        return out.append("task.*\n    the sequence generator of `produce` (see the job files in jobs/)\n")
-                .append("kafka.*\n    Kafka client properties (for example security.protocol) passed to every client\n")
-                .toString();
+        return out.toString();
+    }
+
+    private record Row(String path, Object defaultValue, String doc) {
+    }
+
+    /** Every declared key, then the two sections whose contents their users check. */
+    private static List<Row> rows() {
+        List<Row> rows = new ArrayList<>();
+        for (JobKey<?> key : JobConfig.KEYS) {
+            rows.add(new Row(key.path(), key.defaultValue(), key.doc()));
+        }
+        rows.add(new Row("task.*", null, "the sequence generator of `produce` (see the job files in jobs/)"));
+        rows.add(new Row("kafka.*", null, "Kafka client properties (for example security.protocol) passed to every client"));
+        return rows;
     }
 
     /** The page with the current table between its markers, or null when it has no markers in order. */
