@@ -5,13 +5,14 @@ import dev.unroll.launch.SequenceFeeder;
 import dev.unroll.model.Network;
 import dev.unroll.model.Sequence;
 import dev.unroll.format.SequenceJson;
+import dev.unroll.task.SensorReadings;
 import dev.unroll.task.Tasks;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
 
 /**
- * A job's task sequences for a seed as checked JSON lines: what the trainer reads back must pass
+ * A job's task sequences (or, with an events input, its sensor readings) for a seed as JSON lines: what the trainer reads back must pass
  * its checks (limits included), or it would be dead-lettered and training would stall.
  */
 final class GeneratedSequences implements Iterator<GeneratedSequences.Line> {
@@ -28,36 +29,61 @@ final class GeneratedSequences implements Iterator<GeneratedSequences.Line> {
         }
     }
 
-    private final JobConfig config;
-    private final Network net;
-    private final Iterator<Sequence> sequences;
-    private final boolean check;
+    private final Iterator<Line> lines;
 
     GeneratedSequences(JobConfig config, Network net, long seed) {
         this(config, net, seed, true);
     }
 
-    /** Unchecked ({@code check} false) where the generator is trusted and its cost would be measured (`load`). */
+    /**
+     * The job's task sequences, checked against the network unless {@code check} is false (where the
+     * generator is trusted and its cost would be measured, in `load`); with an events input, its sensor
+     * readings instead (they are checked where they are cut).
+     */
     GeneratedSequences(JobConfig config, Network net, long seed, boolean check) {
-        this.config = config;
-        this.net = net;
-        this.sequences = Tasks.generator(Tasks.fromJob(config, net), seed, Tasks.idPrefix(config, seed));
-        this.check = check;
+        if (config.hasEvents()) {
+            SensorReadings readings = SensorReadings.fromJob(config, seed);
+            lines = new Iterator<>() {
+                @Override
+                public boolean hasNext() {
+                    return true;
+                }
+
+                @Override
+                public Line next() {
+                    SensorReadings.Reading r = readings.next();
+                    return new Line(null, r.key(), r.json());
+                }
+            };
+            return;
+        }
+        Iterator<Sequence> sequences = Tasks.generator(Tasks.fromJob(config, net), seed, Tasks.idPrefix(config, seed));
+        lines = new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+                return true;
+            }
+
+            @Override
+            public Line next() {
+                Sequence seq = sequences.next();
+                String json = SequenceJson.write(seq);
+                if (check) {
+                    SequenceJson.parse(json, config.file() + ": generated sequence " + seq.id(), net, config.limits());
+                }
+                return new Line(seq.id(), seq.key(), json);
+            }
+        };
     }
 
     @Override
     public boolean hasNext() {
-        return sequences.hasNext();
+        return lines.hasNext();
     }
 
     @Override
     public Line next() {
-        Sequence seq = sequences.next();
-        String json = SequenceJson.write(seq);
-        if (check) {
-            SequenceJson.parse(json, config.file() + ": generated sequence " + seq.id(), net, config.limits());
-        }
-        return new Line(seq.id(), seq.key(), json);
+        return lines.next();
     }
 
     /** The same sequences as records for a topic. */

@@ -68,11 +68,11 @@ final class ProduceCommand implements Callable<Integer> {
         if (destination.out != null) {
             writeFile(destination.out, lines, progress);
         } else {
-            writeKafka(config, destination.bootstrap, config.get(JobConfig.SEQUENCES_TOPIC), lines, progress);
+            writeKafka(config, destination.bootstrap, config.inputTopic(), lines, progress);
         }
         if (!quiet) {
             progress.counted(count, count, destination.out != null ? "to " + destination.out
-                    : "to topic " + config.get(JobConfig.SEQUENCES_TOPIC) + " at " + destination.bootstrap);
+                    : "to topic " + config.inputTopic() + " at " + destination.bootstrap);
         }
         return 0;
     }

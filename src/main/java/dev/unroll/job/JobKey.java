@@ -2,6 +2,8 @@ package dev.unroll.job;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Function;
 
 /**
@@ -80,6 +82,23 @@ public final class JobKey<T> {
 
     static Reader<Boolean> bool() {
         return n -> n.isBoolean() ? n.booleanValue() : null;
+    }
+
+    /** A list of distinct, non-blank names. */
+    static Reader<List<String>> names() {
+        return n -> {
+            if (!n.isArray() || n.isEmpty()) {
+                return null;
+            }
+            List<String> names = new ArrayList<>();
+            for (JsonNode e : n) {
+                if (!e.isTextual() || e.textValue().isBlank() || names.contains(e.textValue())) {
+                    return null;
+                }
+                names.add(e.textValue());
+            }
+            return List.copyOf(names);
+        };
     }
 
     static Reader<String> text() {

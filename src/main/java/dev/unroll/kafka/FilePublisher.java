@@ -30,6 +30,12 @@ public final class FilePublisher {
      */
     public static long[][] publishKeyedLines(Properties producerProperties, String topic, Path file, int partitions)
             throws IOException {
+        return publishKeyedLines(producerProperties, topic, file, partitions, "key");
+    }
+
+    /** The same with the record key read from the field {@code keyField} (text, or a whole number as its digits). */
+    public static long[][] publishKeyedLines(Properties producerProperties, String topic, Path file, int partitions,
+                                             String keyField) throws IOException {
         List<List<Long>> lines = new ArrayList<>();
         for (int p = 0; p < partitions; p++) {
             lines.add(new ArrayList<>());
@@ -39,7 +45,7 @@ public final class FilePublisher {
             long number = 0;
             for (String line = reader.readLine(); line != null; line = reader.readLine()) {
                 number++;
-                byte[] key = keyOf(line);
+                byte[] key = keyOf(line, keyField);
                 int partition = key == null ? 0 : Utils.toPositive(Utils.murmur2(key)) % partitions;
                 producer.send(new ProducerRecord<>(topic, partition, key, line.getBytes(StandardCharsets.UTF_8)));
                 lines.get(partition).add(number);
@@ -54,18 +60,19 @@ public final class FilePublisher {
     }
 
     /**
-     * The line's top-level {@code key} field, read with a streaming parser that stops there (the
+     * The line's top-level {@code field}, read with a streaming parser that stops there (the
      * field usually comes first): building each line's tree took most of a replay's time to publish.
      */
-    static byte[] keyOf(String line) {
+    static byte[] keyOf(String line, String field) {
         try (JsonParser p = MAPPER.createParser(line)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 return null;
             }
             for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
                 JsonToken value = p.nextToken();
-                if ("key".equals(p.currentName())) {
-                    return value == JsonToken.VALUE_STRING ? p.getText().getBytes(StandardCharsets.UTF_8) : null;
+                if (field.equals(p.currentName())) {
+                    return value == JsonToken.VALUE_STRING || value == JsonToken.VALUE_NUMBER_INT
+                            ? p.getText().getBytes(StandardCharsets.UTF_8) : null;
                 }
                 p.skipChildren();
             }

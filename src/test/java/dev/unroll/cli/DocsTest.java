@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.unroll.job.JobConfig;
+import dev.unroll.task.SensorReadings;
 import dev.unroll.task.Tasks;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -71,7 +72,9 @@ class DocsTest {
         for (Path job : jobs) {
             JobConfig config = JobConfig.read(job);
             var network = config.loadNetwork();
-            if (!config.task().isEmpty()) {
+            if (config.hasEvents()) {
+                SensorReadings.fromJob(config, 0);
+            } else if (!config.task().isEmpty()) {
                 Tasks.fromJob(config, network);
             }
         }
@@ -181,7 +184,7 @@ class DocsTest {
         assertEquals(4, shown.size());
         assertNull(problem(shown.get(0)));
         assertEquals(page + ":5", shown.get(1).where());
-        assertTrue(problem(shown.get(1)).contains("--data"), problem(shown.get(1)));
+        assertTrue(problem(shown.get(1)).contains("--dta"), problem(shown.get(1)));
         assertEquals("no such file: jobs/no-such-job.yaml", problem(shown.get(2)));
         assertTrue(problem(shown.get(3)).contains("'P' is not an int"), problem(shown.get(3)));
     }
