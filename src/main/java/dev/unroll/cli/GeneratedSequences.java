@@ -4,6 +4,7 @@ import dev.unroll.job.JobConfig;
 import dev.unroll.launch.SequenceFeeder;
 import dev.unroll.model.Network;
 import dev.unroll.model.Sequence;
+import dev.unroll.format.SequenceFormat;
 import dev.unroll.format.SequenceJson;
 import dev.unroll.task.Tasks;
 
@@ -11,20 +12,20 @@ import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
 
 /**
- * A job's task sequences for a seed as checked JSON lines: what the trainer reads back must pass
- * its checks (limits included), or it would be dead-lettered and training would stall.
+ * A job's task sequences for a seed as checked JSON lines, or as records in the job's
+ * {@code stream.sequenceFormat}: what the trainer reads back must pass its checks (limits
+ * included), or it would be dead-lettered and training would stall.
  */
 final class GeneratedSequences implements Iterator<GeneratedSequences.Line> {
     /**
-     * One sequence: its id, its per-key model's key (null for none) and its JSON. The Kafka record
-     * key is the sequence's key when it has one, so a key's sequences share a partition and keep
-     * their order; its id otherwise.
+     * One sequence and its JSON. As a record the Kafka key is the sequence's key when it has one,
+     * so a key's sequences share a partition and keep their order; its id otherwise.
      */
-    record Line(String id, String key, String json) {
-        SequenceFeeder.Record record() {
-            String recordKey = key != null ? key : id;
+    record Line(Sequence seq, String json) {
+        SequenceFeeder.Record record(SequenceFormat format) {
+            String recordKey = seq.key() != null ? seq.key() : seq.id();
             return new SequenceFeeder.Record(recordKey == null ? null : recordKey.getBytes(StandardCharsets.UTF_8),
-                    json.getBytes(StandardCharsets.UTF_8));
+                    format == SequenceFormat.JSON ? json.getBytes(StandardCharsets.UTF_8) : format.write(seq));
         }
     }
 
@@ -57,12 +58,13 @@ final class GeneratedSequences implements Iterator<GeneratedSequences.Line> {
         if (check) {
             SequenceJson.parse(json, config.file() + ": generated sequence " + seq.id(), net, config.limits());
         }
-        return new Line(seq.id(), seq.key(), json);
+        return new Line(seq, json);
     }
 
-    /** The same sequences as records for a topic. */
+    /** The same sequences as records for a topic, in the job's {@code stream.sequenceFormat}. */
     Iterator<SequenceFeeder.Record> records() {
         Iterator<Line> lines = this;
+        SequenceFormat format = config.get(JobConfig.SEQUENCE_FORMAT);
         return new Iterator<>() {
             @Override
             public boolean hasNext() {
@@ -71,7 +73,7 @@ final class GeneratedSequences implements Iterator<GeneratedSequences.Line> {
 
             @Override
             public SequenceFeeder.Record next() {
-                return lines.next().record();
+                return lines.next().record(format);
             }
         };
     }

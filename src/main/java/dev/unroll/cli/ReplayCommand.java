@@ -1,5 +1,6 @@
 package dev.unroll.cli;
 
+import dev.unroll.format.SequenceFormat;
 import dev.unroll.job.JobConfig;
 import dev.unroll.job.Provenance;
 import dev.unroll.kafka.EmbeddedKafka;
@@ -28,6 +29,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 
 @Command(name = "replay", description = {
         "Runs the streaming pipeline (the same Flink operators, on a local MiniCluster, with the parameter feedback",
@@ -99,16 +101,19 @@ final class ReplayCommand implements Callable<Integer> {
                 KafkaConnectors kafka = new KafkaConnectors(broker.bootstrapServers(), config.kafka());
                 Pipeline.Topics topics = Pipeline.Topics.of(config);
                 long records;
+                // the file is JSON; the topic gets the job's record format
+                SequenceFormat format = config.get(JobConfig.SEQUENCE_FORMAT);
+                Function<String, byte[]> value = line -> format.recordOf(line, initial, config.limits());
                 if (spec.isPerKey()) {
                     // a partition per trainer subtask, each key's lines in one of them and in file order
                     broker.createTopic(topics.sequences(), spec.shards());
                     long[][] lines = FilePublisher.publishKeyedLines(kafka.bulkProducerProperties(), topics.sequences(),
-                            input.data, spec.shards());
+                            input.data, spec.shards(), value);
                     lineOf = (partition, offset) -> lines[partition][offset.intValue()];
                     records = java.util.Arrays.stream(lines).mapToLong(l -> l.length).sum();
                 } else {
                     broker.createTopic(topics.sequences(), 1);
-                    records = FilePublisher.publishLines(kafka.bulkProducerProperties(), topics.sequences(), input.data);
+                    records = FilePublisher.publishLines(kafka.bulkProducerProperties(), topics.sequences(), input.data, value);
                 }
                 if (records == 0) {
                     if (deadLetters != null) {
