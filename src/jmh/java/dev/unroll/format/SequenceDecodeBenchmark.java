@@ -69,11 +69,16 @@ public class SequenceDecodeBenchmark {
                     "carryOut", true), "n64", net);
         }
         Iterator<Sequence> seqs = Tasks.generator(task, 1, workload);
+        long jsonBytes = 0;
+        long avroBytes = 0;
         for (int k = 0; k < RECORDS; k++) {
             Sequence seq = seqs.next();
             json[k] = SequenceJson.write(seq).getBytes(StandardCharsets.UTF_8);
             avro[k] = SequenceAvro.write(seq);
+            jsonBytes += json[k].length;
+            avroBytes += avro[k].length;
         }
+        System.out.printf("%s records, mean bytes: JSON %d, Avro %d%n", workload, jsonBytes / RECORDS, avroBytes / RECORDS);
     }
 
     @Benchmark
