@@ -11,8 +11,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The packages depend one way: model <- format <- job <- record <- (stream | kafka) <- launch <- cli.
- * The numeric core ({@code model}) knows no file or record format; {@code format} reads and writes
- * networks, sequences and predictions. Records are the leaf that the Flink operators and the Kafka codecs share;
+ * The numeric core ({@code model}) knows no file or record format and no other package of Unroll;
+ * {@code format} reads and writes networks, sequences and predictions, knowing only the model. Records are the leaf that the Flink operators and the Kafka codecs share;
  * launching (MiniCluster, pipeline start and follow, the cluster entry point) sits above both.
  */
 class ArchitectureTest {
@@ -46,6 +46,8 @@ class ArchitectureTest {
                 .whereLayer("kafka").mayOnlyBeAccessedByLayers("launch", "report", "cli")
                 .whereLayer("record").mayOnlyBeAccessedByLayers("stream", "kafka", "launch", "report", "cli")
                 .whereLayer("task").mayOnlyBeAccessedByLayers("report", "cli")
+                .whereLayer("format").mayOnlyAccessLayers("model")
+                .whereLayer("model").mayNotAccessAnyLayer()
                 .check(MAIN);
     }
 

@@ -52,7 +52,7 @@ public final class JobConfig {
     public static final JobKey<String> MODELS = new JobKey<>("training.models", "one or per-key", "one", JobKey.text(),
             v -> v.equals("one") || v.equals("per-key") ? null : "must be one or per-key",
             "one: every sequence trains one model; per-key: each sequence's key (its `key` field, else its Kafka record"
-                    + " key) trains a model of its own, held in keyed state (see the README's Per-key models)");
+                    + " key) trains a model of its own, held in keyed state (see docs/per-key.md)");
     public static final JobKey<Long> IDLE_KEY_TTL = new JobKey<>("training.idleKeyTtlMs", "a whole number", 0L,
             JobKey.longInteger(), v -> v >= 0 ? null : "must be 0 (off) or positive",
             "with per-key models: a key that receives no sequence for this long (processing time) is retired, its"
@@ -91,11 +91,11 @@ public final class JobConfig {
             "Flink network buffer flush interval in ms (0 sends at once); each synchronous update crosses it several times");
     public static final JobKey<ParameterFormat> PARAMETER_FORMAT = new JobKey<>("stream.parameterFormat",
             "binary or json", ParameterFormat.BINARY, JobConfig::parameterFormat, v -> null,
-            "how the parameters topic's records are written (see the README's record formats); readers take either");
+            "how the parameters topic's records are written (see docs/record-formats.md); readers take either");
     public static final JobKey<SequenceFormat> SEQUENCE_FORMAT = new JobKey<>("stream.sequenceFormat",
             "json or avro", SequenceFormat.JSON, JobConfig::sequenceFormat, v -> null,
             "how `produce`, `load`, `demo` and `replay --data` write the sequences topic's records: JSON text or"
-                    + " single-object Avro (docs/binary-format.md); the job reads either");
+                    + " single-object Avro (see docs/binary-format.md); the job reads either");
     public static final JobKey<Boolean> IN_PROCESS_VERSIONS = new JobKey<>("stream.inProcessVersions",
             "true or false", true, JobKey.bool(), v -> null,
             "BPTT instances in the aggregator's JVM take each version from it in memory instead of reading it back"

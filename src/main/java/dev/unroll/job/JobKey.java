@@ -6,8 +6,8 @@ import java.util.function.Function;
 
 /**
  * One declared key of a job file: its dotted path, what it means, its default and its check.
- * {@link JobConfig#KEYS} lists them all; the README's table is generated from the same list
- * ({@code java -jar target/unroll.jar keys}).
+ * {@link JobConfig#KEYS} lists them all; the table of docs/job-files.md is generated from the same
+ * list ({@code java -jar target/unroll.jar keys --update-page docs/job-files.md}).
  */
 public final class JobKey<T> {
     /** Reads a YAML value; returns null when the value has the wrong type, or throws with a reason. */

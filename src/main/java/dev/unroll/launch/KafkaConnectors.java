@@ -73,7 +73,7 @@ public final class KafkaConnectors {
     }
 
     /**
-     * At-least-once: see the README's architecture section for why not exactly-once. Versions go
+     * At-least-once: see docs/architecture.md for why not exactly-once. Versions go
      * in batches ({@link KafkaClients#forBatchedVersions}) unless {@code waitedFor}: a BPTT
      * instance may wait for each one on the topic (the one model, on a cluster or with the
      * in-process hand-off off), so each goes at once.
