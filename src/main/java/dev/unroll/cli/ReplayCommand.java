@@ -1,5 +1,6 @@
 package dev.unroll.cli;
 
+import dev.unroll.format.SequenceFormat;
 import dev.unroll.job.JobConfig;
 import dev.unroll.job.JobException;
 import dev.unroll.job.Provenance;
@@ -24,12 +25,14 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 
 @Command(name = "replay", description = {
         "Runs the streaming pipeline (the same Flink operators, on a local MiniCluster, with the parameter feedback",
@@ -121,16 +124,20 @@ final class ReplayCommand implements Callable<Integer> {
                 KafkaConnectors kafka = new KafkaConnectors(broker.bootstrapServers(), config.kafka());
                 Pipeline.Topics topics = Pipeline.Topics.of(config);
                 long records;
+                // a sequences file is JSON and the topic gets the job's record format; events go as they are
+                SequenceFormat format = config.get(JobConfig.SEQUENCE_FORMAT);
+                Function<String, byte[]> value = spec.events() != null ? line -> line.getBytes(StandardCharsets.UTF_8)
+                        : line -> format.recordOf(line, initial, config.limits());
                 if (spec.isPerKey() || spec.events() != null) {
                     // a partition per subtask, each key's lines in one of them and in file order
                     broker.createTopic(topics.sequences(), spec.shards());
                     long[][] lines = FilePublisher.publishKeyedLines(kafka.bulkProducerProperties(), topics.sequences(),
-                            file, spec.shards(), spec.events() != null ? spec.events().fields().keyField() : "key");
+                            file, spec.shards(), spec.events() != null ? spec.events().fields().keyField() : "key", value);
                     lineOf = (partition, offset) -> lines[partition][offset.intValue()];
                     records = java.util.Arrays.stream(lines).mapToLong(l -> l.length).sum();
                 } else {
                     broker.createTopic(topics.sequences(), 1);
-                    records = FilePublisher.publishLines(kafka.bulkProducerProperties(), topics.sequences(), file);
+                    records = FilePublisher.publishLines(kafka.bulkProducerProperties(), topics.sequences(), file, value);
                 }
                 if (records == 0) {
                     if (deadLetters != null) {

@@ -9,6 +9,7 @@ import dev.unroll.events.EventRule;
 import dev.unroll.model.Limits;
 import dev.unroll.model.Network;
 import dev.unroll.format.NetworkJson;
+import dev.unroll.format.SequenceFormat;
 import dev.unroll.model.Sgd;
 import dev.unroll.model.Trainer;
 
@@ -94,6 +95,10 @@ public final class JobConfig {
     public static final JobKey<ParameterFormat> PARAMETER_FORMAT = new JobKey<>("stream.parameterFormat",
             "binary or json", ParameterFormat.BINARY, JobConfig::parameterFormat, v -> null,
             "how the parameters topic's records are written (see docs/record-formats.md); readers take either");
+    public static final JobKey<SequenceFormat> SEQUENCE_FORMAT = new JobKey<>("stream.sequenceFormat",
+            "json or avro", SequenceFormat.JSON, JobConfig::sequenceFormat, v -> null,
+            "how `produce`, `load`, `demo` and `replay --data` write the sequences topic's records: JSON text or"
+                    + " single-object Avro (see docs/binary-format.md); the job reads either");
     public static final JobKey<Boolean> IN_PROCESS_VERSIONS = new JobKey<>("stream.inProcessVersions",
             "true or false", true, JobKey.bool(), v -> null,
             "BPTT instances in the aggregator's JVM take each version from it in memory instead of reading it back"
@@ -167,7 +172,7 @@ public final class JobConfig {
 
     public static final List<JobKey<?>> KEYS = List.of(NAME, NETWORK, BATCH_SIZE, LEARNING_RATE, MOMENTUM, CLIP_NORM,
             LEARN_INITIAL_STATE, STALENESS, MODELS, IDLE_KEY_TTL, MAX_KEYS, MAX_UNITS, MAX_STEPS, MAX_RECORD_BYTES, PARALLELISM, CHECKPOINT_INTERVAL,
-            CHECKPOINT_DIR, STATE_BACKEND, INCREMENTAL_CHECKPOINTS, BUFFER_TIMEOUT, PARAMETER_FORMAT, IN_PROCESS_VERSIONS, SEQUENCES_TOPIC,
+            CHECKPOINT_DIR, STATE_BACKEND, INCREMENTAL_CHECKPOINTS, BUFFER_TIMEOUT, PARAMETER_FORMAT, SEQUENCE_FORMAT, IN_PROCESS_VERSIONS, SEQUENCES_TOPIC,
             PARAMETERS_TOPIC, DEAD_LETTER_TOPIC, REQUESTS_TOPIC, PREDICTIONS_TOPIC, PARTITIONS, PROMETHEUS_PORT,
             EVENTS_TOPIC, EVENTS_KEY, EVENTS_TIME, EVENTS_FIELDS, EVENTS_OUT_OF_ORDERNESS, EVENTS_IDLE_TIMEOUT,
             EVENTS_WINDOW, EVENTS_STEPS, EVENTS_SLIDE, EVENTS_GAP, EVENTS_MIN_STEPS, EVENTS_TARGETS, EVENTS_TARGET_FIELDS,
@@ -452,5 +457,9 @@ public final class JobConfig {
 
     private static ParameterFormat parameterFormat(JsonNode node) {
         return node.isTextual() ? ParameterFormat.named(node.textValue()) : null;
+    }
+
+    private static SequenceFormat sequenceFormat(JsonNode node) {
+        return node.isTextual() ? SequenceFormat.named(node.textValue()) : null;
     }
 }

@@ -26,7 +26,7 @@ public final class ParseEvents implements RecordParser<EventRecord> {
 
     @Override
     public EventRecord parse(RawRecord record) {
-        RecordText.Parsed<Event> parsed = RecordText.parse(record, maxRecordBytes,
+        RecordText.Parsed<Event> parsed = RecordText.parseText(record, maxRecordBytes,
                 text -> EventJson.parse(text, record.origin(), fields, record.partition, record.offset));
         if (parsed.problem() == null) {
             Event e = parsed.value();
