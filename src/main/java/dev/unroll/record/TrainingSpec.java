@@ -1,5 +1,6 @@
 package dev.unroll.record;
 
+import dev.unroll.events.EventInput;
 import dev.unroll.job.JobConfig;
 import dev.unroll.job.JobException;
 import dev.unroll.job.ParameterFormat;
@@ -36,11 +37,14 @@ import java.util.UUID;
  * @param perKey          with {@code training.models: per-key}, its settings; null for one model
  * @param quality         the prequential figures' window and fading factor
  * @param serving         which versions the prediction path may answer with
+ * @param events          with an events input, how the job reads events and cuts them into sequences; null when
+ *                        it reads sequences
  */
 public record TrainingSpec(String job, String run, String networkJson, Limits limits, int maxRecordBytes,
                            int batchSize, int staleness, int shards, Optimizer.Settings optimizer,
                            ParameterFormat parameterFormat, boolean inProcessVersions, String provenance,
-                           InjectedFault fault, PerKey perKey, Prequential.Settings quality, ServingPolicy serving)
+                           InjectedFault fault, PerKey perKey, Prequential.Settings quality, ServingPolicy serving,
+                           EventInput events)
         implements Serializable {
     /**
      * Per-key models: the most keys a trainer subtask holds, and how long an idle key lives (0: for ever).
@@ -57,7 +61,7 @@ public record TrainingSpec(String job, String run, String networkJson, Limits li
                 config.get(JobConfig.STALENESS), shards, config.optimizer(), config.get(JobConfig.PARAMETER_FORMAT),
                 config.get(JobConfig.IN_PROCESS_VERSIONS), Json.write(Provenance.of(config)), null,
                 config.perKey() ? new PerKey(config.get(JobConfig.MAX_KEYS), config.get(JobConfig.IDLE_KEY_TTL)) : null,
-                config.quality(), ServingPolicy.of(config));
+                config.quality(), ServingPolicy.of(config), config.events(initial));
     }
 
     /** The spec for a command: the job's {@code stream.parallelism} unless the command line overrides it. */
@@ -72,18 +76,18 @@ public record TrainingSpec(String job, String run, String networkJson, Limits li
 
     public TrainingSpec withFault(InjectedFault newFault) {
         return new TrainingSpec(job, run, networkJson, limits, maxRecordBytes, batchSize, staleness, shards, optimizer,
-                parameterFormat, inProcessVersions, provenance, newFault, perKey, quality, serving);
+                parameterFormat, inProcessVersions, provenance, newFault, perKey, quality, serving, events);
     }
 
     public TrainingSpec withPerKey(PerKey settings) {
         return new TrainingSpec(job, run, networkJson, limits, maxRecordBytes, batchSize, staleness, shards, optimizer,
-                parameterFormat, inProcessVersions, provenance, fault, settings, quality, serving);
+                parameterFormat, inProcessVersions, provenance, fault, settings, quality, serving, events);
     }
 
     /** The same spec with every version read back from the parameters topic (or handed in memory, with true). */
     public TrainingSpec withInProcessVersions(boolean inProcess) {
         return new TrainingSpec(job, run, networkJson, limits, maxRecordBytes, batchSize, staleness, shards, optimizer,
-                parameterFormat, inProcess, provenance, fault, perKey, quality, serving);
+                parameterFormat, inProcess, provenance, fault, perKey, quality, serving, events);
     }
 
     /** True with per-key models. */

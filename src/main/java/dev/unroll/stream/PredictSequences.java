@@ -76,8 +76,8 @@ public class PredictSequences extends BroadcastProcessFunction<RawRecord, Parame
             network = serving == null ? structure : structure.withParameters(serving.parameters());
             inUse = gate.servingVersion;
         }
-        RecordText.Parsed<Prediction> parsed = RecordText.parse(request, spec.maxRecordBytes(), text ->
-                Prediction.of(network, SequenceJson.parseRequest(text, request.origin(), network, spec.limits())));
+        RecordText.Parsed<Prediction> parsed = RecordText.parseSequence(request, spec.maxRecordBytes(), network, spec.limits(),
+                true, seq -> Prediction.of(network, seq));
         if (parsed.problem() == null && parsed.value().isFinite()) {
             PredictionRecord answer = new PredictionRecord(request, inUse, parsed.value());
             answer.heldBack = gate == null ? -1 : gate.heldBack;
