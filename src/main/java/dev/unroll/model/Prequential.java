@@ -1,8 +1,6 @@
 package dev.unroll.model;
 
 import java.io.Serializable;
-import java.util.ArrayDeque;
-import java.util.Deque;
 
 /**
  * Prequential (test-then-train) figures of an online learner: every batch's loss is taken at a
@@ -29,7 +27,8 @@ public final class Prequential {
      * @param fadingFactor  alpha, per sequence, in (0, 1]
      */
     public record Settings(int window, double fadingFactor) implements Serializable {
-        public static final Settings DEFAULT = new Settings(1000, 0.999);
+        /** A window of about a hundred sequences (its state, 32 bytes a batch, is kept per key with per-key models). */
+        public static final Settings DEFAULT = new Settings(100, 0.999);
 
         public Settings {
             if (window < 1) {
@@ -59,53 +58,32 @@ public final class Prequential {
                 Double.NaN);
     }
 
-    /** One batch's sums: sequences, loss, binary target values, right ones. */
-    private record Batch(long count, double loss, long binary, long right) {
-    }
+    /** The faded loss, sequences, right and binary values; then the window's batches, oldest first. */
+    private static final int FADED = 4;
+    /** A batch in the window: its sequences, loss sum, binary target values, right ones. */
+    private static final int BATCH = 4;
 
     private final Settings settings;
-    private final Deque<Batch> window = new ArrayDeque<>();
-    private long windowCount;
-    private double fadedLoss;
-    private double fadedCount;
-    private double fadedRight;
-    private double fadedBinary;
+    /** the state itself, {@link #state()}'s layout: a flat array, so a per-key update allocates little */
+    private double[] s;
 
     public Prequential(Settings settings) {
+        this(settings, new double[FADED]);
+    }
+
+    private Prequential(Settings settings, double[] state) {
         this.settings = settings;
+        this.s = state;
     }
 
     /** Goes on from {@link #state()} of an earlier one with these settings (null: fresh). */
     public static Prequential resume(Settings settings, double[] state) {
-        Prequential p = new Prequential(settings);
-        if (state != null) {
-            p.fadedLoss = state[0];
-            p.fadedCount = state[1];
-            p.fadedRight = state[2];
-            p.fadedBinary = state[3];
-            for (int k = 4; k < state.length; k += 4) {
-                p.window.addLast(new Batch((long) state[k], state[k + 1], (long) state[k + 2], (long) state[k + 3]));
-                p.windowCount += (long) state[k];
-            }
-        }
-        return p;
+        return new Prequential(settings, state == null ? new double[FADED] : state.clone());
     }
 
-    /** The state for a checkpoint: the faded sums, then the window's batches, oldest first. */
+    /** A copy of the state for a checkpoint: the faded sums, then the window's batches, oldest first (4 numbers each). */
     public double[] state() {
-        double[] s = new double[4 + 4 * window.size()];
-        s[0] = fadedLoss;
-        s[1] = fadedCount;
-        s[2] = fadedRight;
-        s[3] = fadedBinary;
-        int k = 4;
-        for (Batch b : window) {
-            s[k++] = b.count;
-            s[k++] = b.loss;
-            s[k++] = b.binary;
-            s[k++] = b.right;
-        }
-        return s;
+        return s.clone();
     }
 
     /** Takes in the batch sum of a batch that trained (its count above 0) and returns the figures after it. */
@@ -113,16 +91,33 @@ public final class Prequential {
         if (batch.count <= 0) {
             throw new IllegalArgumentException("a batch of no sequences has no prequential figures");
         }
-        window.addLast(new Batch(batch.count, batch.loss, batch.binaryTargets, batch.binaryRight));
-        windowCount += batch.count;
-        while (windowCount - window.peekFirst().count >= settings.window()) {
-            windowCount -= window.removeFirst().count;
+        int held = (s.length - FADED) / BATCH;
+        long count = batch.count;
+        for (int b = 0; b < held; b++) {
+            count += (long) s[FADED + b * BATCH];
         }
+        // the oldest batches leave while the rest still hold the window's length
+        int drop = 0;
+        while (drop < held && count - (long) s[FADED + drop * BATCH] >= settings.window()) {
+            count -= (long) s[FADED + drop * BATCH];
+            drop++;
+        }
+        int kept = held - drop;
+        double[] next = drop == 1 ? s : new double[FADED + (kept + 1) * BATCH];
+        System.arraycopy(s, 0, next, 0, FADED);
+        System.arraycopy(s, FADED + drop * BATCH, next, FADED, kept * BATCH);
+        int at = FADED + kept * BATCH;
+        next[at] = batch.count;
+        next[at + 1] = batch.loss;
+        next[at + 2] = batch.binaryTargets;
+        next[at + 3] = batch.binaryRight;
+        s = next;
+
         double decay = Math.pow(settings.fadingFactor(), batch.count);
-        fadedLoss = decay * fadedLoss + batch.loss;
-        fadedCount = decay * fadedCount + batch.count;
-        fadedRight = decay * fadedRight + batch.binaryRight;
-        fadedBinary = decay * fadedBinary + batch.binaryTargets;
+        s[0] = decay * s[0] + batch.loss;
+        s[1] = decay * s[1] + batch.count;
+        s[2] = decay * s[2] + batch.binaryRight;
+        s[3] = decay * s[3] + batch.binaryTargets;
 
         Figures now = current();
         return new Figures(batch.loss / batch.count, ratio(batch.binaryRight, batch.binaryTargets), now.windowLoss(),
@@ -132,16 +127,18 @@ public final class Prequential {
     /** The window's and the faded figures so far, with no batch's own (NaN: after a batch that trained nothing, or none yet). */
     public Figures current() {
         // summed afresh, oldest first, rather than kept as a running sum: no drift, the same in every copy
+        long count = 0;
         double loss = 0.0;
         long binary = 0;
         long right = 0;
-        for (Batch b : window) {
-            loss += b.loss;
-            binary += b.binary;
-            right += b.right;
+        for (int at = FADED; at < s.length; at += BATCH) {
+            count += (long) s[at];
+            loss += s[at + 1];
+            binary += (long) s[at + 2];
+            right += (long) s[at + 3];
         }
-        return new Figures(Double.NaN, Double.NaN, loss / windowCount, ratio(right, binary), windowCount,
-                fadedLoss / fadedCount, ratio(fadedRight, fadedBinary));
+        return new Figures(Double.NaN, Double.NaN, loss / count, ratio(right, binary), count, s[0] / s[1],
+                ratio(s[2], s[3]));
     }
 
     private static double ratio(double right, double binary) {
