@@ -80,7 +80,7 @@ record DemoResults(JobConfig config, TrainingSpec spec, long seed, long heldOutS
     }
 
     private static String rule(Optimizer.Settings o) {
-        return o.kind() == Optimizer.Kind.ADAM ? "adam, learning rate " + number(o.learningRate())
+        return o.kind() != Optimizer.Kind.SGD ? o.kind().key() + ", learning rate " + number(o.learningRate())
                 : "learning rate " + number(o.learningRate()) + ", momentum " + number(o.momentum());
     }
 

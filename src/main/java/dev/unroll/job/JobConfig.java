@@ -40,10 +40,11 @@ public final class JobConfig {
     public static final JobKey<Double> LEARNING_RATE = new JobKey<>("training.learningRate", "a number", 0.1,
             JobKey.number(), v -> v > 0 ? null : "must be positive",
             "param -= learningRate * (sum of gradients over the batch) / batchSize");
-    public static final JobKey<String> OPTIMIZER = new JobKey<>("training.optimizer", "sgd or adam", "sgd",
-            JobKey.text(), v -> v.equals("sgd") || v.equals("adam") ? null : "must be sgd or adam",
+    public static final JobKey<String> OPTIMIZER = new JobKey<>("training.optimizer", "sgd, adam or adagrad", "sgd",
+            JobKey.text(), v -> v.equals("sgd") || v.equals("adam") || v.equals("adagrad") ? null
+                    : "must be sgd, adam or adagrad",
             "sgd: gradient descent on the averaged gradient (with momentum if set); adam: Adam, bias-corrected, with"
-                    + " beta1, beta2 and epsilon (see docs/optimizers.md)");
+                    + " beta1, beta2 and epsilon; adagrad: AdaGrad, with epsilon (see docs/optimizers.md)");
     public static final JobKey<Double> MOMENTUM = new JobKey<>("training.momentum", "a number", 0.0,
             JobKey.number(), v -> v >= 0 && v < 1 ? null : "must be in [0, 1)",
             "heavy-ball momentum on the averaged gradient; 0 is plain gradient descent; sgd only");
@@ -55,7 +56,7 @@ public final class JobConfig {
             "adam only: decay rate of the second moment (the mean of the squared gradient)");
     public static final JobKey<Double> EPSILON = new JobKey<>("training.epsilon", "a number", Optimizer.Settings.EPSILON,
             JobKey.number(), v -> v > 0 ? null : "must be positive",
-            "adam only: added to the root of the bias-corrected second moment");
+            "adam and adagrad: added to the root of the bias-corrected second moment (of the sum of squares)");
     public static final JobKey<Double> CLIP_NORM = new JobKey<>("training.clipNorm", "a number", 0.0,
             JobKey.number(), v -> v >= 0 ? null : "must be 0 (off) or positive",
             "scale the averaged gradient down to this Euclidean norm when above it; 0 is off");
@@ -297,9 +298,10 @@ public final class JobConfig {
             throw new JobException(source, STALENESS.path, "must be 0 with training.models: per-key (each key's update is"
                     + " applied in place, with no round trip to overlap), found " + values.get(STALENESS.path));
         }
-        if (values.get(OPTIMIZER.path).equals("adam") && (Double) values.get(MOMENTUM.path) != 0.0) {
-            throw new JobException(source, MOMENTUM.path, "must be 0 or absent with training.optimizer: adam (its"
-                    + " first moment, training.beta1, plays that part), found " + values.get(MOMENTUM.path));
+        if (!values.get(OPTIMIZER.path).equals("sgd") && (Double) values.get(MOMENTUM.path) != 0.0) {
+            throw new JobException(source, MOMENTUM.path, "must be 0 or absent with training.optimizer: "
+                    + values.get(OPTIMIZER.path) + " (momentum is sgd's; adam's first moment, training.beta1, plays that"
+                    + " part), found " + values.get(MOMENTUM.path));
         }
         if (events) {
             checkEvents(source, values);
@@ -425,10 +427,13 @@ public final class JobConfig {
 
     /** The job's update rule: {@code training.optimizer} and its settings. */
     public Optimizer.Settings optimizer() {
-        return get(OPTIMIZER).equals("adam")
-                ? Optimizer.Settings.adam(get(LEARNING_RATE), get(BETA1), get(BETA2), get(EPSILON), get(CLIP_NORM),
-                        get(LEARN_INITIAL_STATE))
-                : Optimizer.Settings.sgd(get(LEARNING_RATE), get(MOMENTUM), get(CLIP_NORM), get(LEARN_INITIAL_STATE));
+        return switch (get(OPTIMIZER)) {
+            case "adam" -> Optimizer.Settings.adam(get(LEARNING_RATE), get(BETA1), get(BETA2), get(EPSILON), get(CLIP_NORM),
+                    get(LEARN_INITIAL_STATE));
+            case "adagrad" -> Optimizer.Settings.adagrad(get(LEARNING_RATE), get(EPSILON), get(CLIP_NORM),
+                    get(LEARN_INITIAL_STATE));
+            default -> Optimizer.Settings.sgd(get(LEARNING_RATE), get(MOMENTUM), get(CLIP_NORM), get(LEARN_INITIAL_STATE));
+        };
     }
 
     /** The offline reference trainer of this job's rule, starting from {@code initial}. */

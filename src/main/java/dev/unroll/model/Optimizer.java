@@ -3,21 +3,22 @@ package dev.unroll.model;
 import java.io.Serializable;
 
 /**
- * The update rule: turns batch k's gradient sum into version k+1's parameters. Both rules first
- * average the sum over the sequences it holds (a short last batch over its own size) and, with
- * {@code clipNorm}, scale that averaged gradient down to the norm; they differ in what they do
- * with it. Weights, biases and the learned initial states all move (the initial states unless
- * frozen); tied members receive equal sums, a masked weight a zero one, so a tied group keeps one
- * value and a masked weight stays 0 under either rule.
+ * The update rule: turns batch k's gradient sum into version k+1's parameters. Every rule first
+ * averages the sum over the sequences it holds (a short last batch over its own size) and, with
+ * {@code clipNorm}, scales that averaged gradient down to the norm; they differ in what they do
+ * with it ({@link Sgd}, {@link Adam}, {@link AdaGrad}; docs/optimizers.md). Weights, biases and the
+ * learned initial states all move (the initial states unless frozen); tied members receive equal
+ * sums, a masked weight a zero one, so a tied group keeps one value and a masked weight stays 0
+ * under every rule.
  *
- * <p>An optimizer carries state from one update to the next (momentum's velocity, Adam's moments),
- * so an instance belongs to one training run; the streaming job checkpoints {@link #state()} and
- * resumes with {@link Settings#resume}. The settings are serializable: Flink ships them inside the
- * job's TrainingSpec.
+ * <p>An optimizer carries state from one update to the next (momentum's velocity, Adam's moments,
+ * AdaGrad's sums of squares), so an instance belongs to one training run; the streaming job
+ * checkpoints {@link #state()} and resumes with {@link Settings#resume}. The settings are
+ * serializable: Flink ships them inside the job's TrainingSpec.
  */
-public abstract sealed class Optimizer permits Sgd, Adam {
+public abstract sealed class Optimizer permits Sgd, Adam, AdaGrad {
     public enum Kind {
-        SGD, ADAM;
+        SGD, ADAM, ADAGRAD;
 
         /** As the job file writes it: {@code sgd} or {@code adam}. */
         public String key() {
@@ -33,7 +34,7 @@ public abstract sealed class Optimizer permits Sgd, Adam {
      * @param learnInitialState false freezes the initial states at their starting values
      * @param beta1             adam only: decay of the first moment
      * @param beta2             adam only: decay of the second moment
-     * @param epsilon           adam only: added to the root of the second moment
+     * @param epsilon           adam and adagrad: added to the root of the second moment (of the sum of squares)
      */
     public record Settings(Kind kind, double learningRate, double momentum, double clipNorm, boolean learnInitialState,
                            double beta1, double beta2, double epsilon) implements Serializable {
@@ -55,14 +56,22 @@ public abstract sealed class Optimizer permits Sgd, Adam {
             return new Settings(Kind.ADAM, learningRate, 0.0, clipNorm, learnInitialState, beta1, beta2, epsilon);
         }
 
-        /** A fresh optimizer: no velocity, Adam's moments 0. */
+        public static Settings adagrad(double learningRate, double epsilon, double clipNorm, boolean learnInitialState) {
+            return new Settings(Kind.ADAGRAD, learningRate, 0.0, clipNorm, learnInitialState, BETA1, BETA2, epsilon);
+        }
+
+        /** A fresh optimizer: no velocity, Adam's moments and AdaGrad's sums 0. */
         public Optimizer create() {
             return resume(null);
         }
 
         /** An optimizer that goes on from {@link Optimizer#state()} of an earlier one with these settings (null: fresh). */
         public Optimizer resume(double[][] state) {
-            return kind == Kind.ADAM ? new Adam(this, state) : new Sgd(this, state);
+            return switch (kind) {
+                case SGD -> new Sgd(this, state);
+                case ADAM -> new Adam(this, state);
+                case ADAGRAD -> new AdaGrad(this, state);
+            };
         }
     }
 

@@ -293,5 +293,9 @@ class JobConfigTest {
         assertEquals(Optimizer.Settings.sgd(0.1, 0.5, 0.0, true), sgd.optimizer());
         assertTrue(rejected("network: n.json\ntraining:\n  optimizer: adam\n  momentum: 0.9\n").getMessage()
                 .contains("training.momentum: must be 0 or absent with training.optimizer: adam"));
+        assertEquals(Optimizer.Settings.adagrad(0.1, 1.0e-6, 0.0, true), JobConfig.read(write("adagrad.yaml",
+                "network: n.json\ntraining:\n  optimizer: adagrad\n  epsilon: 1.0e-6\n")).optimizer());
+        assertTrue(rejected("network: n.json\ntraining:\n  optimizer: adagrad\n  momentum: 0.5\n").getMessage()
+                .contains("training.momentum: must be 0 or absent with training.optimizer: adagrad"));
     }
 }

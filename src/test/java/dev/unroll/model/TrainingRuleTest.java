@@ -21,7 +21,8 @@ import dev.unroll.format.NetworkJson;
  * The update rule of docs/model.md: {@code param -= learningRate * sum / batchSize},
  * batches in order, a short last batch averaged over its own size, initial states learned, tied
  * members moving together; and the options that are off by default: {@link Sgd}'s momentum,
- * clipping, frozen initial states, and {@link Adam} (checked against hand-written forms of its rule).
+ * clipping, frozen initial states, and {@link Adam} and {@link AdaGrad} (checked against hand-written
+ * forms of their rules).
  */
 class TrainingRuleTest {
     private static final double TIGHT = 1e-13;
@@ -98,7 +99,8 @@ class TrainingRuleTest {
 
     static List<Optimizer.Settings> clippedRules() {
         return List.of(Optimizer.Settings.sgd(0.5, 0.9, 0.05, true),
-                Optimizer.Settings.adam(0.05, 0.8, 0.99, 1e-6, 0.05, true));
+                Optimizer.Settings.adam(0.05, 0.8, 0.99, 1e-6, 0.05, true),
+                Optimizer.Settings.adagrad(0.05, 1e-6, 0.05, true));
     }
 
     @ParameterizedTest
@@ -317,18 +319,40 @@ class TrainingRuleTest {
     }
 
     @Test
-    void adamLeavesFrozenInitialStatesAlone() {
+    void adaGradsStepsAreTheWrittenOutNumbers() {
+        // g = 0.5 then 1 (weights) or -3 (bias 1), lr 0.1, epsilon 1e-8: 0.1 * 0.5 / (sqrt(0.25) + 1e-8), then
+        // 0.1 * 1 / (sqrt(1.25) + 1e-8) and 0.1 * -3 / (sqrt(9.25) + 1e-8), worked out at 40 digits
+        Optimizer adagrad = Optimizer.Settings.adagrad(0.1, 1e-8, 0.0, true).create();
+        Parameters p0 = tinyNetwork().parameters();
+        Gradients g1 = unitSum(2);
+        g1.count = 2;
+        Gradients g2 = unitSum(2);
+        g2.biases[1] = -3.0;
+        Parameters p1 = adagrad.step(p0, g1, 0);
+        Parameters p2 = adagrad.step(p1, g2, 1);
+        assertEquals(0.09999999800000004, p0.weights[0] - p1.weights[0], 1e-16);
+        assertEquals(0.08944271829999160, p1.weights[0] - p2.weights[0], 1e-15);
+        assertEquals(-0.09863939205889005, p1.biases[1] - p2.biases[1], 1e-15);
+        assertEquals(0.08944271829999160, p1.initialState[1] - p2.initialState[1], 1e-15);
+    }
+
+    @Test
+    void adaptiveRulesLeaveFrozenInitialStatesAlone() {
         Network net = tinyNetwork();
-        Network result = train(net, tinySequences(net), tinyAdam(false).create(), TinyLinearNet.BATCH_SIZE);
-        assertArrayEquals(TinyLinearNet.S0, result.parameters().initialState, "initial states must not move (bit-for-bit)");
-        assertNotEquals(TinyLinearNet.W0[0][0], result.parameters().weight(0, 0));
+        for (Optimizer.Settings frozen : List.of(tinyAdam(false), Optimizer.Settings.adagrad(0.1, 1e-8, 0.0, false))) {
+            Network result = train(net, tinySequences(net), frozen.create(), TinyLinearNet.BATCH_SIZE);
+            assertArrayEquals(TinyLinearNet.S0, result.parameters().initialState, frozen.kind().key()
+                    + ": initial states must not move (bit-for-bit)");
+            assertNotEquals(TinyLinearNet.W0[0][0], result.parameters().weight(0, 0));
+        }
     }
 
     @Test
     void anOptimizerResumedFromItsStateGoesOnAsIfNeverStopped() {
         Network net = tinyNetwork();
         List<Sequence> data = tinySequences(net);
-        for (Optimizer.Settings settings : List.of(tinyAdam(true), Optimizer.Settings.sgd(0.1, 0.7, 0.0, true))) {
+        for (Optimizer.Settings settings : List.of(tinyAdam(true), Optimizer.Settings.sgd(0.1, 0.7, 0.0, true),
+                Optimizer.Settings.adagrad(0.1, 1e-8, 0.0, true))) {
             Optimizer straight = settings.create();
             Parameters p1 = straight.step(net.parameters(), GradientSum.plain(net, data.subList(0, 2)), 0);
             Network at1 = net.withParameters(p1);

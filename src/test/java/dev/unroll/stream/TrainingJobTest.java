@@ -41,11 +41,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The job graph of {@link TrainingJob#build} on a MiniCluster with sources and sinks in memory (no
  * broker): for every staleness S in 0..8 and parallelism P in 1..3 it ends with the offline
  * trainer's parameters to 1e-9, a short last batch and bad records included, and every version
- * carries the offline trainer's prequential figures of that version. One P of every S
- * trains with Adam (clipped), the others with momentum. Half of the cases hand versions to the
- * BPTT instances in memory (the default); the other half read every version back from the feed,
- * as instances in another JVM do. The broker tests check the same through Kafka for a selection
- * of these.
+ * carries the offline trainer's prequential figures of that version. One P of every S trains
+ * with Adam (clipped), one of S = 0, 4 and 8 with AdaGrad, the others with momentum. Half of the
+ * cases hand versions to the BPTT instances in memory (the default); the other half read every
+ * version back from the feed, as instances in another JVM do. The broker tests check the same
+ * through Kafka for a selection of these.
  */
 class TrainingJobTest {
     private static final int SEQUENCES = 40;
@@ -59,11 +59,12 @@ class TrainingJobTest {
 
     private static final String MOMENTUM = "  learningRate: 0.05\n  momentum: 0.5\n";
     private static final String ADAM = "  optimizer: adam\n  learningRate: 0.01\n  clipNorm: 0.5\n";
+    private static final String ADAGRAD = "  optimizer: adagrad\n  learningRate: 0.05\n";
 
     static Stream<Arguments> stalenessAndParallelism() {
         return IntStream.rangeClosed(0, 8).boxed()
                 .flatMap(s -> IntStream.rangeClosed(1, 3).mapToObj(p -> Arguments.of(s, p, (s + p) % 2 == 0,
-                        (s + 2 * p) % 3 == 0 ? "adam" : "momentum")));
+                        (s + 2 * p) % 3 == 0 ? "adam" : (s + 2 * p) % 3 == 1 && s % 4 == 0 ? "adagrad" : "momentum")));
     }
 
     @ParameterizedTest(name = "S={0}, P={1}, in-process versions {2}, {3}")
@@ -71,7 +72,7 @@ class TrainingJobTest {
     void theStreamingJobFollowsTheOfflineRule(int staleness, int parallelism, boolean inProcess, String rule)
             throws Exception {
         Run run = run(7, staleness, parallelism, inProcess, SEQUENCES, 31L * staleness + parallelism,
-                rule.equals("adam") ? ADAM : MOMENTUM);
+                rule.equals("adam") ? ADAM : rule.equals("adagrad") ? ADAGRAD : MOMENTUM);
         if (!inProcess) {
             assertEquals(0, run.inMemory, "no version in memory when turned off");
         }
