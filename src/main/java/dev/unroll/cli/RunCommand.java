@@ -172,7 +172,7 @@ final class RunCommand implements Callable<Integer> {
         NewestPerKey models = new NewestPerKey();
         TrainingSpec spec = live.spec();
         try (ParameterFollower all = new ParameterFollower(live.kafka().consumerProperties(), live.topics().parameters(),
-                spec.job(), spec.network(), spec.limits(), 0)) {
+                spec.job(), spec.network(), spec.limits(), 0, live.kafka().signingKey())) {
             List<ParameterVersion> got;
             do {
                 got = all.poll(Duration.ofMillis(1000));

@@ -61,8 +61,9 @@ final class ServeCommand implements Callable<Integer> {
              EmbeddedKafka broker = kafkaOption.bootstrap == null
                      ? EmbeddedKafka.start(LoopbackPorts.wantedOrFree(kafkaOption.port)) : null) {
             String servers = broker != null ? broker.bootstrapServers() : kafkaOption.bootstrap;
-            KafkaConnectors kafka = new KafkaConnectors(servers, config.kafka());
-            ServingTopics.Start start = topics.newestVersion(kafka.consumerProperties(), config.name(), initial, config.limits());
+            KafkaConnectors kafka = KafkaConnectors.of(servers, config);
+            ServingTopics.Start start = topics.newestVersion(kafka.consumerProperties(), config.name(), initial, config.limits(),
+                    kafka.signingKey());
             Network served;
             long version;
             if (config.perKey()) {

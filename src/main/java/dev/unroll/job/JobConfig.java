@@ -108,6 +108,11 @@ public final class JobConfig {
     public static final JobKey<Integer> PARTITIONS = new JobKey<>("topics.partitions", "a whole number", 2,
             JobKey.integer(), v -> v >= 1 ? null : "must be at least 1",
             "partitions of the sequences and requests topics when the job creates them");
+    public static final JobKey<String> SIGNING_KEY_FILE = new JobKey<>("security.signingKeyFile", "a path", null,
+            JobKey.text(), v -> null,
+            "a file holding the secret that signs every parameter record (HMAC-SHA256), relative to the job file;"
+                    + " readers then refuse a record without a valid signature. The environment variable "
+                    + SigningKey.ENV + " wins over it (see docs/security.md)");
     public static final JobKey<Integer> PROMETHEUS_PORT = new JobKey<>("metrics.prometheusPort", "a whole number", 0,
             JobKey.integer(), v -> v >= 0 && v <= 65535 ? null : "must be in 0..65535",
             "the embedded default's Flink serves its metrics and the job's to Prometheus on this port (all interfaces:"
@@ -116,7 +121,7 @@ public final class JobConfig {
     public static final List<JobKey<?>> KEYS = List.of(NAME, NETWORK, BATCH_SIZE, LEARNING_RATE, MOMENTUM, CLIP_NORM,
             LEARN_INITIAL_STATE, STALENESS, MODELS, IDLE_KEY_TTL, MAX_KEYS, MAX_UNITS, MAX_STEPS, MAX_RECORD_BYTES, PARALLELISM, CHECKPOINT_INTERVAL,
             CHECKPOINT_DIR, STATE_BACKEND, INCREMENTAL_CHECKPOINTS, BUFFER_TIMEOUT, PARAMETER_FORMAT, IN_PROCESS_VERSIONS, SEQUENCES_TOPIC,
-            PARAMETERS_TOPIC, DEAD_LETTER_TOPIC, REQUESTS_TOPIC, PREDICTIONS_TOPIC, PARTITIONS, PROMETHEUS_PORT);
+            PARAMETERS_TOPIC, DEAD_LETTER_TOPIC, REQUESTS_TOPIC, PREDICTIONS_TOPIC, PARTITIONS, SIGNING_KEY_FILE, PROMETHEUS_PORT);
     /** Sections whose contents are checked by whoever uses them. */
     private static final List<String> FREE_SECTIONS = List.of("task", "kafka");
 
@@ -124,12 +129,15 @@ public final class JobConfig {
     private final Map<String, Object> values;
     private final Map<String, Object> task;
     private final Map<String, String> kafka;
+    private final SigningKey signingKey;
 
-    private JobConfig(Path file, Map<String, Object> values, Map<String, Object> task, Map<String, String> kafka) {
+    private JobConfig(Path file, Map<String, Object> values, Map<String, Object> task, Map<String, String> kafka,
+                      SigningKey signingKey) {
         this.file = file;
         this.values = values;
         this.task = task;
         this.kafka = kafka;
+        this.signingKey = signingKey;
     }
 
     public static JobConfig read(Path file) {
@@ -195,7 +203,11 @@ public final class JobConfig {
                     + " applied in place, with no round trip to overlap), found " + values.get(STALENESS.path));
         }
         kafka = ClientSettings.merge(source, kafka, System.getenv());
-        return new JobConfig(file.toAbsolutePath().normalize(), values, task, kafka);
+        Path absolute = file.toAbsolutePath().normalize();
+        String keyFile = (String) values.get(SIGNING_KEY_FILE.path);
+        SigningKey signingKey = SigningKey.resolve(source, keyFile == null ? null : absolute.getParent().resolve(keyFile),
+                System.getenv());
+        return new JobConfig(absolute, values, task, kafka, signingKey);
     }
 
     private static void flatten(String path, JsonNode node, Map<String, JsonNode> into) {
@@ -286,6 +298,11 @@ public final class JobConfig {
     /** Kafka client properties from the {@code kafka} section and the environment (see ClientSettings). */
     public Map<String, String> kafka() {
         return Collections.unmodifiableMap(kafka);
+    }
+
+    /** The key that signs and checks parameter records, or null when they are not signed (see SigningKey). */
+    public SigningKey signingKey() {
+        return signingKey;
     }
 
     private static ParameterFormat parameterFormat(JsonNode node) {

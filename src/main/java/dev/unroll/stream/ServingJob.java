@@ -26,7 +26,7 @@ import dev.unroll.model.KeyedNetwork;
  * The prediction path, wired from injected sources and sinks:
  * <pre>
  *   requests (P) -> predict (P, + the newest parameter version, broadcast) -> predictions
- *                          +-> dead letters (stage predict)
+ *                          +-> dead letters (stage predict; and versions whose signature fails)
  * </pre>
  * It has its own reader of the parameters topic rather than sharing training's: a shared reader
  * would let a backlog of requests hold back the versions training waits for. Part of the
@@ -96,10 +96,8 @@ public final class ServingJob {
             buildPerKey(env, spec, io);
             return;
         }
-        BroadcastStream<ParameterVersion> versions = env
-                .fromSource(io.versions(), WatermarkStrategy.noWatermarks(), "serving versions")
-                .setParallelism(1).uid("serving-versions")
-                .broadcast(PredictSequences.NEWEST);
+        SingleOutputStreamOperator<ParameterVersion> checked = versions(env, io);
+        BroadcastStream<ParameterVersion> versions = checked.broadcast(PredictSequences.NEWEST);
 
         SingleOutputStreamOperator<PredictionRecord> predictions = env
                 .fromSource(io.requests(), WatermarkStrategy.noWatermarks(), "requests")
@@ -109,8 +107,18 @@ public final class ServingJob {
 
         predictions.sinkTo(io.predictions()).name("predictions").setParallelism(io.parallelism()).uid("predictions-sink");
         predictions.getSideOutput(DecodeSequences.DEAD_LETTERS)
+                .union(checked.getSideOutput(DecodeSequences.DEAD_LETTERS))
                 .sinkTo(io.deadLetters()).name("prediction dead letters").setParallelism(io.parallelism())
                 .uid("predict-dead-letters-sink");
+    }
+
+    /** The versions source, its refused records split off (as dead letters) before anything serves them. */
+    private static SingleOutputStreamOperator<ParameterVersion> versions(StreamExecutionEnvironment env, Wiring io) {
+        return env
+                .fromSource(io.versions(), WatermarkStrategy.noWatermarks(), "serving versions")
+                .setParallelism(1).uid("serving-versions")
+                .process(new DropRefusedVersions()).name("refuse unsigned versions").setParallelism(1)
+                .uid("serving-refused-versions");
     }
 
     /**
@@ -123,9 +131,8 @@ public final class ServingJob {
      */
     private static void buildPerKey(StreamExecutionEnvironment env, TrainingSpec spec, Wiring io) {
         int p = io.parallelism();
-        SingleOutputStreamOperator<ParameterVersion> versions = env
-                .fromSource(io.versions(), WatermarkStrategy.noWatermarks(), "serving versions")
-                .setParallelism(1).uid("serving-versions")
+        SingleOutputStreamOperator<ParameterVersion> checked = versions(env, io);
+        SingleOutputStreamOperator<ParameterVersion> versions = checked
                 .filter(v -> v.key != null && spec.job().equals(v.job)).name("keyed versions").setParallelism(1)
                 .uid("serving-keyed-versions");
         SingleOutputStreamOperator<KeyedRequest> requests = env
@@ -140,7 +147,8 @@ public final class ServingJob {
 
         predictions.sinkTo(io.predictions()).name("predictions").setParallelism(p).uid("predictions-sink");
         requests.getSideOutput(DecodeSequences.DEAD_LETTERS)
-                .union(predictions.getSideOutput(DecodeSequences.DEAD_LETTERS))
+                .union(predictions.getSideOutput(DecodeSequences.DEAD_LETTERS),
+                        checked.getSideOutput(DecodeSequences.DEAD_LETTERS))
                 .sinkTo(io.deadLetters()).name("prediction dead letters").setParallelism(p)
                 .uid("predict-dead-letters-sink");
     }
