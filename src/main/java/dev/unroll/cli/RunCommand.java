@@ -144,6 +144,10 @@ final class RunCommand implements Callable<Integer> {
                 }
                 pipeline.follow(v -> { }, Duration.ofSeconds(1)); // versions published while stopping
                 newest = pipeline.newest();
+                if (pipeline.refusedVersions() > 0) {
+                    System.err.println("run: passed over " + pipeline.refusedVersions() + " parameter records whose"
+                            + " signature fails (docs/security.md)");
+                }
                 if (out != null && perKey) {
                     NewestPerKey models = everyKey(live);
                     Outputs.writeKeyed(out, models.entries(live.spec().network()));

@@ -117,7 +117,7 @@ public final class ServingJob {
         return env
                 .fromSource(io.versions(), WatermarkStrategy.noWatermarks(), "serving versions")
                 .setParallelism(1).uid("serving-versions")
-                .process(new DropRefusedVersions()).name("refuse unsigned versions").setParallelism(1)
+                .process(new DropRefusedVersions()).name("check version signatures").setParallelism(1)
                 .uid("serving-refused-versions");
     }
 

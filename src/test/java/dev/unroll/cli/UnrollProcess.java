@@ -13,6 +13,12 @@ final class UnrollProcess {
 
     /** Starts {@code unroll ARGS} with this JVM's classpath and module flags; its output goes to {@code log}. */
     static Process start(Path log, String... args) throws IOException {
+        return builder(args).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                .start();
+    }
+
+    /** {@code unroll ARGS} with this JVM's classpath and module flags, for the caller to set its environment and output. */
+    static ProcessBuilder builder(String... args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("-Xmx512m");
@@ -22,7 +28,6 @@ final class UnrollProcess {
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(Main.class.getName());
         cmd.addAll(List.of(args));
-        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-                .start();
+        return new ProcessBuilder(cmd);
     }
 }
