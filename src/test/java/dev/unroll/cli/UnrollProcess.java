@@ -1,5 +1,7 @@
 package dev.unroll.cli;
 
+import dev.unroll.launch.LocalFlink;
+
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
@@ -22,6 +24,11 @@ final class UnrollProcess {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("-Xmx512m");
+        // a free dashboard port, as in this JVM: other builds' tests run alongside (pom.xml)
+        String dashboard = System.getProperty(LocalFlink.DASHBOARD_PORT_PROPERTY);
+        if (dashboard != null) {
+            cmd.add("-D" + LocalFlink.DASHBOARD_PORT_PROPERTY + "=" + dashboard);
+        }
         ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
                 .filter(a -> a.startsWith("--add-opens") || a.startsWith("--add-exports")).forEach(cmd::add);
         cmd.add("-cp");
