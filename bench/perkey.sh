@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Per-key models at scale on the embedded default (see the README's Per-key models):
+# Per-key models at scale on the embedded default (see docs/per-key.md and docs/performance.md):
 #   1. throughput: K keys (default 10,000) of binary-addition nets, S sequences each (default 32),
 #      replayed at P = 1 and P = 2, interleaved, R runs each (default 2): sequences/s from the first
 #      version to the last and over the second half of the versions (after most of the JIT's work),

@@ -3,8 +3,8 @@
 # `replay` (the Flink job on an embedded broker and MiniCluster, parameters fed back through
 # Kafka) at parallelism 1 and 2, on the same generated data, in one run. See bench/README.md.
 #
-#   bench/pipeline.sh [--jar PATH] [--units N] [--batch B] [--staleness S] [--count C] [--runs R]
-#   bench/pipeline.sh [--jar PATH] --job JOB.yaml [--staleness S] [--count C] [--runs R]
+#   bench/pipeline.sh [--jar PATH] [--units N] [--batch B] [--staleness S] [--count C] [--runs R] [--format F] [--cpu]
+#   bench/pipeline.sh [--jar PATH] --job JOB.yaml [--staleness S] [--count C] [--runs R] [--format F] [--cpu]
 #
 # Binary addition of 62-bit numbers with the sum delayed so every sequence has 100 steps, on a
 # fully connected logistic network of N units (default 256), B sequences per update (default 32),
@@ -12,12 +12,15 @@
 # task's sequences instead (S, when given, replaces the job's). Each command runs R times (default
 # 3), interleaved; the table gives medians of the steady rate (over the second half of the
 # versions) and of the warm-up. `train` computes on one thread, as one BPTT instance does.
+# --format json|avro (default json) is the job's stream.sequenceFormat: the record format `replay`
+# publishes the data in. --cpu runs each replay under bench/thread_cpu.py --per-sequence and prints
+# its CPU per sequence by thread group over the second half.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
 jar="${UNROLL_JAR:-target/unroll.jar}"
-units=256 batch=32 count=16384 runs=3 staleness="" job=""
+units=256 batch=32 count=16384 runs=3 staleness="" job="" format=json cpu=""
 die() { echo "pipeline.sh: $*" >&2; exit 2; }
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -28,11 +31,14 @@ while [ $# -gt 0 ]; do
     --job) job="$2"; shift 2 ;;
     --count) count="$2"; shift 2 ;;
     --runs) runs="$2"; shift 2 ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    --format) format="$2"; shift 2 ;;
+    --cpu) cpu=1; shift ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     *) die "unknown argument: $1 (see --help)" ;;
   esac
 done
 case "$jar" in /*) ;; *) jar="$root/$jar" ;; esac
+[ "$format" = json ] || [ "$format" = avro ] || die "--format is json or avro"
 [ -f "$jar" ] || die "no jar at $jar: build it (mvn -q package -DskipTests) or pass --jar PATH / UNROLL_JAR"
 
 work="$(mktemp -d)"
@@ -75,16 +81,25 @@ task:
 YAML
 fi
 java -jar "$jar" produce --job "$work/job.yaml" --out "$work/data.jsonl" --count "$count" --seed 1 2>/dev/null
+sed -i '/^  sequenceFormat:/d' "$work/job.yaml"
+if grep -q '^stream:' "$work/job.yaml"; then
+  sed -i "s/^stream:/stream:\n  sequenceFormat: $format/" "$work/job.yaml"
+else
+  printf 'stream:\n  sequenceFormat: %s\n' "$format" >> "$work/job.yaml"
+fi
 
 # "<label>: warm-up W s to the first version, then R sequences/s; S sequences/s over the second half ..."
 run() {
   local label="$1"; shift
-  java -jar "$jar" "$@" --job "$work/job.yaml" --data "$work/data.jsonl" --out "$work/out-$label.json" \
+  local wrap=()
+  [ -z "$cpu" ] || [ "$1" = train ] || wrap=(python3 "$here/thread_cpu.py" --busy '^bptt' --per-sequence --)
+  "${wrap[@]}" java -jar "$jar" "$@" --job "$work/job.yaml" --data "$work/data.jsonl" --out "$work/out-$label.json" \
     >"$work/log" 2>&1 || { tail -n 5 "$work/log" >&2; die "$label failed"; }
+  [ -z "${wrap[*]}" ] || grep -E '^(training window|its second half|CPU per sequence|outside)' "$work/log" | sed "s/^/  $label /"
   tr '\r' '\n' <"$work/log" | grep 'warm-up' | sed -E "s/^[a-z]+:/$label/" | tee -a "$work/lines" \
     || { tail -n 5 "$work/log" >&2; die "$label printed no rates"; }
 }
-echo "pipeline.sh: $units units, steps $steps, batches of $batch, staleness $staleness, $count sequences, $runs runs each; load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "pipeline.sh: $units units, steps $steps, batches of $batch, staleness $staleness, $count sequences, $format records, $runs runs each; load $(cut -d' ' -f1-3 /proc/loadavg)"
 for r in $(seq "$runs"); do
   run train train
   run replay-p1 replay --parallelism 1

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The prediction path, measured from outside the job (see the README's Predictions section):
+# The prediction path, measured from outside the job (see docs/performance.md, "Predictions"):
 #
 #   bench/predict.sh latency [--rate R] [--seconds S] [--warmup W] [--train-rate T]   # produce -> prediction while binary addition trains
 #   bench/predict.sh throughput [--parallelism P] [--count N]   # predictions/s of `serve` on a backlog
@@ -8,7 +8,7 @@
 # kcat fills the sequences topic with 400,000 binary additions (training at full speed
 # throughout), then `predict-bench --rate R` (its own JVM) sends requests at R/s for S s and
 # times each one to its prediction, leaving out the first W s (default 10). The job's JIT takes about a
-# minute to warm on 2 cores: --seconds 90 --warmup 60 measures after it (see the README). With --train-rate T there is no backlog: predict-bench also
+# minute to warm on 2 cores: --seconds 90 --warmup 60 measures after it (see docs/performance.md). With --train-rate T there is no backlog: predict-bench also
 # sends T training sequences per second, so training runs at T/s. throughput: `serve` on the embedded default at parallelism P; kcat writes N requests
 # at once, and `predict-bench --count N` reads the rate at which serve wrote the predictions from
 # their timestamps. UNROLL_JOB_JAVA_OPTS (for example -XX:+UseZGC) go to the job's JVM. Needs kcat.

@@ -10,6 +10,9 @@ group of threads between the first and the last sample in which a --busy thread 
 training window, without the JVM's start, the input's publishing or the job's shutdown), and over
 the second half of that window, when the JIT has done most of its work.
 --threads FILE writes every thread's figure there too.
+--per-sequence also divides the second half's CPU by the sequences trained in it, taken from the
+command's rate over the second half of its versions ("N sequences/s over the second half"): CPU
+microseconds per sequence for each group, and everything but the --busy group against it.
 """
 import argparse, collections, os, re, subprocess, sys, time
 
@@ -54,6 +57,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--busy', default=r'^trainer')
     ap.add_argument('--threads')
+    ap.add_argument('--per-sequence', action='store_true')
     ap.add_argument('command', nargs=argparse.REMAINDER)
     a = ap.parse_args()
     cmd = a.command[1:] if a.command[:1] == ['--'] else a.command
@@ -99,11 +103,23 @@ def main():
         total = sum(groups.values())
         print('%s %.1f s, %.1f CPU-s (%.2f cores): %s' % (what, window, total, total / window,
               ', '.join('%s %.1f' % (g, c) for g, c in groups.most_common() if c >= 0.05)))
-        return per
+        return per, groups, window
 
-    per = cpu(first, last, 'training window')
+    per, _, _ = cpu(first, last, 'training window')
     # most of the JIT's work is done in the first half
-    cpu((first + last) // 2, last, 'its second half')
+    _, groups, window = cpu((first + last) // 2, last, 'its second half')
+    if a.per_sequence:
+        rates = [float(m.group(1)) for l in lines for m in [re.search(r'(\d+) sequences/s over the second half', l)] if m]
+        if not rates:
+            sys.exit('thread_cpu.py: the command printed no rate over the second half of its versions')
+        sequences = rates[-1] * window
+        busy = [g for g in groups if re.search(a.busy, g)]  # the group names are the busy threads' prefixes
+        inside = sum(groups[g] for g in busy)
+        outside = sum(groups.values()) - inside
+        print('CPU per sequence over its second half (%.0f sequences/s x %.1f s): %s' % (rates[-1], window,
+              ', '.join('%s %.0f us' % (g, c / sequences * 1e6) for g, c in groups.most_common() if c >= 0.05)))
+        print('outside %s: %.0f us per sequence, %.0f%% of %s\'s %.0f us' % ('+'.join(busy), outside / sequences * 1e6,
+              100 * outside / inside if inside else float('nan'), '+'.join(busy), inside / sequences * 1e6))
     if a.threads:
         with open(a.threads, 'w') as f:
             for n, c in per.most_common():

@@ -11,6 +11,10 @@
 #   UNROLL_JOB_JAR             the job jar to submit (default target/unroll-job.jar)
 #   UNROLL_PROMETHEUS_PORTS    ports of Flink's Prometheus reporter, a Flink port range or list such as
 #                              9249-9259 (default empty: off); each Flink process takes the first free one
+#   UNROLL_BROKER_CPUS         pins the broker and the JobManager to these CPUs (a taskset list such as 0-1;
+#                              default empty: not pinned)
+#   UNROLL_TM_CPUS             pins TaskManager K to the K-th of these space-separated taskset lists, for
+#                              example "2-3 4-5" (default empty: not pinned)
 #   JAVA_HOME                  the JDK to run (17 or later)
 
 LOCAL_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -24,6 +28,8 @@ TASKMANAGERS=${UNROLL_TASKMANAGERS:-2}
 TM_SLOTS=${UNROLL_TM_SLOTS:-1}
 JOB_JAR=${UNROLL_JOB_JAR:-$REPO_DIR/target/unroll-job.jar}
 PROMETHEUS_PORTS=${UNROLL_PROMETHEUS_PORTS:-}
+BROKER_CPUS=${UNROLL_BROKER_CPUS:-}
+TM_CPUS=${UNROLL_TM_CPUS:-}
 HOST=127.0.0.1
 BOOTSTRAP=$HOST:$KAFKA_PORT
 REST_URL=http://$HOST:$REST_PORT
@@ -86,10 +92,28 @@ live_pid() {
   echo "$pid"
 }
 
-# Starts "$@" detached (own session, stdio to the log), recording its pid as NAME.
+# The CPUs (a taskset list) process NAME is pinned to, or nothing.
+cpus_of() {
+  local tms
+  case $1 in
+    kafka | jobmanager) echo "$BROKER_CPUS" ;;
+    taskmanager-*)
+      read -r -a tms <<<"$TM_CPUS"
+      echo "${tms[$((${1#taskmanager-} - 1))]:-}"
+      ;;
+  esac
+}
+
+# Starts "$@" detached (own session, stdio to the log), recording its pid as NAME; pinned to the
+# CPUs cpus_of gives, when it gives any (taskset execs the JVM, so the pid is the JVM's still).
 launch() {
-  local name=$1
+  local name=$1 cpus
   shift
+  cpus=$(cpus_of "$name")
+  if [[ -n $cpus ]]; then
+    command -v taskset >/dev/null || die "taskset is needed to pin $name to CPUs $cpus (apt-get install -y util-linux)"
+    set -- taskset -c "$cpus" "$@"
+  fi
   mkdir -p "$RUN_DIR/pids" "$RUN_DIR/logs"
   # the inner shell writes its own pid and execs, so the recorded pid is the JVM's
   setsid bash -c 'echo $$ >"$0"; exec "$@"' "$RUN_DIR/pids/$name.pid" "$@" \

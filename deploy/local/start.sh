@@ -190,6 +190,8 @@ BOOTSTRAP=$BOOTSTRAP
 REST_URL=$REST_URL
 TASKMANAGERS=$TASKMANAGERS
 TM_SLOTS=$TM_SLOTS
+BROKER_CPUS='$BROKER_CPUS'
+TM_CPUS='$TM_CPUS'
 EOF
 echo "started in $(($(date +%s) - started)) s (run dir $RUN_DIR)"
 echo "kafka bootstrap: $BOOTSTRAP"
@@ -199,5 +201,6 @@ if [[ -n $PROMETHEUS_PORTS ]]; then
 fi
 echo "taskmanagers:    $registered x $TM_SLOTS slot(s)"
 for name in kafka jobmanager $(seq -f 'taskmanager-%g' 1 "$TASKMANAGERS"); do
-  echo "  $name pid $(live_pid "$name"), log $RUN_DIR/logs/$name.log"
+  cpus=$(cpus_of "$name")
+  echo "  $name pid $(live_pid "$name"), log $RUN_DIR/logs/$name.log${cpus:+, pinned to CPUs $cpus}"
 done

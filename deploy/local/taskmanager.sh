@@ -8,6 +8,7 @@ set -euo pipefail
 
 (($# == 1)) && [[ $1 =~ ^[1-9][0-9]*$ ]] || die "usage: deploy/local/taskmanager.sh K (K = 1, 2, ...)"
 require_cluster
+TM_CPUS=$(. "$RUN_DIR/cluster.env" && echo "${TM_CPUS:-}") # pinned as start.sh pinned it
 export FLINK_CONF_DIR=$RUN_DIR/conf FLINK_PLUGINS_DIR=$RUN_DIR/flink/plugins
 if pid=$(live_pid "taskmanager-$1"); then
   die "taskmanager-$1 is running (pid $pid)"

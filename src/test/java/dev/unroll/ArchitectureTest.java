@@ -10,9 +10,10 @@ import com.tngtech.archunit.core.importer.ImportOption;
 import org.junit.jupiter.api.Test;
 
 /**
- * The packages depend one way: model <- format <- job <- record <- (stream | kafka) <- launch <- cli.
- * The numeric core ({@code model}) knows no file or record format; {@code format} reads and writes
- * networks, sequences and predictions. Records are the leaf that the Flink operators and the Kafka codecs share;
+ * The packages depend one way: model <- events <- format <- job <- record <- (stream | kafka) <- launch <- cli.
+ * The numeric core ({@code model}) knows no file or record format and no other package of Unroll;
+ * {@code format} reads and writes networks, sequences, events and predictions, knowing only the model and
+ * {@code events} (how a key's events are cut into sequences, plain Java the offline commands share). Records are the leaf that the Flink operators and the Kafka codecs share;
  * launching (MiniCluster, pipeline start and follow, the cluster entry point) sits above both.
  */
 class ArchitectureTest {
@@ -38,6 +39,7 @@ class ArchitectureTest {
                 .layer("job").definedBy("dev.unroll.job..")
                 .layer("io").definedBy("dev.unroll.io..")
                 .layer("format").definedBy("dev.unroll.format..")
+                .layer("events").definedBy("dev.unroll.events..")
                 .layer("model").definedBy("dev.unroll.model..")
                 .whereLayer("cli").mayNotBeAccessedByAnyLayer()
                 .whereLayer("report").mayOnlyBeAccessedByLayers("cli")
@@ -46,6 +48,9 @@ class ArchitectureTest {
                 .whereLayer("kafka").mayOnlyBeAccessedByLayers("launch", "report", "cli")
                 .whereLayer("record").mayOnlyBeAccessedByLayers("stream", "kafka", "launch", "report", "cli")
                 .whereLayer("task").mayOnlyBeAccessedByLayers("report", "cli")
+                .whereLayer("format").mayOnlyAccessLayers("events", "model")
+                .whereLayer("events").mayOnlyAccessLayers("model")
+                .whereLayer("model").mayNotAccessAnyLayer()
                 .check(MAIN);
     }
 
@@ -53,6 +58,14 @@ class ArchitectureTest {
     void theNumericCoreImportsNoFlinkOrKafka() {
         noClasses().that().resideInAPackage("dev.unroll.model..")
                 .should().dependOnClassesThat().resideInAnyPackage("org.apache.flink..", "org.apache.kafka..")
+                .check(MAIN);
+    }
+
+    @Test
+    void theRuleThatCutsEventsIsPlainJavaTheOfflineCommandsShare() {
+        noClasses().that().resideInAPackage("dev.unroll.events..")
+                .should().dependOnClassesThat().resideInAnyPackage("org.apache.flink..", "org.apache.kafka..",
+                        "com.fasterxml..")
                 .check(MAIN);
     }
 

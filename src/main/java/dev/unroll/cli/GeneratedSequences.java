@@ -4,34 +4,39 @@ import dev.unroll.job.JobConfig;
 import dev.unroll.launch.SequenceFeeder;
 import dev.unroll.model.Network;
 import dev.unroll.model.Sequence;
+import dev.unroll.format.SequenceFormat;
 import dev.unroll.format.SequenceJson;
+import dev.unroll.task.SensorReadings;
 import dev.unroll.task.Tasks;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
 
 /**
- * A job's task sequences for a seed as checked JSON lines: what the trainer reads back must pass
- * its checks (limits included), or it would be dead-lettered and training would stall.
+ * A job's task sequences for a seed as checked JSON lines, or as records in the job's
+ * {@code stream.sequenceFormat}: what the trainer reads back must pass its checks (limits
+ * included), or it would be dead-lettered and training would stall. With an events input, its
+ * sensor readings instead, as JSON (they are checked where they are cut).
  */
 final class GeneratedSequences implements Iterator<GeneratedSequences.Line> {
     /**
-     * One sequence: its id, its per-key model's key (null for none) and its JSON. The Kafka record
-     * key is the sequence's key when it has one, so a key's sequences share a partition and keep
-     * their order; its id otherwise.
+     * One sequence (null for an event) and its JSON. As a record the Kafka key is {@code key}: the
+     * sequence's key when it has one, so a key's sequences share a partition and keep their order,
+     * its id otherwise; an event's key.
      */
-    record Line(String id, String key, String json) {
-        SequenceFeeder.Record record() {
-            String recordKey = key != null ? key : id;
-            return new SequenceFeeder.Record(recordKey == null ? null : recordKey.getBytes(StandardCharsets.UTF_8),
-                    json.getBytes(StandardCharsets.UTF_8));
+    record Line(Sequence seq, String key, String json) {
+        static Line of(Sequence seq, String json) {
+            return new Line(seq, seq.key() != null ? seq.key() : seq.id(), json);
+        }
+
+        SequenceFeeder.Record record(SequenceFormat format) {
+            return new SequenceFeeder.Record(key == null ? null : key.getBytes(StandardCharsets.UTF_8),
+                    seq == null || format == SequenceFormat.JSON ? json.getBytes(StandardCharsets.UTF_8) : format.write(seq));
         }
     }
 
     private final JobConfig config;
-    private final Network net;
-    private final Iterator<Sequence> sequences;
-    private final boolean check;
+    private final Iterator<Line> lines;
 
     GeneratedSequences(JobConfig config, Network net, long seed) {
         this(config, net, seed, true);
@@ -40,29 +45,55 @@ final class GeneratedSequences implements Iterator<GeneratedSequences.Line> {
     /** Unchecked ({@code check} false) where the generator is trusted and its cost would be measured (`load`). */
     GeneratedSequences(JobConfig config, Network net, long seed, boolean check) {
         this.config = config;
-        this.net = net;
-        this.sequences = Tasks.generator(Tasks.fromJob(config, net), seed, Tasks.idPrefix(config, seed));
-        this.check = check;
+        if (config.hasEvents()) {
+            SensorReadings readings = SensorReadings.fromJob(config, seed);
+            lines = new Iterator<>() {
+                @Override
+                public boolean hasNext() {
+                    return true;
+                }
+
+                @Override
+                public Line next() {
+                    SensorReadings.Reading r = readings.next();
+                    return new Line(null, r.key(), r.json());
+                }
+            };
+            return;
+        }
+        Iterator<Sequence> sequences = Tasks.generator(Tasks.fromJob(config, net), seed, Tasks.idPrefix(config, seed));
+        lines = new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+                return true;
+            }
+
+            @Override
+            public Line next() {
+                Sequence seq = sequences.next();
+                String json = SequenceJson.write(seq);
+                if (check) {
+                    SequenceJson.parse(json, config.file() + ": generated sequence " + seq.id(), net, config.limits());
+                }
+                return Line.of(seq, json);
+            }
+        };
     }
 
     @Override
     public boolean hasNext() {
-        return sequences.hasNext();
+        return lines.hasNext();
     }
 
     @Override
     public Line next() {
-        Sequence seq = sequences.next();
-        String json = SequenceJson.write(seq);
-        if (check) {
-            SequenceJson.parse(json, config.file() + ": generated sequence " + seq.id(), net, config.limits());
-        }
-        return new Line(seq.id(), seq.key(), json);
+        return lines.next();
     }
 
-    /** The same sequences as records for a topic. */
+    /** The same sequences as records for a topic, in the job's {@code stream.sequenceFormat}. */
     Iterator<SequenceFeeder.Record> records() {
         Iterator<Line> lines = this;
+        SequenceFormat format = config.get(JobConfig.SEQUENCE_FORMAT);
         return new Iterator<>() {
             @Override
             public boolean hasNext() {
@@ -71,7 +102,7 @@ final class GeneratedSequences implements Iterator<GeneratedSequences.Line> {
 
             @Override
             public SequenceFeeder.Record next() {
-                return lines.next().record();
+                return lines.next().record(format);
             }
         };
     }

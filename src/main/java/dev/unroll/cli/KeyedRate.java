@@ -5,7 +5,7 @@ import java.util.Arrays;
 /**
  * The rate of a per-key run from its versions as they arrive: over all of them (first version to
  * last) and over the second half of them, when the code is compiled: in a run of seconds the JIT
- * takes as much CPU as the training does (measured in the README's Per-key models). A version
+ * takes as much CPU as the training does (measured in docs/performance.md, Per-key models). A version
  * counts the sequences of its batch.
  */
 final class KeyedRate {

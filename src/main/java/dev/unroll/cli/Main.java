@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 /** The {@code unroll} command line: one subcommand per verb. */
 @Command(name = "unroll", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT, version = "unroll 0.1.0",
         description = "Backpropagation through time on sequences streaming through Kafka, with Flink.",
-        subcommands = {GradientCommand.class, TrainCommand.class, ReplayCommand.class, RunCommand.class, LoadCommand.class, KeysCommand.class,
+        subcommands = {GradientCommand.class, TrainCommand.class, AssembleCommand.class, ReplayCommand.class, RunCommand.class, LoadCommand.class, KeysCommand.class,
                 ProduceCommand.class, EvaluateCommand.class, InitCommand.class, BenchCommand.class,
                 DemoCommand.class, PlotCommand.class, PredictCommand.class, ServeCommand.class, PredictBenchCommand.class})
 public final class Main implements Runnable {

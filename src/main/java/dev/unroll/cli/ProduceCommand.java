@@ -24,9 +24,10 @@ import java.util.concurrent.Callable;
 /**
  * Generates a job's task sequences ({@code task.*} of the job file) into a {@code .jsonl} file or
  * the job's sequences topic. Sequence k of seed S is the same wherever it goes: the file gets
- * {@code SequenceJson.write} lines, Kafka gets the same bytes keyed by the sequence's {@code key}
- * when it has one (per-key tasks) and by its id ({@code NAME-S-k}) otherwise. Every sequence is
- * checked against the job's network before it is written.
+ * {@code SequenceJson.write} lines, Kafka the same sequence in the job's {@code stream.sequenceFormat}
+ * (those bytes, or single-object Avro) keyed by the sequence's {@code key} when it has one (per-key
+ * tasks) and by its id ({@code NAME-S-k}) otherwise. Every sequence is checked against the job's
+ * network before it is written.
  */
 @Command(name = "produce", description = "Generates the job's task sequences into Kafka or a .jsonl file; the same seed gives the same sequences.")
 final class ProduceCommand implements Callable<Integer> {
@@ -68,11 +69,11 @@ final class ProduceCommand implements Callable<Integer> {
         if (destination.out != null) {
             writeFile(destination.out, lines, progress);
         } else {
-            writeKafka(config, destination.bootstrap, config.get(JobConfig.SEQUENCES_TOPIC), lines, progress);
+            writeKafka(config, destination.bootstrap, config.inputTopic(), lines, progress);
         }
         if (!quiet) {
             progress.counted(count, count, destination.out != null ? "to " + destination.out
-                    : "to topic " + config.get(JobConfig.SEQUENCES_TOPIC) + " at " + destination.bootstrap);
+                    : "to topic " + config.inputTopic() + " at " + destination.bootstrap);
         }
         return 0;
     }

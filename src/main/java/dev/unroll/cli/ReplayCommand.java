@@ -1,7 +1,10 @@
 package dev.unroll.cli;
 
+import dev.unroll.format.SequenceFormat;
 import dev.unroll.job.JobConfig;
+import dev.unroll.job.JobException;
 import dev.unroll.job.Provenance;
+import dev.unroll.format.EventFile;
 import dev.unroll.kafka.EmbeddedKafka;
 import dev.unroll.kafka.FilePublisher;
 import dev.unroll.kafka.KafkaClients;
@@ -22,12 +25,14 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 
 @Command(name = "replay", description = {
         "Runs the streaming pipeline (the same Flink operators, on a local MiniCluster, with the parameter feedback",
@@ -42,6 +47,10 @@ final class ReplayCommand implements Callable<Integer> {
     static final class Input {
         @Option(names = "--data", required = true, description = "a recorded .jsonl file, replayed through an embedded broker")
         Path data;
+
+        @Option(names = "--events", required = true, description = "a recorded .jsonl file of events, replayed through an"
+                + " embedded broker and cut into sequences by the job's events section")
+        Path events;
 
         @ArgGroup(exclusive = false)
         TopicInput topic;
@@ -83,6 +92,12 @@ final class ReplayCommand implements Callable<Integer> {
     /** The line of the input file at a (partition, offset) of the replayed topic. */
     private java.util.function.BiFunction<Integer, Long, Long> lineOf = (partition, offset) -> offset + 1;
 
+    /**
+     * With events, how many dead letters the input must produce (its lines that are not events);
+     * null for sequences, where every record is either trained or dead-lettered.
+     */
+    private Long knownDeadLetters;
+
     /** How long to wait for the dead letters the input must have produced to be readable. */
     private static final Duration DEAD_LETTER_WAIT = Duration.ofSeconds(10);
 
@@ -91,24 +106,38 @@ final class ReplayCommand implements Callable<Integer> {
         JobConfig config = JobConfig.read(job);
         Network initial = init.start(config, config.loadNetwork());
         TrainingSpec spec = TrainingSpec.forJob(config, initial, parallelism);
-        if (input.data != null) {
-            if (!Files.isReadable(input.data)) {
-                throw new ModelException(input.data.toString(), "", "no such file");
+        Path file = input.data != null ? input.data : input.events;
+        if (input.events != null) {
+            AssembleCommand.requireEvents(config, initial);
+            // how many records the events input will dead-letter at least: the lines that are not events
+            long[] bad = {0};
+            EventFile.forEach(input.events, spec.events().fields(), e -> { }, line -> bad[0]++);
+            knownDeadLetters = bad[0];
+        } else if (input.data != null && config.hasEvents()) {
+            throw new JobException(config.file().toString(), "events", "this job reads events: replay them with --events");
+        }
+        if (file != null) {
+            if (!Files.isReadable(file)) {
+                throw new ModelException(file.toString(), "", "no such file");
             }
             try (EmbeddedKafka broker = EmbeddedKafka.start()) {
                 KafkaConnectors kafka = KafkaConnectors.of(broker.bootstrapServers(), config);
                 Pipeline.Topics topics = Pipeline.Topics.of(config);
                 long records;
-                if (spec.isPerKey()) {
-                    // a partition per trainer subtask, each key's lines in one of them and in file order
+                // a sequences file is JSON and the topic gets the job's record format; events go as they are
+                SequenceFormat format = config.get(JobConfig.SEQUENCE_FORMAT);
+                Function<String, byte[]> value = spec.events() != null ? line -> line.getBytes(StandardCharsets.UTF_8)
+                        : line -> format.recordOf(line, initial, config.limits());
+                if (spec.isPerKey() || spec.events() != null) {
+                    // a partition per subtask, each key's lines in one of them and in file order
                     broker.createTopic(topics.sequences(), spec.shards());
                     long[][] lines = FilePublisher.publishKeyedLines(kafka.bulkProducerProperties(), topics.sequences(),
-                            input.data, spec.shards());
+                            file, spec.shards(), spec.events() != null ? spec.events().fields().keyField() : "key", value);
                     lineOf = (partition, offset) -> lines[partition][offset.intValue()];
                     records = java.util.Arrays.stream(lines).mapToLong(l -> l.length).sum();
                 } else {
                     broker.createTopic(topics.sequences(), 1);
-                    records = FilePublisher.publishLines(kafka.bulkProducerProperties(), topics.sequences(), input.data);
+                    records = FilePublisher.publishLines(kafka.bulkProducerProperties(), topics.sequences(), file, value);
                 }
                 if (records == 0) {
                     if (deadLetters != null) {
@@ -121,7 +150,7 @@ final class ReplayCommand implements Callable<Integer> {
                     }
                     return 0;
                 }
-                return replay(config, spec, kafka, topics, OffsetsInitializer.earliest(), initial, records, input.data);
+                return replay(config, spec, kafka, topics, OffsetsInitializer.earliest(), initial, records, file);
             }
         } else {
             TopicInput t = input.topic;
@@ -189,14 +218,14 @@ final class ReplayCommand implements Callable<Integer> {
             }
             // while the job runs: its at-least-once sink may still be delivering the last of them
             rejected = Rejections.fromDeadLetters(KafkaClients.readAtLeast(kafka.consumerProperties(), topics.deadLetters(),
-                    records - trained, DEAD_LETTER_WAIT), file, lineOf);
+                    knownDeadLetters != null ? knownDeadLetters : records - trained, DEAD_LETTER_WAIT), file, lineOf);
         }
         rejected.summary("replay", records).forEach(System.err::println);
         if (rejected.size() == 0 && !quiet) {
             System.err.println("replay: no record rejected (of " + records + ")");
         }
         long unaccounted = records - trained - rejected.size();
-        if (unaccounted > 0) {
+        if (unaccounted > 0 && knownDeadLetters == null) {
             System.err.println("replay: " + unaccounted + " of the " + records + " records are neither trained nor among the"
                     + " dead letters read within " + DEAD_LETTER_WAIT.toSeconds() + " s");
         }
@@ -218,8 +247,8 @@ final class ReplayCommand implements Callable<Integer> {
 
     /** The data file with its SHA-256, or the replayed topic's offset ranges. */
     private Map<String, Object> source(ParameterVersion last) {
-        if (input.data != null) {
-            return Provenance.file(input.data);
+        if (input.data != null || input.events != null) {
+            return Provenance.file(input.data != null ? input.data : input.events);
         }
         return Provenance.topic(last == null ? null : last.sourceText());
     }

@@ -11,6 +11,7 @@ import dev.unroll.model.Trainer;
 import dev.unroll.report.Rejections;
 import dev.unroll.report.Rejections.Rejection;
 import dev.unroll.task.Evaluation;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -27,8 +28,21 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--job", required = true, description = "the job file (YAML)")
     Path job;
 
-    @Option(names = "--data", required = true, description = "sequences, one JSON per line")
-    Path data;
+    @ArgGroup(multiplicity = "1")
+    Input input;
+
+    static final class Input {
+        @Option(names = "--data", required = true, description = "sequences, one JSON per line")
+        Path data;
+
+        @Option(names = "--events", required = true, description = "events, one JSON per line, cut into sequences by the"
+                + " job's events section as `assemble` does")
+        Path events;
+
+        Path file() {
+            return data != null ? data : events;
+        }
+    }
 
     @Option(names = "--out", required = true, description = "where to write the final network (network.json format); with per-key models, one JSON line per key")
     Path out;
@@ -52,6 +66,9 @@ final class TrainCommand implements Callable<Integer> {
 
     @Mixin
     InitOption init = new InitOption();
+
+    /** With --events, the lines that were valid events (-1 with --data, where the valid lines are the sequences). */
+    private long validEvents = -1;
 
     @Override
     public Integer call() throws Exception {
@@ -87,9 +104,7 @@ final class TrainCommand implements Callable<Integer> {
                 rightAt[0] = trainer.sequencesTrained();
             }
         };
-        try (SequenceFile sequences = new SequenceFile(data, initial, config.limits())) {
-            read(sequences, train, rejected);
-        }
+        readInput(config, initial, train, rejected, false);
         Network result = rightAt[0] >= 0 ? trainer.network() : trainer.finish();
         if (held != null) {
             System.err.println(rightAt[0] >= 0
@@ -105,10 +120,12 @@ final class TrainCommand implements Callable<Integer> {
         }
         if (!trainer.leftOut().isEmpty()) {
             System.err.println("train: left out " + trainer.leftOut().size() + " sequences whose gradient was not finite"
-                    + " (lines " + trainer.leftOut().stream().limit(10).map(k -> Long.toString(line(k, rejected))).toList() + ")");
+                    + (input.events != null ? " (sequences " + trainer.leftOut().stream().limit(10).map(k -> k + 1).toList()
+                    : " (lines " + trainer.leftOut().stream().limit(10).map(k -> Long.toString(line(k, rejected))).toList())
+                    + ")");
         }
         Outputs.writeNetwork(out, result, init.provenance(config, "train", trainer.version(), trainer.sequencesTrained(),
-                Provenance.file(data)));
+                Provenance.file(input.file())));
         return 0;
     }
 
@@ -117,13 +134,10 @@ final class TrainCommand implements Callable<Integer> {
         PerKeyTrainer trainer = new PerKeyTrainer(() -> config.trainer(initial));
         Rejections rejected = new Rejections();
         long[] valid = {0};
-        try (SequenceFile sequences = new SequenceFile(data, initial, config.limits()).requireKeys()) {
-            Consumer<Sequence> train = seq -> {
-                valid[0]++;
-                trainer.add(seq);
-            };
-            read(sequences, train, rejected);
-        }
+        readInput(config, initial, seq -> {
+            valid[0]++;
+            trainer.add(seq);
+        }, rejected, true);
         List<KeyedNetwork> models = trainer.finish();
         if (!quiet) {
             System.err.println("train: " + models.size() + " keys, " + trainer.sequencesTrained() + " sequences trained");
@@ -138,6 +152,27 @@ final class TrainCommand implements Callable<Integer> {
         return 0;
     }
 
+    /**
+     * Every sequence of the input to {@code train}, in order: the lines of --data, or what the job's
+     * events input cuts from --events. A bad line stops the run, or with --skip-bad goes to {@code rejected}.
+     */
+    private void readInput(JobConfig config, Network initial, Consumer<Sequence> train, Rejections rejected,
+                           boolean keysRequired) {
+        if (input.events != null) {
+            EventSequences cut = EventSequences.cut(input.events, AssembleCommand.requireEvents(config, initial), skipBad);
+            if (!quiet) {
+                cut.report("train");
+            }
+            cut.rejected.all().forEach(rejected::add);
+            validEvents = cut.events;
+            cut.cuts.forEach(c -> train.accept(c.sequence()));
+            return;
+        }
+        try (SequenceFile sequences = new SequenceFile(input.data, initial, config.limits())) {
+            read(keysRequired ? sequences.requireKeys() : sequences, train, rejected);
+        }
+    }
+
     /** Every line to {@code train}; a bad one stops the run, or with --skip-bad goes to {@code rejected}. */
     private void read(SequenceFile sequences, Consumer<Sequence> train, Rejections rejected) {
         if (skipBad) {
@@ -150,13 +185,15 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     /** Says what was skipped (and writes it with --dead-letters); false when no line was valid. */
-    private boolean reportRejections(Rejections rejected, long valid) throws java.io.IOException {
+    private boolean reportRejections(Rejections rejected, long validSequences) throws java.io.IOException {
+        long valid = validEvents >= 0 ? validEvents : validSequences;
         rejected.summary("train", valid + rejected.size()).forEach(System.err::println);
         if (deadLetters != null) {
             rejected.writeJsonLines(deadLetters);
         }
         if (rejected.size() > 0 && valid == 0) {
-            System.err.println("train: no line of " + data + " is a valid sequence; nothing written to " + out);
+            System.err.println("train: no line of " + input.file() + " is a valid " + (input.events != null ? "event" : "sequence")
+                    + "; nothing written to " + out);
             return false;
         }
         return true;

@@ -3,9 +3,13 @@ package dev.unroll.job;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.unroll.events.EventFields;
+import dev.unroll.events.EventInput;
+import dev.unroll.events.EventRule;
 import dev.unroll.model.Limits;
 import dev.unroll.model.Network;
 import dev.unroll.format.NetworkJson;
+import dev.unroll.format.SequenceFormat;
 import dev.unroll.model.Sgd;
 import dev.unroll.model.Trainer;
 
@@ -51,7 +55,7 @@ public final class JobConfig {
     public static final JobKey<String> MODELS = new JobKey<>("training.models", "one or per-key", "one", JobKey.text(),
             v -> v.equals("one") || v.equals("per-key") ? null : "must be one or per-key",
             "one: every sequence trains one model; per-key: each sequence's key (its `key` field, else its Kafka record"
-                    + " key) trains a model of its own, held in keyed state (see the README's Per-key models)");
+                    + " key) trains a model of its own, held in keyed state (see docs/per-key.md)");
     public static final JobKey<Long> IDLE_KEY_TTL = new JobKey<>("training.idleKeyTtlMs", "a whole number", 0L,
             JobKey.longInteger(), v -> v >= 0 ? null : "must be 0 (off) or positive",
             "with per-key models: a key that receives no sequence for this long (processing time) is retired, its"
@@ -90,7 +94,11 @@ public final class JobConfig {
             "Flink network buffer flush interval in ms (0 sends at once); each synchronous update crosses it several times");
     public static final JobKey<ParameterFormat> PARAMETER_FORMAT = new JobKey<>("stream.parameterFormat",
             "binary or json", ParameterFormat.BINARY, JobConfig::parameterFormat, v -> null,
-            "how the parameters topic's records are written (see the README's record formats); readers take either");
+            "how the parameters topic's records are written (see docs/record-formats.md); readers take either");
+    public static final JobKey<SequenceFormat> SEQUENCE_FORMAT = new JobKey<>("stream.sequenceFormat",
+            "json or avro", SequenceFormat.JSON, JobConfig::sequenceFormat, v -> null,
+            "how `produce`, `load`, `demo` and `replay --data` write the sequences topic's records: JSON text or"
+                    + " single-object Avro (see docs/binary-format.md); the job reads either");
     public static final JobKey<Boolean> IN_PROCESS_VERSIONS = new JobKey<>("stream.inProcessVersions",
             "true or false", true, JobKey.bool(), v -> null,
             "BPTT instances in the aggregator's JVM take each version from it in memory instead of reading it back"
@@ -118,10 +126,62 @@ public final class JobConfig {
             "the embedded default's Flink serves its metrics and the job's to Prometheus on this port (all interfaces:"
                     + " the reporter has no host setting); 0 is off");
 
+    public static final JobKey<String> EVENTS_TOPIC = new JobKey<>("events.topic", "a topic name", null, JobKey.text(),
+            JobConfig::checkTopic, "with an events input: the topic of raw keyed events (default unroll.NAME.events)");
+    public static final JobKey<String> EVENTS_KEY = new JobKey<>("events.key", "a field name", null, JobKey.text(),
+            v -> null, "the event field naming its key (a device, a user, a metric); required for an events input,"
+                    + " which a job has when its file has an events section (see docs/events.md)");
+    public static final JobKey<String> EVENTS_TIME = new JobKey<>("events.time", "a field name", "time", JobKey.text(),
+            v -> null, "the event-time field: epoch milliseconds, or ISO-8601 text with an offset");
+    public static final JobKey<List<String>> EVENTS_FIELDS = new JobKey<>("events.fields", "a list of field names",
+            null, JobKey.names(), v -> null, "numeric event fields clamped on the network's input units, in order"
+                    + " (required for an events input)");
+    public static final JobKey<Long> EVENTS_OUT_OF_ORDERNESS = new JobKey<>("events.maxOutOfOrdernessMs",
+            "a whole number", 0L, JobKey.longInteger(), v -> v >= 0 ? null : "must be 0 or positive",
+            "how far (event time) behind the newest event an event may arrive and still count; the watermark trails"
+                    + " the newest event time by this much, and a later event is dead-lettered as late");
+    public static final JobKey<Long> EVENTS_IDLE_TIMEOUT = new JobKey<>("events.idleTimeoutMs", "a whole number",
+            30_000L, JobKey.longInteger(), v -> v >= 0 ? null : "must be 0 (never) or positive",
+            "a partition without events for this long (processing time) stops holding the watermark back; 0 is never");
+    public static final JobKey<String> EVENTS_WINDOW = new JobKey<>("events.window.kind", "count or session", "count",
+            JobKey.text(), v -> v.equals("count") || v.equals("session") ? null : "must be count or session",
+            "count: a sequence every `slide` events of a key; session: a gap of `gapMs` or more between two events of a"
+                    + " key ends a sequence");
+    public static final JobKey<Integer> EVENTS_STEPS = new JobKey<>("events.window.steps", "a whole number", 16,
+            JobKey.integer(), v -> v >= 1 ? null : "must be at least 1",
+            "count: the steps of each sequence; session: the most steps of a sequence (a longer session is cut into"
+                    + " several as it grows)");
+    public static final JobKey<Integer> EVENTS_SLIDE = new JobKey<>("events.window.slide", "a whole number", 1,
+            JobKey.integer(), v -> v >= 1 ? null : "must be at least 1", "count: events between the starts of two sequences");
+    public static final JobKey<Long> EVENTS_GAP = new JobKey<>("events.window.gapMs", "a whole number", 0L,
+            JobKey.longInteger(), v -> v >= 0 ? null : "must be positive",
+            "session: a gap in event time of at least this many milliseconds ends a key's session (required for session)");
+    public static final JobKey<Integer> EVENTS_MIN_STEPS = new JobKey<>("events.window.minSteps", "a whole number", 1,
+            JobKey.integer(), v -> v >= 1 ? null : "must be at least 1",
+            "session: a session (or its last part) of fewer steps is dropped");
+    public static final JobKey<String> EVENTS_TARGETS = new JobKey<>("events.targets.kind", "next, label or none",
+            "next", JobKey.text(), v -> v.equals("next") || v.equals("label") || v.equals("none") ? null
+                    : "must be next, label or none",
+            "next: the next value of the target fields at every step (forecasting); label: the target fields of a"
+                    + " sequence's last event at its last step (classification); none: no targets (predictions only)");
+    public static final JobKey<List<String>> EVENTS_TARGET_FIELDS = new JobKey<>("events.targets.fields",
+            "a list of field names", null, JobKey.names(), v -> null,
+            "numeric fields desired on the network's output units, in order (default: events.fields with next;"
+                    + " required with label)");
+    public static final JobKey<Integer> EVENTS_TARGET_STEPS = new JobKey<>("events.targets.lastSteps", "a whole number",
+            0, JobKey.integer(), v -> v >= 0 ? null : "must be 0 or positive",
+            "next: only the last this many steps have targets; 0 is every step");
+    public static final JobKey<Map<String, double[]>> EVENTS_NORMALIZE = new JobKey<>("events.normalize",
+            "a section of FIELD: {offset: X, scale: Y}", Map.of(), JobConfig::normalization, v -> null,
+            "per field, a reading v enters the network as (v - offset) / scale (defaults 0 and 1)");
+
     public static final List<JobKey<?>> KEYS = List.of(NAME, NETWORK, BATCH_SIZE, LEARNING_RATE, MOMENTUM, CLIP_NORM,
             LEARN_INITIAL_STATE, STALENESS, MODELS, IDLE_KEY_TTL, MAX_KEYS, MAX_UNITS, MAX_STEPS, MAX_RECORD_BYTES, PARALLELISM, CHECKPOINT_INTERVAL,
-            CHECKPOINT_DIR, STATE_BACKEND, INCREMENTAL_CHECKPOINTS, BUFFER_TIMEOUT, PARAMETER_FORMAT, IN_PROCESS_VERSIONS, SEQUENCES_TOPIC,
-            PARAMETERS_TOPIC, DEAD_LETTER_TOPIC, REQUESTS_TOPIC, PREDICTIONS_TOPIC, PARTITIONS, SIGNING_KEY_FILE, PROMETHEUS_PORT);
+            CHECKPOINT_DIR, STATE_BACKEND, INCREMENTAL_CHECKPOINTS, BUFFER_TIMEOUT, PARAMETER_FORMAT, SEQUENCE_FORMAT, IN_PROCESS_VERSIONS, SEQUENCES_TOPIC,
+            PARAMETERS_TOPIC, DEAD_LETTER_TOPIC, REQUESTS_TOPIC, PREDICTIONS_TOPIC, PARTITIONS, SIGNING_KEY_FILE, PROMETHEUS_PORT,
+            EVENTS_TOPIC, EVENTS_KEY, EVENTS_TIME, EVENTS_FIELDS, EVENTS_OUT_OF_ORDERNESS, EVENTS_IDLE_TIMEOUT,
+            EVENTS_WINDOW, EVENTS_STEPS, EVENTS_SLIDE, EVENTS_GAP, EVENTS_MIN_STEPS, EVENTS_TARGETS, EVENTS_TARGET_FIELDS,
+            EVENTS_TARGET_STEPS, EVENTS_NORMALIZE);
     /** Sections whose contents are checked by whoever uses them. */
     private static final List<String> FREE_SECTIONS = List.of("task", "kafka");
 
@@ -130,9 +190,12 @@ public final class JobConfig {
     private final Map<String, Object> task;
     private final Map<String, String> kafka;
     private final SigningKey signingKey;
+    /** whether the job reads raw events (an events section) rather than sequences */
+    private final boolean events;
 
     private JobConfig(Path file, Map<String, Object> values, Map<String, Object> task, Map<String, String> kafka,
-                      SigningKey signingKey) {
+                      SigningKey signingKey, boolean events) {
+        this.events = events;
         this.file = file;
         this.values = values;
         this.task = task;
@@ -166,6 +229,7 @@ public final class JobConfig {
                 flatten(e.getKey(), e.getValue(), given);
             }
         }
+        boolean events = given.keySet().stream().anyMatch(path -> path.equals("events") || path.startsWith("events."));
         Map<String, Object> values = new LinkedHashMap<>();
         for (JobKey<?> key : KEYS) {
             JsonNode node = given.remove(key.path);
@@ -202,12 +266,69 @@ public final class JobConfig {
             throw new JobException(source, STALENESS.path, "must be 0 with training.models: per-key (each key's update is"
                     + " applied in place, with no round trip to overlap), found " + values.get(STALENESS.path));
         }
+        if (events) {
+            checkEvents(source, values);
+        }
         kafka = ClientSettings.merge(source, kafka, System.getenv());
         Path absolute = file.toAbsolutePath().normalize();
         String keyFile = (String) values.get(SIGNING_KEY_FILE.path);
         SigningKey signingKey = SigningKey.resolve(source, keyFile == null ? null : absolute.getParent().resolve(keyFile),
                 System.getenv());
-        return new JobConfig(absolute, values, task, kafka, signingKey);
+        return new JobConfig(absolute, values, task, kafka, signingKey, events);
+    }
+
+    /** The checks of an events section that involve more than one key; the network's are in {@link #events}. */
+    private static void checkEvents(String source, Map<String, Object> values) {
+        for (JobKey<?> required : List.of(EVENTS_KEY, EVENTS_FIELDS)) {
+            if (values.get(required.path) == null) {
+                throw new JobException(source, required.path, "missing: an events input needs it");
+            }
+        }
+        if (values.get(EVENTS_TOPIC.path) == null) {
+            values.put(EVENTS_TOPIC.path, "unroll." + values.get(NAME.path) + ".events");
+        }
+        if (values.get(EVENTS_WINDOW.path).equals("session") && (Long) values.get(EVENTS_GAP.path) < 1) {
+            throw new JobException(source, EVENTS_GAP.path, "missing: a session window needs a gap of at least 1 ms");
+        }
+        if (values.get(EVENTS_TARGETS.path).equals("label") && values.get(EVENTS_TARGET_FIELDS.path) == null) {
+            throw new JobException(source, EVENTS_TARGET_FIELDS.path, "missing: label targets name the label fields");
+        }
+        if ((Integer) values.get(EVENTS_TARGET_STEPS.path) > (Integer) values.get(EVENTS_STEPS.path)) {
+            throw new JobException(source, EVENTS_TARGET_STEPS.path, "must be at most events.window.steps ("
+                    + values.get(EVENTS_STEPS.path) + "), found " + values.get(EVENTS_TARGET_STEPS.path));
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, double[]> normalize = (Map<String, double[]>) values.get(EVENTS_NORMALIZE.path);
+        @SuppressWarnings("unchecked")
+        List<String> fields = (List<String>) values.get(EVENTS_FIELDS.path);
+        @SuppressWarnings("unchecked")
+        List<String> targetFields = (List<String>) values.get(EVENTS_TARGET_FIELDS.path);
+        for (String field : normalize.keySet()) {
+            if (!fields.contains(field) && (targetFields == null || !targetFields.contains(field))) {
+                throw new JobException(source, EVENTS_NORMALIZE.path + "." + field, "is not among events.fields or"
+                        + " events.targets.fields");
+            }
+        }
+    }
+
+    private static Map<String, double[]> normalization(JsonNode node) {
+        if (!node.isObject()) {
+            return null;
+        }
+        Map<String, double[]> out = new LinkedHashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            JsonNode offset = e.getValue().get("offset");
+            JsonNode scale = e.getValue().get("scale");
+            boolean known = e.getValue().isObject() && e.getValue().size() == (offset == null ? 0 : 1) + (scale == null ? 0 : 1);
+            Double o = offset == null ? Double.valueOf(0) : JobKey.number().apply(offset);
+            Double sc = scale == null ? Double.valueOf(1) : JobKey.number().apply(scale);
+            if (!known || o == null || sc == null || sc == 0) {
+                return null;
+            }
+            out.put(e.getKey(), new double[] {o, sc});
+        }
+        return Collections.unmodifiableMap(out);
     }
 
     private static void flatten(String path, JsonNode node, Map<String, JsonNode> into) {
@@ -285,6 +406,51 @@ public final class JobConfig {
         return get(MODELS).equals("per-key");
     }
 
+    /** The topic the job trains from: its events topic with an events input, else its sequences topic. */
+    public String inputTopic() {
+        return get(events ? EVENTS_TOPIC : SEQUENCES_TOPIC);
+    }
+
+    /** True when the job reads raw keyed events (an {@code events} section) rather than sequences. */
+    public boolean hasEvents() {
+        return events;
+    }
+
+    /**
+     * The job's events input, checked against its network (one field per input unit, one target
+     * field per output unit); null when the job reads sequences.
+     */
+    public EventInput events(Network network) {
+        if (!events) {
+            return null;
+        }
+        String source = file.toString();
+        List<String> fields = get(EVENTS_FIELDS);
+        if (fields.size() != network.inputUnits().length) {
+            throw new JobException(source, EVENTS_FIELDS.path, "names " + fields.size() + " fields for the network's "
+                    + network.inputUnits().length + " input units, found " + fields);
+        }
+        EventRule.Targets targets = EventRule.Targets.valueOf(get(EVENTS_TARGETS).toUpperCase(java.util.Locale.ROOT));
+        List<String> targetFields = targets == EventRule.Targets.NONE ? List.of()
+                : get(EVENTS_TARGET_FIELDS) != null ? get(EVENTS_TARGET_FIELDS) : fields;
+        if (targets != EventRule.Targets.NONE && targetFields.size() != network.outputUnits().length) {
+            throw new JobException(source, EVENTS_TARGET_FIELDS.path, "names " + targetFields.size() + " target fields for"
+                    + " the network's " + network.outputUnits().length + " output units, found " + targetFields);
+        }
+        Map<String, double[]> normalize = get(EVENTS_NORMALIZE);
+        EventFields eventFields = new EventFields(get(EVENTS_KEY), get(EVENTS_TIME), fields, targetFields,
+                column(fields, normalize, 0, 0.0), column(fields, normalize, 1, 1.0),
+                column(targetFields, normalize, 0, 0.0), column(targetFields, normalize, 1, 1.0));
+        EventRule rule = new EventRule(EventRule.Window.valueOf(get(EVENTS_WINDOW).toUpperCase(java.util.Locale.ROOT)),
+                get(EVENTS_STEPS), get(EVENTS_SLIDE), get(EVENTS_GAP), get(EVENTS_MIN_STEPS), targets,
+                get(EVENTS_TARGET_STEPS), network.outputUnits());
+        return new EventInput(get(EVENTS_TOPIC), eventFields, rule, get(EVENTS_OUT_OF_ORDERNESS), get(EVENTS_IDLE_TIMEOUT));
+    }
+
+    private static double[] column(List<String> fields, Map<String, double[]> normalize, int which, double otherwise) {
+        return fields.stream().mapToDouble(f -> normalize.containsKey(f) ? normalize.get(f)[which] : otherwise).toArray();
+    }
+
     /** The job's initial network, read and validated. */
     public Network loadNetwork() {
         return NetworkJson.read(networkPath(), limits());
@@ -307,5 +473,9 @@ public final class JobConfig {
 
     private static ParameterFormat parameterFormat(JsonNode node) {
         return node.isTextual() ? ParameterFormat.named(node.textValue()) : null;
+    }
+
+    private static SequenceFormat sequenceFormat(JsonNode node) {
+        return node.isTextual() ? SequenceFormat.named(node.textValue()) : null;
     }
 }

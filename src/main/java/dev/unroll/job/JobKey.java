@@ -2,12 +2,14 @@ package dev.unroll.job;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Function;
 
 /**
  * One declared key of a job file: its dotted path, what it means, its default and its check.
- * {@link JobConfig#KEYS} lists them all; the README's table is generated from the same list
- * ({@code java -jar target/unroll.jar keys}).
+ * {@link JobConfig#KEYS} lists them all; the table of docs/job-files.md is generated from the same
+ * list ({@code java -jar target/unroll.jar keys --update-page docs/job-files.md}).
  */
 public final class JobKey<T> {
     /** Reads a YAML value; returns null when the value has the wrong type, or throws with a reason. */
@@ -80,6 +82,23 @@ public final class JobKey<T> {
 
     static Reader<Boolean> bool() {
         return n -> n.isBoolean() ? n.booleanValue() : null;
+    }
+
+    /** A list of distinct, non-blank names. */
+    static Reader<List<String>> names() {
+        return n -> {
+            if (!n.isArray() || n.isEmpty()) {
+                return null;
+            }
+            List<String> names = new ArrayList<>();
+            for (JsonNode e : n) {
+                if (!e.isTextual() || e.textValue().isBlank() || names.contains(e.textValue())) {
+                    return null;
+                }
+                names.add(e.textValue());
+            }
+            return List.copyOf(names);
+        };
     }
 
     static Reader<String> text() {

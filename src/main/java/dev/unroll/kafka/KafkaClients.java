@@ -79,8 +79,7 @@ public final class KafkaClients {
      * instance takes them in memory beside the aggregator. Thousands a second, sent at once, cost
      * the broker a request each, as much CPU as the training or more; lingering 20 ms gathers each
      * 20 ms of them into one batch, compressed with lz4 (every version repeats the job's provenance
-     * header). A version reaches the topic up to 20 ms later. Measured in the README's Per-key
-     * models and Performance sections.
+     * header). A version reaches the topic up to 20 ms later (docs/performance.md).
      */
     public static Properties forBatchedVersions(Properties producer) {
         Properties p = new Properties();

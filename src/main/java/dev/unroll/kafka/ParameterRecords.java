@@ -23,7 +23,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 
 /**
- * The parameters topic's record formats for one network structure, both documented in the README
+ * The parameters topic's record formats for one network structure, both documented in docs/record-formats.md
  * for other programs. A reader takes either: a record that starts with {@code {} is JSON, one
  * that starts with {@link #MAGIC} is binary.
  * <ul>

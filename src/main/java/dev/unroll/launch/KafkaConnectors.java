@@ -9,12 +9,14 @@ import dev.unroll.kafka.KafkaVersionFeed;
 import dev.unroll.kafka.ParameterVersionDeserializer;
 import dev.unroll.kafka.ParameterVersionSerializer;
 import dev.unroll.kafka.PredictionSerializer;
+import dev.unroll.kafka.ParsingDeserializer;
 import dev.unroll.kafka.RawRecordDeserializer;
 import dev.unroll.kafka.ServingTopics;
 import dev.unroll.record.DeadLetter;
 import dev.unroll.record.ParameterVersion;
 import dev.unroll.record.PredictionRecord;
 import dev.unroll.record.RawRecord;
+import dev.unroll.record.RecordParser;
 import dev.unroll.record.TrainingSpec;
 import dev.unroll.stream.ServingJob;
 import org.apache.flink.connector.base.DeliveryGuarantee;
@@ -22,6 +24,7 @@ import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
 
 import java.util.Map;
 import java.util.Properties;
@@ -54,12 +57,26 @@ public final class KafkaConnectors {
      * unbounded when {@code stop} is null.
      */
     public KafkaSource<RawRecord> sequences(String topic, String groupId, OffsetsInitializer start, OffsetsInitializer stop) {
-        KafkaSourceBuilder<RawRecord> b = KafkaSource.<RawRecord>builder()
+        return source(topic, groupId, start, stop, new RawRecordDeserializer());
+    }
+
+    /**
+     * Records read at the source by {@code parser} (the events input, whose watermarks need each
+     * partition's event times), from {@code start}; bounded as {@link #sequences}.
+     */
+    public <T> KafkaSource<T> parsed(String topic, String groupId, OffsetsInitializer start, OffsetsInitializer stop,
+                                     RecordParser<T> parser, Class<T> type) {
+        return source(topic, groupId, start, stop, new ParsingDeserializer<>(parser, type));
+    }
+
+    private <T> KafkaSource<T> source(String topic, String groupId, OffsetsInitializer start, OffsetsInitializer stop,
+                                      KafkaRecordDeserializationSchema<T> deserializer) {
+        KafkaSourceBuilder<T> b = KafkaSource.<T>builder()
                 .setBootstrapServers(bootstrap)
                 .setTopics(topic)
                 .setGroupId(groupId)
                 .setStartingOffsets(start)
-                .setDeserializer(new RawRecordDeserializer())
+                .setDeserializer(deserializer)
                 .setProperties(consumerProperties());
         if (stop != null) {
             b.setBounded(stop);
@@ -85,7 +102,7 @@ public final class KafkaConnectors {
     }
 
     /**
-     * At-least-once: see the README's architecture section for why not exactly-once. Versions go
+     * At-least-once: see docs/architecture.md for why not exactly-once. Versions go
      * in batches ({@link KafkaClients#forBatchedVersions}) unless {@code waitedFor}: a BPTT
      * instance may wait for each one on the topic (the one model, on a cluster or with the
      * in-process hand-off off), so each goes at once.

@@ -4,9 +4,12 @@ import dev.unroll.job.JobConfig;
 import dev.unroll.kafka.KafkaTopics;
 import dev.unroll.kafka.ParameterFollower;
 import dev.unroll.kafka.ServingTopics;
+import dev.unroll.record.EventRecord;
 import dev.unroll.record.NewestPerKey;
 import dev.unroll.record.ParameterVersion;
 import dev.unroll.record.TrainingSpec;
+import dev.unroll.stream.ParseEvents;
+import dev.unroll.stream.TrainingInput;
 import dev.unroll.stream.TrainingJob;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.CheckpointingOptions;
@@ -31,14 +34,17 @@ import java.util.function.Consumer;
  * parameters topic, as the commands (replay, run, demo) and the integration tests do.
  */
 public final class Pipeline implements AutoCloseable {
-    /** The job's topics; {@code serving} null when the job answers no requests. */
+    /**
+     * The job's topics: {@code sequences} is the one it trains from (its events topic, with an events
+     * input); {@code serving} null when the job answers no requests.
+     */
     public record Topics(String sequences, String parameters, String deadLetters, ServingTopics serving) {
         public Topics(String sequences, String parameters, String deadLetters) {
             this(sequences, parameters, deadLetters, null);
         }
 
         public static Topics of(JobConfig config) {
-            return new Topics(config.get(JobConfig.SEQUENCES_TOPIC), config.get(JobConfig.PARAMETERS_TOPIC),
+            return new Topics(config.inputTopic(), config.get(JobConfig.PARAMETERS_TOPIC),
                     config.get(JobConfig.DEAD_LETTER_TOPIC), ServingTopics.of(config));
         }
     }
@@ -161,8 +167,11 @@ public final class Pipeline implements AutoCloseable {
         String group = "unroll." + spec.job();
         // requests and versions for serving from now on (a restored job resumes from its checkpointed offsets)
         long since = System.currentTimeMillis();
-        TrainingJob.build(env, spec,
-                kafka.sequences(topics.sequences(), group, options.from(), options.boundedAt()),
+        TrainingInput input = spec.events() == null
+                ? new TrainingInput.Sequences(kafka.sequences(topics.sequences(), group, options.from(), options.boundedAt()))
+                : new TrainingInput.Events(kafka.parsed(topics.sequences(), group, options.from(), options.boundedAt(),
+                        new ParseEvents(spec), EventRecord.class), options.boundedAt() == null);
+        TrainingJob.build(env, spec, input,
                 kafka.versionFeed(topics.parameters()),
                 kafka.parameterSink(topics.parameters(), spec, versionsWaitedFor(env, spec)),
                 kafka.deadLetterSink(topics.deadLetters()),

@@ -1,5 +1,6 @@
 package dev.unroll.record;
 
+import dev.unroll.events.EventInput;
 import dev.unroll.job.JobConfig;
 import dev.unroll.job.JobException;
 import dev.unroll.job.ParameterFormat;
@@ -33,11 +34,13 @@ import java.util.UUID;
  * @param provenance      the job, its settings and the code, as JSON ({@code Provenance}), for every parameter record
  * @param fault           a failure to inject for recovery tests; null in normal operation
  * @param perKey          with {@code training.models: per-key}, its settings; null for one model
+ * @param events          with an events input, how the job reads events and cuts them into sequences; null when
+ *                        it reads sequences
  */
 public record TrainingSpec(String job, String run, String networkJson, Limits limits, int maxRecordBytes,
                            int batchSize, int staleness, int shards, Sgd.Settings sgd,
                            ParameterFormat parameterFormat, boolean inProcessVersions, String provenance,
-                           InjectedFault fault, PerKey perKey)
+                           InjectedFault fault, PerKey perKey, EventInput events)
         implements Serializable {
     /**
      * Per-key models: the most keys a trainer subtask holds, and how long an idle key lives (0: for ever).
@@ -53,7 +56,8 @@ public record TrainingSpec(String job, String run, String networkJson, Limits li
                 config.limits(), config.get(JobConfig.MAX_RECORD_BYTES), config.get(JobConfig.BATCH_SIZE),
                 config.get(JobConfig.STALENESS), shards, config.sgdSettings(), config.get(JobConfig.PARAMETER_FORMAT),
                 config.get(JobConfig.IN_PROCESS_VERSIONS), Json.write(Provenance.of(config)), null,
-                config.perKey() ? new PerKey(config.get(JobConfig.MAX_KEYS), config.get(JobConfig.IDLE_KEY_TTL)) : null);
+                config.perKey() ? new PerKey(config.get(JobConfig.MAX_KEYS), config.get(JobConfig.IDLE_KEY_TTL)) : null,
+                config.events(initial));
     }
 
     /** The spec for a command: the job's {@code stream.parallelism} unless the command line overrides it. */
@@ -68,18 +72,18 @@ public record TrainingSpec(String job, String run, String networkJson, Limits li
 
     public TrainingSpec withFault(InjectedFault newFault) {
         return new TrainingSpec(job, run, networkJson, limits, maxRecordBytes, batchSize, staleness, shards, sgd,
-                parameterFormat, inProcessVersions, provenance, newFault, perKey);
+                parameterFormat, inProcessVersions, provenance, newFault, perKey, events);
     }
 
     public TrainingSpec withPerKey(PerKey settings) {
         return new TrainingSpec(job, run, networkJson, limits, maxRecordBytes, batchSize, staleness, shards, sgd,
-                parameterFormat, inProcessVersions, provenance, fault, settings);
+                parameterFormat, inProcessVersions, provenance, fault, settings, events);
     }
 
     /** The same spec with every version read back from the parameters topic (or handed in memory, with true). */
     public TrainingSpec withInProcessVersions(boolean inProcess) {
         return new TrainingSpec(job, run, networkJson, limits, maxRecordBytes, batchSize, staleness, shards, sgd,
-                parameterFormat, inProcess, provenance, fault, perKey);
+                parameterFormat, inProcess, provenance, fault, perKey, events);
     }
 
     /** True with per-key models. */

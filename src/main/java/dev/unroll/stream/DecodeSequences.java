@@ -21,7 +21,7 @@ import java.nio.charset.StandardCharsets;
 
 
 /**
- * Parses and validates each record against the job's network. Never throws on bad input: a
+ * Parses and validates each record, JSON or Avro, against the job's network. Never throws on bad input: a
  * thrown exception here would restart the job and meet the same record again, forever. Bad
  * records leave through {@link #DEAD_LETTERS} with the reason.
  */
@@ -47,10 +47,8 @@ public class DecodeSequences extends ProcessFunction<RawRecord, SequenceItem> {
 
     @Override
     public void processElement(RawRecord record, Context ctx, Collector<SequenceItem> out) {
-        RecordText.Parsed<Sequence> parsed = RecordText.parse(record, spec.maxRecordBytes(), text -> {
-            Sequence seq = SequenceJson.parse(text, record.origin(), network, spec.limits());
-            return spec.isPerKey() ? withKey(seq, record) : seq;
-        });
+        RecordText.Parsed<Sequence> parsed = RecordText.parseSequence(record, spec.maxRecordBytes(), network, spec.limits(),
+                false, seq -> spec.isPerKey() ? withKey(seq, record) : seq);
         if (parsed.problem() == null) {
             SequenceItem item = new SequenceItem(record, SequenceCodec.encode(parsed.value()));
             item.key = parsed.value().key();

@@ -68,8 +68,8 @@ public class PredictSequences extends BroadcastProcessFunction<RawRecord, Parame
             network = structure.withParameters(newest.parameters());
             inUse = newest.version;
         }
-        RecordText.Parsed<Prediction> parsed = RecordText.parse(request, spec.maxRecordBytes(), text ->
-                Prediction.of(network, SequenceJson.parseRequest(text, request.origin(), network, spec.limits())));
+        RecordText.Parsed<Prediction> parsed = RecordText.parseSequence(request, spec.maxRecordBytes(), network, spec.limits(),
+                true, seq -> Prediction.of(network, seq));
         if (parsed.problem() == null && parsed.value().isFinite()) {
             answered.inc();
             out.collect(new PredictionRecord(request, inUse, parsed.value()));

@@ -31,8 +31,8 @@ public class RouteRequests extends ProcessFunction<RawRecord, KeyedRequest> {
 
     @Override
     public void processElement(RawRecord request, Context ctx, Collector<KeyedRequest> out) {
-        RecordText.Parsed<Sequence> parsed = RecordText.parse(request, spec.maxRecordBytes(), text ->
-                DecodeSequences.withKey(SequenceJson.parseRequest(text, request.origin(), network, spec.limits()), request));
+        RecordText.Parsed<Sequence> parsed = RecordText.parseSequence(request, spec.maxRecordBytes(), network, spec.limits(),
+                true, seq -> DecodeSequences.withKey(seq, request));
         if (parsed.problem() == null) {
             out.collect(new KeyedRequest(request, parsed.value().key(), SequenceCodec.encode(parsed.value())));
             return;

@@ -15,6 +15,7 @@ import org.apache.flink.connector.datagen.source.GeneratorFunction;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.streaming.api.datastream.BroadcastStream;
+import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
@@ -82,9 +83,13 @@ public final class ServingJob {
         }
     }
 
-    /** The path inside the training job: version 0 is the job's network. */
-    public static void build(StreamExecutionEnvironment env, TrainingSpec spec, Wiring io) {
-        build(env, spec, io, 0);
+    /**
+     * The path inside the training job: version 0 is the job's network. {@code windows}, when not
+     * null, are requests of the job's own (windows of events as they close), answered beside the
+     * requests topic's.
+     */
+    static void build(StreamExecutionEnvironment env, TrainingSpec spec, Wiring io, DataStream<RawRecord> windows) {
+        build(env, spec, io, 0, windows);
     }
 
     /**
@@ -92,16 +97,25 @@ public final class ServingJob {
      * until a newer one arrives.
      */
     public static void build(StreamExecutionEnvironment env, TrainingSpec spec, Wiring io, long initialVersion) {
+        build(env, spec, io, initialVersion, null);
+    }
+
+    private static void build(StreamExecutionEnvironment env, TrainingSpec spec, Wiring io, long initialVersion,
+                              DataStream<RawRecord> windows) {
+        DataStream<RawRecord> requests = env
+                .fromSource(io.requests(), WatermarkStrategy.noWatermarks(), "requests")
+                .setParallelism(io.parallelism()).uid("requests");
+        if (windows != null) {
+            requests = requests.union(windows);
+        }
         if (spec.isPerKey()) {
-            buildPerKey(env, spec, io);
+            buildPerKey(env, spec, io, requests);
             return;
         }
         SingleOutputStreamOperator<ParameterVersion> checked = versions(env, io);
         BroadcastStream<ParameterVersion> versions = checked.broadcast(PredictSequences.NEWEST);
 
-        SingleOutputStreamOperator<PredictionRecord> predictions = env
-                .fromSource(io.requests(), WatermarkStrategy.noWatermarks(), "requests")
-                .setParallelism(io.parallelism()).uid("requests")
+        SingleOutputStreamOperator<PredictionRecord> predictions = requests
                 .connect(versions)
                 .process(new PredictSequences(spec, initialVersion)).name("predict").setParallelism(io.parallelism()).uid("predict");
 
@@ -129,15 +143,14 @@ public final class ServingJob {
      *   versions (1) ------------------> keyBy key -+        +-> dead letters (stage predict)
      * </pre>
      */
-    private static void buildPerKey(StreamExecutionEnvironment env, TrainingSpec spec, Wiring io) {
+    private static void buildPerKey(StreamExecutionEnvironment env, TrainingSpec spec, Wiring io,
+                                    DataStream<RawRecord> requestRecords) {
         int p = io.parallelism();
         SingleOutputStreamOperator<ParameterVersion> checked = versions(env, io);
         SingleOutputStreamOperator<ParameterVersion> versions = checked
                 .filter(v -> v.key != null && spec.job().equals(v.job)).name("keyed versions").setParallelism(1)
                 .uid("serving-keyed-versions");
-        SingleOutputStreamOperator<KeyedRequest> requests = env
-                .fromSource(io.requests(), WatermarkStrategy.noWatermarks(), "requests")
-                .setParallelism(p).uid("requests")
+        SingleOutputStreamOperator<KeyedRequest> requests = requestRecords
                 .process(new RouteRequests(spec)).name("route requests").setParallelism(p).uid("route-requests");
         SingleOutputStreamOperator<PredictionRecord> predictions = requests
                 .keyBy(r -> r.key, Types.STRING)

@@ -43,21 +43,48 @@ public final class TrainingJob {
     private TrainingJob() {
     }
 
+    /** The job over records that each hold a sequence. */
     public static void build(StreamExecutionEnvironment env, TrainingSpec spec,
                              Source<RawRecord, ?, ?> sequenceSource,
                              VersionFeed versions,
                              Sink<ParameterVersion> parameterSink,
                              Sink<DeadLetter> deadLetterSink,
                              ServingJob.Wiring serving) {
-        if (spec.isPerKey()) {
-            buildPerKey(env, spec, sequenceSource, parameterSink, deadLetterSink);
-            if (serving != null) {
-                ServingJob.build(env, spec, serving);
-            }
-            return;
+        build(env, spec, new TrainingInput.Sequences(sequenceSource), versions, parameterSink, deadLetterSink, serving);
+    }
+
+    public static void build(StreamExecutionEnvironment env, TrainingSpec spec,
+                             TrainingInput input,
+                             VersionFeed versions,
+                             Sink<ParameterVersion> parameterSink,
+                             Sink<DeadLetter> deadLetterSink,
+                             ServingJob.Wiring serving) {
+        Sequences in = input instanceof TrainingInput.Events events
+                ? EventStages.sequences(env, spec, events, serving != null)
+                : spec.isPerKey() ? decodedPerKey(env, spec, ((TrainingInput.Sequences) input).source())
+                : decoded(env, spec, ((TrainingInput.Sequences) input).source());
+        SingleOutputStreamOperator<?> trained = spec.isPerKey() ? trainPerKey(spec, in.items(), parameterSink)
+                : trainOneModel(spec, in.items(), versions, parameterSink);
+        in.deadLetters().union(trained.getSideOutput(DecodeSequences.DEAD_LETTERS))
+                .sinkTo(deadLetterSink).name("dead letters").setParallelism(1).uid("dead-letters-sink");
+        if (serving != null) {
+            ServingJob.build(env, spec, serving, in.windows());
         }
+    }
+
+    /**
+     * The sequences to train and what was dead-lettered on the way.
+     *
+     * @param items   one model: every record's place in read order (the batcher restores it); per key: each
+     *                key's sequences in its order
+     * @param windows requests to answer as windows of events close (an events input only), or null
+     */
+    record Sequences(DataStream<SequenceItem> items, DataStream<DeadLetter> deadLetters, DataStream<RawRecord> windows) {
+    }
+
+    private static Sequences decoded(StreamExecutionEnvironment env, TrainingSpec spec, Source<RawRecord, ?, ?> source) {
         DataStream<RawRecord> numbered = env
-                .fromSource(sequenceSource, WatermarkStrategy.noWatermarks(), "sequences").setParallelism(1).uid("sequences")
+                .fromSource(source, WatermarkStrategy.noWatermarks(), "sequences").setParallelism(1).uid("sequences")
                 .process(new NumberRecords()).name("number").setParallelism(1).uid("number")
                 .setBufferTimeout(SEQUENCE_FLUSH_MS);
         // decoding is most of the job's work outside BPTT: it runs at the BPTT's parallelism,
@@ -67,8 +94,14 @@ public final class TrainingJob {
                 .process(new DecodeSequences(spec)).name("decode").uid("decode")
                 .setParallelism(spec.shards()).setMaxParallelism(TrainingSpec.MAX_SHARDS)
                 .setBufferTimeout(SEQUENCE_FLUSH_MS);
+        return new Sequences(decoded, decoded.getSideOutput(DecodeSequences.DEAD_LETTERS), null);
+    }
 
-        DataStream<Shard> shards = decoded
+    /** One model: the batcher, the BPTT instances and the aggregator, ending in the parameters sink. */
+    private static SingleOutputStreamOperator<ShardGradient> trainOneModel(TrainingSpec spec, DataStream<SequenceItem> items,
+                                                                         VersionFeed versions,
+                                                                         Sink<ParameterVersion> parameterSink) {
+        DataStream<Shard> shards = items
                 .keyBy(item -> 0, Types.INT)
                 .process(new Batcher(spec)).name("batcher").setParallelism(1).uid("batcher");
 
@@ -81,14 +114,7 @@ public final class TrainingJob {
                 .keyBy(g -> 0, Types.INT)
                 .process(new AggregateGradients(spec)).name("aggregate").setParallelism(1).uid("aggregate")
                 .sinkTo(parameterSink).name("publish parameters").setParallelism(1).uid("parameters-sink");
-
-        decoded.getSideOutput(DecodeSequences.DEAD_LETTERS)
-                .union(gradients.getSideOutput(DecodeSequences.DEAD_LETTERS))
-                .sinkTo(deadLetterSink).name("dead letters").setParallelism(1).uid("dead-letters-sink");
-
-        if (serving != null) {
-            ServingJob.build(env, spec, serving);
-        }
+        return gradients;
     }
 
     /**
@@ -102,26 +128,25 @@ public final class TrainingJob {
      * keeps the order of one sender, so it holds when every record of a key is in one partition
      * (as Kafka's default partitioner puts records with the same record key).
      */
-    private static void buildPerKey(StreamExecutionEnvironment env, TrainingSpec spec,
-                                    Source<RawRecord, ?, ?> sequenceSource,
-                                    Sink<ParameterVersion> parameterSink,
-                                    Sink<DeadLetter> deadLetterSink) {
+    private static Sequences decodedPerKey(StreamExecutionEnvironment env, TrainingSpec spec,
+                                           Source<RawRecord, ?, ?> source) {
         int p = spec.shards();
         SingleOutputStreamOperator<SequenceItem> decoded = env
-                .fromSource(sequenceSource, WatermarkStrategy.noWatermarks(), "sequences").setParallelism(p).uid("sequences")
+                .fromSource(source, WatermarkStrategy.noWatermarks(), "sequences").setParallelism(p).uid("sequences")
                 .process(new DecodeSequences(spec)).name("decode").setParallelism(p).uid("decode")
                 .setBufferTimeout(PER_KEY_SEQUENCE_FLUSH_MS);
+        return new Sequences(decoded, decoded.getSideOutput(DecodeSequences.DEAD_LETTERS), null);
+    }
 
-        SingleOutputStreamOperator<ParameterVersion> versions = decoded
+    private static SingleOutputStreamOperator<ParameterVersion> trainPerKey(TrainingSpec spec, DataStream<SequenceItem> items,
+                                                                           Sink<ParameterVersion> parameterSink) {
+        int p = spec.shards();
+        SingleOutputStreamOperator<ParameterVersion> versions = items
                 .keyBy(item -> item.key, Types.STRING)
                 .transform("trainer", TypeInformation.of(ParameterVersion.class),
                         new KeyCountingOperator(new KeyedTrainer(spec)))
                 .setParallelism(p).setMaxParallelism(TrainingSpec.MAX_SHARDS).uid("trainer");
-
         versions.sinkTo(parameterSink).name("publish parameters").setParallelism(p).uid("parameters-sink");
-
-        decoded.getSideOutput(DecodeSequences.DEAD_LETTERS)
-                .union(versions.getSideOutput(DecodeSequences.DEAD_LETTERS))
-                .sinkTo(deadLetterSink).name("dead letters").setParallelism(1).uid("dead-letters-sink");
+        return versions;
     }
 }

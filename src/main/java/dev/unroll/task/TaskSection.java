@@ -76,6 +76,20 @@ final class TaskSection {
         throw wrongType(key, "a whole number", v);
     }
 
+    double number(String key, double fallback, double min) {
+        Object v = values.get(key);
+        if (v == null) {
+            return fallback;
+        }
+        if (!(v instanceof Number n) || !Double.isFinite(n.doubleValue())) {
+            throw wrongType(key, "a number", v);
+        }
+        if (n.doubleValue() < min) {
+            throw fail(key, "must be at least " + min + ", found " + n);
+        }
+        return n.doubleValue();
+    }
+
     boolean bool(String key, boolean fallback) {
         Object v = values.get(key);
         if (v == null) {

@@ -8,8 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.unroll.job.JobConfig;
 import dev.unroll.kafka.EmbeddedKafka;
 import dev.unroll.kafka.KafkaClients;
+import dev.unroll.model.Limits;
 import dev.unroll.model.Network;
 import dev.unroll.model.Sequence;
+import dev.unroll.format.SequenceAvro;
 import dev.unroll.format.SequenceFile;
 import dev.unroll.format.SequenceJson;
 import dev.unroll.model.TestSupport;
@@ -165,6 +167,25 @@ class ProduceCommandTest {
             }
             assertEquals(20, partitionOf.size(), "every device");
             assertTrue(new HashSet<>(partitionOf.values()).size() > 1, "the devices spread over the partitions");
+
+            // stream.sequenceFormat: avro: the same sequences as single-object Avro records, key field and record key kept
+            Path avroJob = Files.writeString(dir.resolve("devices-avro.yaml"), Files.readString(perKey)
+                    .replace("sequences: devices.in", "sequences: devices.avro") + "stream:\n  sequenceFormat: avro\n");
+            kafka.createTopic("devices.avro", 3);
+            TestSupport.Result avro = TestSupport.run("produce", "--job", avroJob.toString(), "--bootstrap-servers",
+                    kafka.bootstrapServers(), "--count", "300");
+            assertEquals(0, avro.exitCode(), avro.describe());
+            Network deviceNet = JobConfig.read(avroJob).loadNetwork();
+            List<ConsumerRecord<byte[], byte[]>> avroRecords = KafkaClients.readAll(kafka.bootstrapServers(), "devices.avro", Duration.ofSeconds(30));
+            assertEquals(300, avroRecords.size());
+            HashSet<String> decoded = new HashSet<>();
+            for (ConsumerRecord<byte[], byte[]> rec : avroRecords) {
+                assertTrue(SequenceAvro.isSingleObject(rec.value()));
+                Sequence seq = SequenceAvro.read(rec.value(), "record", deviceNet, Limits.DEFAULT);
+                assertEquals(new String(rec.key(), StandardCharsets.UTF_8), seq.key(), "the key field and the record key");
+                decoded.add(SequenceJson.write(seq));
+            }
+            assertEquals(new HashSet<>(lines), decoded, "the same sequences as the file's lines");
         }
     }
 }

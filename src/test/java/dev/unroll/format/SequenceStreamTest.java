@@ -113,7 +113,7 @@ class SequenceStreamTest {
         assertSame(SequenceJson.parseTree(request, "x", net, Limits.DEFAULT, false), fast, request);
     }
 
-    private static void assertSame(Sequence expected, Sequence actual, String what) {
+    static void assertSame(Sequence expected, Sequence actual, String what) {
         assertNotNull(actual, what + ": the fast path gave up on a well-formed sequence");
         assertEquals(expected.id(), actual.id(), what);
         assertEquals(expected.key(), actual.key(), what);

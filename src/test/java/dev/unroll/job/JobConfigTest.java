@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.unroll.format.SequenceFormat;
 import dev.unroll.model.Limits;
 import dev.unroll.model.Network;
 import dev.unroll.format.NetworkJson;
@@ -57,6 +58,7 @@ class JobConfigTest {
         assertEquals("unroll.my-job.dead-letters", c.get(JobConfig.DEAD_LETTER_TOPIC));
         assertEquals("unroll.my-job.requests", c.get(JobConfig.REQUESTS_TOPIC));
         assertEquals("unroll.my-job.predictions", c.get(JobConfig.PREDICTIONS_TOPIC));
+        assertEquals(SequenceFormat.JSON, c.get(JobConfig.SEQUENCE_FORMAT), "JSON records unless the job asks for Avro");
         assertEquals(Map.of(), c.task());
         assertEquals(Map.of(), c.kafka());
         // every other key takes its declared default
@@ -103,6 +105,7 @@ class JobConfigTest {
                   checkpointIntervalMs: 0
                   bufferTimeoutMs: 7
                   parameterFormat: JSON
+                  sequenceFormat: avro
                 topics:
                   sequences: in.seq
                   parameters: out.params
@@ -125,6 +128,7 @@ class JobConfigTest {
         assertEquals(0L, c.get(JobConfig.CHECKPOINT_INTERVAL));
         assertEquals(7L, c.get(JobConfig.BUFFER_TIMEOUT));
         assertEquals(ParameterFormat.JSON, c.get(JobConfig.PARAMETER_FORMAT));
+        assertEquals(SequenceFormat.AVRO, c.get(JobConfig.SEQUENCE_FORMAT));
         assertEquals("in.seq", c.get(JobConfig.SEQUENCES_TOPIC));
         assertEquals("out.params", c.get(JobConfig.PARAMETERS_TOPIC));
         assertEquals("dlq", c.get(JobConfig.DEAD_LETTER_TOPIC));
@@ -202,6 +206,7 @@ class JobConfigTest {
                 Arguments.of("stream:\n  checkpointIntervalMs: -1\n", "stream.checkpointIntervalMs"),
                 Arguments.of("stream:\n  parameterFormat: xml\n", "stream.parameterFormat"),
                 Arguments.of("stream:\n  parameterFormat: 1\n", "stream.parameterFormat"),
+                Arguments.of("stream:\n  sequenceFormat: protobuf\n", "stream.sequenceFormat"),
                 Arguments.of("topics:\n  sequences: \"bad topic\"\n", "topics.sequences"),
                 Arguments.of("topics:\n  deadLetters: \"\"\n", "topics.deadLetters"),
                 Arguments.of("topics:\n  partitions: 0\n", "topics.partitions"),

@@ -14,18 +14,19 @@ class FilePublisherTest {
 
     @Test
     void theKeyIsTheTopLevelKeyFieldWhereverItStands() {
-        assertArrayEquals(utf8("pump-1"), FilePublisher.keyOf("{\"key\":\"pump-1\",\"steps\":2}"));
+        assertArrayEquals(utf8("pump-1"), FilePublisher.keyOf("{\"key\":\"pump-1\",\"steps\":2}", "key"));
         assertArrayEquals(utf8("valve/ü"), FilePublisher.keyOf(
-                "{\"id\":\"a\",\"inputs\":[[1,0],[0,1]],\"targets\":[{\"t\":1,\"key\":\"inner\"}],\"key\":\"valve/ü\"}"));
+                "{\"id\":\"a\",\"inputs\":[[1,0],[0,1]],\"targets\":[{\"t\":1,\"key\":\"inner\"}],\"key\":\"valve/ü\"}", "key"));
+        assertArrayEquals(utf8("17"), FilePublisher.keyOf("{\"time\":5,\"device\":17}", "device"));
     }
 
     @Test
-    void aLineWithNoTextKeyHasNone() {
-        assertNull(FilePublisher.keyOf("{\"id\":\"a\",\"steps\":2}"));
-        assertNull(FilePublisher.keyOf("{\"key\":7}"));
-        assertNull(FilePublisher.keyOf("{\"key\":null}"));
-        assertNull(FilePublisher.keyOf("[\"key\",\"a\"]"));
-        assertNull(FilePublisher.keyOf("not json"));
-        assertNull(FilePublisher.keyOf(""));
+    void aLineWithNoTextOrWholeNumberKeyHasNone() {
+        assertNull(FilePublisher.keyOf("{\"id\":\"a\",\"steps\":2}", "key"));
+        assertNull(FilePublisher.keyOf("{\"key\":7.5}", "key"));
+        assertNull(FilePublisher.keyOf("{\"key\":null}", "key"));
+        assertNull(FilePublisher.keyOf("[\"key\",\"a\"]", "key"));
+        assertNull(FilePublisher.keyOf("not json", "key"));
+        assertNull(FilePublisher.keyOf("", "key"));
     }
 }

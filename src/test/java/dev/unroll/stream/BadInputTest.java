@@ -1,5 +1,8 @@
 package dev.unroll.stream;
 
+import dev.unroll.format.AvroTestRecords;
+import dev.unroll.format.SequenceAvro;
+import dev.unroll.format.SequenceJson;
 import dev.unroll.job.JobConfig;
 import dev.unroll.kafka.DeadLetterSerializer;
 import dev.unroll.kafka.KafkaClients;
@@ -31,8 +34,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Poison records sent to the live job: each lands on the dead-letter topic with its source
- * coordinates and a reason, the job never restarts, and the counts add up:
+ * Poison records sent to the live job, in both record formats: each lands on the dead-letter
+ * topic with its source coordinates and a reason, the job never restarts, and the counts add up:
  * records in = sequences trained + records dead-lettered.
  */
 class BadInputTest extends BrokerTestBase {
@@ -81,6 +84,49 @@ class BadInputTest extends BrokerTestBase {
         return c;
     }
 
+    /** The cases of {@link #corpus()} that Avro's types can carry, as Avro records. */
+    private static final List<String> IN_AVRO_TOO = List.of("steps 0", "steps negative", "steps over the limit",
+            "target time after T", "target time 0", "target unit out of range", "target shapes differ", "target value NaN",
+            "target value overflows", "inputs rows wrong", "inputs width wrong", "initial unit twice", "initial unit negative");
+
+    /**
+     * Avro records: the cases of {@link #corpus()} that Avro's types can carry, and the ways only bytes
+     * can be bad, each from {@code valid}, a valid record.
+     */
+    static Map<String, byte[]> avroCorpus(byte[] valid) {
+        Map<String, byte[]> c = new LinkedHashMap<>();
+        Map<String, byte[]> json = corpus();
+        for (String kind : IN_AVRO_TOO) {
+            c.put("avro: " + kind, AvroTestRecords.fromJson(new String(json.get(kind), StandardCharsets.UTF_8)));
+        }
+        byte[] header = Arrays.copyOf(valid, 10);
+        c.put("avro: header only", header);
+        c.put("avro: marker only", Arrays.copyOf(valid, 2));
+        c.put("avro: truncated", Arrays.copyOf(valid, valid.length / 2));
+        c.put("avro: trailing bytes", Arrays.copyOf(valid, valid.length + 2));
+        byte[] otherSchema = valid.clone();
+        otherSchema[5] ^= 1;
+        c.put("avro: another schema's fingerprint", otherSchema);
+        c.put("avro: union branch out of range", concat(header, 6));
+        c.put("avro: string of negative length", concat(header, 2, 3));
+        c.put("avro: key not UTF-8", concat(header, 0, 2, 4, 'a', 0xFF, 0, 6, 0, 0, 0));
+        c.put("avro: varint over 10 bytes", concat(header, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01));
+        c.put("avro: steps over int", concat(header, 0, 0, 0x80, 0x80, 0x80, 0x80, 0x10, 0, 0, 0));
+        c.put("avro: 2^40 targets claimed", concat(header, 0, 0, 6, 0, 0, 0x80, 0x80, 0x80, 0x80, 0x80, 0x40, 0));
+        c.put("avro: 2^40 input rows claimed", concat(header, 0, 0, 6, 0, 2, 0x80, 0x80, 0x80, 0x80, 0x80, 0x40, 0));
+        byte[] big = Arrays.copyOf(header, 10_000);
+        c.put("avro: oversize record", big);
+        return c;
+    }
+
+    private static byte[] concat(byte[] head, int... tail) {
+        byte[] out = Arrays.copyOf(head, head.length + tail.length);
+        for (int k = 0; k < tail.length; k++) {
+            out[head.length + k] = (byte) tail[k];
+        }
+        return out;
+    }
+
     @Test
     void everyPoisonRecordIsDeadLetteredAndTheCountsAddUp() throws Exception {
         JobConfig config = job("poison", "j3-tied-b16", "training:\n  batchSize: 5\n"
@@ -88,7 +134,16 @@ class BadInputTest extends BrokerTestBase {
         Network net = config.loadNetwork();
         Map<String, byte[]> corpus = corpus();
         assertTrue(corpus.size() >= 25, "at least 25 kinds");
-        List<String> good = RandomSequences.jsonLines(net, 21, 20);
+        List<byte[]> good = new ArrayList<>();
+        for (String line : RandomSequences.jsonLines(net, 21, 20)) {
+            good.add(utf8(line));
+        }
+        for (String line : RandomSequences.jsonLines(net, 22, 20)) {
+            good.add(SequenceAvro.write(SequenceJson.parse(line, "good", net, config.limits())));
+        }
+        Map<String, byte[]> avro = avroCorpus(good.get(good.size() - 1));
+        assertTrue(avro.size() >= 25, "at least 25 kinds in Avro");
+        corpus.putAll(avro);
 
         Pipeline.Topics topics = Pipeline.Topics.of(config);
         KafkaConnectors kafka = KafkaConnectors.of(broker.bootstrapServers(), config);
@@ -104,7 +159,7 @@ class BadInputTest extends BrokerTestBase {
                         kindAt.put(offset, kinds.get(k));
                     }
                     if (k < good.size()) {
-                        producer.send(new ProducerRecord<>(topics.sequences(), 0, null, utf8(good.get(k)))).get();
+                        producer.send(new ProducerRecord<>(topics.sequences(), 0, null, good.get(k))).get();
                     }
                 }
             }

@@ -35,7 +35,7 @@ import java.util.TreeSet;
 
 /**
  * What the embedded default shows outside the process, on a real broker and MiniCluster: Flink's
- * web dashboard and REST API at the chosen port (the job graph's operators as the README draws
+ * web dashboard and REST API at the chosen port (the job graph's operators as docs/architecture.md draws
  * them), and, with {@code metrics.prometheusPort}, a Prometheus endpoint carrying the job's own
  * metrics and the consumer lag of the sequences topic.
  */
@@ -96,7 +96,7 @@ class MonitoringTest extends BrokerTestBase {
             Set<String> vertices = new TreeSet<>();
             job.get("vertices").forEach(v -> vertices.add(v.get("name").asText() + " | parallelism " + v.get("parallelism").asInt()
                     + " | " + v.get("status").asText()));
-            // the README's training operators (number, decode, batcher, bptt, aggregate), the prediction path, and the Kafka
+            // docs/architecture.md's training operators (number, decode, batcher, bptt, aggregate), the prediction path, and the Kafka
             // sources and sinks, as Flink chains them
             assertEquals(new TreeSet<>(List.of(
                     "Source: sequences -> number | parallelism 1 | RUNNING",

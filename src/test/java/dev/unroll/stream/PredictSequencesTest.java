@@ -5,6 +5,8 @@ import dev.unroll.model.Network;
 import dev.unroll.model.Parameters;
 import dev.unroll.model.Prediction;
 import dev.unroll.model.Sequence;
+import dev.unroll.format.AvroTestRecords;
+import dev.unroll.format.SequenceAvro;
 import dev.unroll.format.SequenceJson;
 import dev.unroll.model.TestSupport;
 import dev.unroll.record.DeadLetter;
@@ -127,6 +129,29 @@ class PredictSequencesTest {
         DeadLetter d = dead.get(0).getValue();
         assertEquals("predict", d.stage);
         assertEquals("requests/0@0: steps: must be at least 1, found 0", d.reason);
+        h.close();
+    }
+
+    /** Requests may come as Avro records too: the same answer, and the same reason for a bad one. */
+    @Test
+    void anAvroRequestIsAnsweredAsItsJsonIs() throws Exception {
+        JobConfig config = job("harness-avro");
+        Network net = config.loadNetwork();
+        String line = RandomSequences.jsonLines(net, 23, 1).get(0);
+        Sequence seq = SequenceJson.parse(line, "test", net, config.limits());
+        BroadcastOperatorTestHarness<RawRecord, ParameterVersion, PredictionRecord> h =
+                ProcessFunctionTestHarnesses.forBroadcastProcessFunction(new PredictSequences(TrainingSpec.of(config, net, 1)),
+                        PredictSequences.NEWEST);
+        h.processElement(request(line), 0);
+        h.processElement(new RawRecord("requests", 0, offset++, null, SequenceAvro.write(seq)), 0);
+        h.processElement(new RawRecord("requests", 0, offset++, null, AvroTestRecords.fromJson("{\"steps\": 0, \"targets\": []}")), 0);
+        List<PredictionRecord> out = h.extractOutputValues();
+        assertEquals(2, out.size());
+        assertArrayEquals(out.get(0).outputs, out.get(1).outputs);
+        assertEquals(out.get(0).loss, out.get(1).loss);
+        List<StreamRecord<DeadLetter>> dead = List.copyOf(h.getSideOutput(DecodeSequences.DEAD_LETTERS));
+        assertEquals(1, dead.size());
+        assertEquals("requests/0@2: steps: must be at least 1, found 0", dead.get(0).getValue().reason);
         h.close();
     }
 }

@@ -21,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * `replay` as a user runs it (real embedded KRaft broker, real MiniCluster, parameter feedback
- * through Kafka, both record formats) gives `train`'s parameters to 1e-9 on the reference
+ * through Kafka, both parameter record formats, both sequence record formats) gives `train`'s parameters to 1e-9 on the reference
  * examples' networks with generated data: short final batches, a batch that ends exactly at the
  * end of the data, more shards than sequences per batch (empty shards), more stale batches than
  * batches, and bad lines in the file. The whole S = 0..8 x P = 1..3 matrix runs in memory
@@ -34,24 +34,26 @@ class ReplayMatchesTrainTest {
     Path dir;
 
     // in-process true: versions handed to the instances in memory; false: read back from the topic
-    @ParameterizedTest(name = "{0}: {2} sequences, P={1}, S={5}, {3} bad lines, {4} parameter records, in-process {6}")
+    // sequence records: json, or avro (the file's valid lines published as Avro, its bad lines as they are)
+    @ParameterizedTest(name = "{0}: {2} sequences, P={1}, S={5}, {3} bad lines, {4} parameter records, in-process {6}, {7} sequences")
     @CsvSource({
-            "j1-tied-mask-b1, 2, 9, 0, binary, 0, true",   // batch 1 < P: one shard of every batch is empty
-            "j2-tanh-b7, 2, 28, 0, json, 0, false",        // ends exactly on a batch: an empty batch closes the input
-            "j3-tied-b16, 2, 41, 3, binary, 0, true",      // short final batch of 9; bad lines are dead-lettered, not trained
-            "j2-tanh-b7, 3, 50, 2, binary, 3, false",      // short final batch of 1
-            "j2-tanh-b7, 2, 70, 1, json, 5, true",         // ends exactly on a batch
-            "j3-tied-b16, 3, 60, 0, binary, 8, false",     // fewer batches than S: every gradient at version 0
+            "j1-tied-mask-b1, 2, 9, 0, binary, 0, true, json",   // batch 1 < P: one shard of every batch is empty
+            "j2-tanh-b7, 2, 28, 0, json, 0, false, avro",        // ends exactly on a batch: an empty batch closes the input
+            "j3-tied-b16, 2, 41, 3, binary, 0, true, avro",      // short final batch of 9; bad lines are dead-lettered, not trained
+            "j2-tanh-b7, 3, 50, 2, binary, 3, false, json",      // short final batch of 1
+            "j2-tanh-b7, 2, 70, 1, json, 5, true, json",         // ends exactly on a batch
+            "j3-tied-b16, 3, 60, 0, binary, 8, false, avro",     // fewer batches than S: every gradient at version 0
     })
     void replayGivesTheTrainersParameters(String example, int parallelism, int count, int badLines, String format,
-                                          int staleness, boolean inProcess) throws Exception {
+                                          int staleness, boolean inProcess, String sequenceFormat) throws Exception {
         Path source = TestSupport.examples().resolve("training").resolve(example);
         assertTrue(Files.isDirectory(source), "a reference example is missing: " + source.toAbsolutePath());
         Files.copy(source.resolve("network.json"), dir.resolve("network.json"));
         String job = Files.readString(source.resolve("job.yaml"));
         assertTrue(job.contains("training:\n"), "the example's job has a training section");
         Files.writeString(dir.resolve("job.yaml"), job.replace("training:\n", "training:\n  staleness: " + staleness + "\n")
-                + "\nstream:\n  parameterFormat: " + format + "\n  inProcessVersions: " + inProcess + "\n");
+                + "\nstream:\n  parameterFormat: " + format + "\n  inProcessVersions: " + inProcess
+                + "\n  sequenceFormat: " + sequenceFormat + "\n");
         Network net = NetworkJson.read(dir.resolve("network.json"), Limits.DEFAULT);
         List<String> good = RandomSequences.jsonLines(net, example.hashCode(), count);
         List<String> withBad = new ArrayList<>(good);

@@ -127,7 +127,7 @@ class ExperimentsTest {
     }
 
     /**
-     * One model per device: after 4,000 sequences (about 200 a device; the README's figure), every
+     * One model per device: after 4,000 sequences (about 200 a device; docs/per-key.md's figure), every
      * one of the 20 devices plays all of its held-out sequences right with its own model, while the
      * job's untrained network gets none right.
      */
