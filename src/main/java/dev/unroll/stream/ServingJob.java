@@ -27,7 +27,8 @@ import dev.unroll.model.KeyedNetwork;
  * The prediction path, wired from injected sources and sinks:
  * <pre>
  *   requests (P) -> predict (P, + the newest parameter version, broadcast) -> predictions
- *                          +-> dead letters (stage predict; and versions whose signature fails)
+ *                          +-> dead letters (stage predict)
+ *   versions (1) -> check version signatures -> broadcast; a record whose signature fails -> dead letters
  * </pre>
  * It has its own reader of the parameters topic rather than sharing training's: a shared reader
  * would let a backlog of requests hold back the versions training waits for. Part of the
@@ -112,8 +113,7 @@ public final class ServingJob {
             buildPerKey(env, spec, io, requests);
             return;
         }
-        SingleOutputStreamOperator<ParameterVersion> checked = versions(env, io);
-        BroadcastStream<ParameterVersion> versions = checked.broadcast(PredictSequences.NEWEST);
+        BroadcastStream<ParameterVersion> versions = versions(env, io).broadcast(PredictSequences.NEWEST);
 
         SingleOutputStreamOperator<PredictionRecord> predictions = requests
                 .connect(versions)
@@ -121,18 +121,23 @@ public final class ServingJob {
 
         predictions.sinkTo(io.predictions()).name("predictions").setParallelism(io.parallelism()).uid("predictions-sink");
         predictions.getSideOutput(DecodeSequences.DEAD_LETTERS)
-                .union(checked.getSideOutput(DecodeSequences.DEAD_LETTERS))
                 .sinkTo(io.deadLetters()).name("prediction dead letters").setParallelism(io.parallelism())
                 .uid("predict-dead-letters-sink");
     }
 
-    /** The versions source, its refused records split off (as dead letters) before anything serves them. */
+    /**
+     * The versions source, its refused records split off before anything serves them, to a dead-letter
+     * sink of their own: chained to the source, it leaves the predictions' sinks chained to predict.
+     */
     private static SingleOutputStreamOperator<ParameterVersion> versions(StreamExecutionEnvironment env, Wiring io) {
-        return env
+        SingleOutputStreamOperator<ParameterVersion> checked = env
                 .fromSource(io.versions(), WatermarkStrategy.noWatermarks(), "serving versions")
                 .setParallelism(1).uid("serving-versions")
                 .process(new DropRefusedVersions()).name("check version signatures").setParallelism(1)
                 .uid("serving-refused-versions");
+        checked.getSideOutput(DecodeSequences.DEAD_LETTERS).sinkTo(io.deadLetters()).name("version dead letters")
+                .setParallelism(1).uid("serving-version-dead-letters-sink");
+        return checked;
     }
 
     /**
@@ -146,8 +151,7 @@ public final class ServingJob {
     private static void buildPerKey(StreamExecutionEnvironment env, TrainingSpec spec, Wiring io,
                                     DataStream<RawRecord> requestRecords) {
         int p = io.parallelism();
-        SingleOutputStreamOperator<ParameterVersion> checked = versions(env, io);
-        SingleOutputStreamOperator<ParameterVersion> versions = checked
+        SingleOutputStreamOperator<ParameterVersion> versions = versions(env, io)
                 .filter(v -> v.key != null && spec.job().equals(v.job)).name("keyed versions").setParallelism(1)
                 .uid("serving-keyed-versions");
         SingleOutputStreamOperator<KeyedRequest> requests = requestRecords
@@ -160,8 +164,7 @@ public final class ServingJob {
 
         predictions.sinkTo(io.predictions()).name("predictions").setParallelism(p).uid("predictions-sink");
         requests.getSideOutput(DecodeSequences.DEAD_LETTERS)
-                .union(predictions.getSideOutput(DecodeSequences.DEAD_LETTERS),
-                        checked.getSideOutput(DecodeSequences.DEAD_LETTERS))
+                .union(predictions.getSideOutput(DecodeSequences.DEAD_LETTERS))
                 .sinkTo(io.deadLetters()).name("prediction dead letters").setParallelism(p)
                 .uid("predict-dead-letters-sink");
     }

@@ -102,7 +102,8 @@ class MonitoringTest extends BrokerTestBase {
                     "Source: sequences -> number | parallelism 1 | RUNNING",
                     "decode | parallelism " + spec.shards() + " | RUNNING",
                     "Source: requests | parallelism " + spec.shards() + " | RUNNING",
-                    "Source: serving versions | parallelism 1 | RUNNING",
+                    "Source: serving versions -> check version signatures -> version dead letters: Writer"
+                            + " -> version dead letters: Committer | parallelism 1 | RUNNING",
                     "predict -> (predictions: Writer -> predictions: Committer, prediction dead letters: Writer"
                             + " -> prediction dead letters: Committer) | parallelism " + spec.shards() + " | RUNNING",
                     "batcher | parallelism 1 | RUNNING",
