@@ -158,10 +158,12 @@ class SecuredKafkaTest {
     @Test
     void clientsOutsideTheAclsCannotWriteAParameterVersion() throws Exception {
         long before = KafkaClients.countRecords(kafka.client("unroll-job"), PARAMETERS, Map.of());
-        ParameterVersion v = new ParameterVersion(JOB, 1_000, JobConfig.read(job).loadNetwork().parameters());
+        JobConfig config = JobConfig.read(job);
+        Network net = config.loadNetwork();
+        ParameterVersion v = new ParameterVersion(JOB, 1_000, net.parameters());
         ProducerRecord<byte[], byte[]> version = new ProducerRecord<>(PARAMETERS, 0, null, JOB.getBytes(StandardCharsets.UTF_8),
-                new ParameterRecords(JobConfig.read(job).loadNetwork(), JobConfig.read(job).limits())
-                        .encode(v, ParameterFormat.BINARY), ParameterRecords.headers(v, ParameterFormat.BINARY));
+                new ParameterRecords(net, config.limits()).encode(v, ParameterFormat.BINARY),
+                ParameterRecords.headers(v, ParameterFormat.BINARY));
 
         // TLS, but no SASL: the broker waits for a handshake the client never starts
         Properties anonymous = producer(kafka.bootstrapServers());
