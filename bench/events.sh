@@ -29,6 +29,7 @@ case "$jar" in /*) ;; *) jar="$root/$jar" ;; esac
 [ -f "$jar" ] || die "no jar at $jar: build it (mvn -q package -DskipTests) or pass --jar PATH / UNROLL_JAR"
 command -v python3 >/dev/null || die "needs python3 (medians, and Flink's REST answers)"
 command -v curl >/dev/null || die "needs curl (Flink's REST API for the checkpoint sizes)"
+. "$here/checkpoints.sh"
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"; rm -f "$(dirname "$job")"/.events-bench-$$.yaml' EXIT
@@ -62,26 +63,11 @@ PY
 echo "== state: P = 1, heap state, a checkpoint every second"
 ckjob="$(dirname "$job")/.events-bench-$$.yaml"
 { cat "$job"; printf 'stream:\n  stateBackend: hashmap\n  checkpointDir: file://%s/checkpoints\n' "$work"; } > "$ckjob"
-java -Dunroll.dashboard.port=0 -jar "$jar" replay --job "$ckjob" --events "$work/events.jsonl" --out "$work/ck.json" \
-  --parallelism 1 --checkpoint-ms 1000 2> "$work/ck" &
-pid=$! url="" jid=""
-while kill -0 "$pid" 2>/dev/null; do
-  sleep 0.5
-  [ -z "$url" ] && url=$(sed -nE 's/.*Flink dashboard: *(http[^ ]*).*/\1/p' "$work/ck" | head -1)
-  [ -z "$url" ] && continue
-  [ -z "$jid" ] && jid=$(curl -s "${url}jobs/overview" 2>/dev/null | python3 -c 'import sys,json
-try: print(json.load(sys.stdin)["jobs"][0]["jid"])
-except Exception: pass' || true)
-  [ -z "$jid" ] && continue
-  curl -s "${url}jobs/$jid/checkpoints" 2>/dev/null > "$work/ck.now" || true
-  python3 -c 'import sys,json
-c=json.load(open(sys.argv[1]))["latest"]["completed"]
-assert c' "$work/ck.now" 2>/dev/null && mv "$work/ck.now" "$work/ck.json.latest"
-done
-wait "$pid"
-[ -s "$work/ck.json.latest" ] || { echo "no checkpoint completed during the run (input too small)"; exit 0; }
-python3 - "$work/ck.json.latest" "$devices" <<'PY'
+replay_polling "$jar" "$work/ck" --job "$ckjob" --events "$work/events.jsonl" --out "$work/ck.json" \
+  --parallelism 1 --checkpoint-ms 1000
+[ -s "$work/ck.ckpt" ] || { echo "no checkpoint completed during the run (input too small)"; exit 0; }
+python3 - "$work/ck.ckpt" "$devices" <<'PY'
 import sys, json
-c = json.load(open(sys.argv[1]))["latest"]["completed"]; k = int(sys.argv[2])
+c = json.load(open(sys.argv[1])); k = int(sys.argv[2])
 print("newest checkpoint %d: state %d bytes, %.0f bytes per key, %d ms end to end" % (c["id"], c["state_size"], c["state_size"] / k, c["end_to_end_duration"]))
 PY

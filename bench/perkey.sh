@@ -57,28 +57,7 @@ with open(src) as f, open(out, "w") as o:
         o.write('{"key":"device-%07d",' % (i % keys) + line[1:])
 PY
 }
-# replay_polling LOG ARGS...: a replay, its newest completed checkpoint (JSON) polled into LOG.ckpt
-replay_polling() {
-  local log="$1"; shift
-  java -Dunroll.dashboard.port=0 -jar "$jar" replay "$@" 2> "$log" &
-  local pid=$! url="" jid=""
-  while kill -0 "$pid" 2>/dev/null; do
-    sleep 0.5
-    [ -z "$url" ] && url=$(sed -nE 's/.*Flink dashboard: *(http[^ ]*).*/\1/p' "$log" | head -1)
-    [ -z "$url" ] && continue
-    [ -z "$jid" ] && jid=$(curl -s "${url}jobs/overview" 2>/dev/null | python3 -c 'import sys,json
-try: print(json.load(sys.stdin)["jobs"][0]["jid"])
-except Exception: pass' || true)
-    [ -z "$jid" ] && continue
-    curl -s "${url}jobs/$jid/checkpoints" 2>/dev/null | python3 -c 'import sys,json
-try:
-    c=json.load(sys.stdin)["latest"]["completed"]
-    if c: print(json.dumps(c))
-except Exception: pass' > "$log.now" || true
-    [ -s "$log.now" ] && mv "$log.now" "$log.ckpt"
-  done
-  wait "$pid"
-}
+. "$here/checkpoints.sh"
 
 echo "== throughput: $keys keys x $perkey sequences, P = 1 and 2, $runs runs each (interleaved)${baseline:+, against the baseline $baseline}"
 keyed $((keys * perkey)) "$keys" "$work/keyed.jsonl"
@@ -119,7 +98,7 @@ done
 
 echo "== state per key: $keys keys, heap state, a checkpoint every second"
 heap=$(job heap "" "  stateBackend: hashmap\n  checkpointDir: file://$work/heap-checkpoints")
-replay_polling "$work/heap" --job "$heap" --data "$work/keyed.jsonl" --out "$work/heap.jsonl" --parallelism 1 --checkpoint-ms 1000
+replay_polling "$jar" "$work/heap" --job "$heap" --data "$work/keyed.jsonl" --out "$work/heap.jsonl" --parallelism 1 --checkpoint-ms 1000
 [ -s "$work/heap.ckpt" ] || echo "no checkpoint completed during the run (input too small)"
 [ -s "$work/heap.ckpt" ] && python3 - "$work/heap.ckpt" "$keys" <<'PY'
 import sys, json
@@ -131,7 +110,7 @@ echo "== RocksDB: $rockskeys keys x 8 sequences, batches of 4, a checkpoint ever
 keyed $((rockskeys * 8)) "$rockskeys" "$work/rocks.jsonl"
 rocks=$(job rocks "\n  batchSize: 4" "  stateBackend: rocksdb\n  incrementalCheckpoints: true\n  checkpointDir: file://$work/rocks-checkpoints")
 sed -i '/^  batchSize: 16$/d' "$rocks"
-replay_polling "$work/rocks" --job "$rocks" --data "$work/rocks.jsonl" --out "$work/rocks.jsonl.out" --parallelism 2 --checkpoint-ms 2000
+replay_polling "$jar" "$work/rocks" --job "$rocks" --data "$work/rocks.jsonl" --out "$work/rocks.jsonl.out" --parallelism 2 --checkpoint-ms 2000
 grep 'keys,' "$work/rocks" || true
 [ -s "$work/rocks.ckpt" ] || echo "no checkpoint completed during the run (input too small)"
 [ -s "$work/rocks.ckpt" ] && python3 - "$work/rocks.ckpt" "$rockskeys" <<'PY'

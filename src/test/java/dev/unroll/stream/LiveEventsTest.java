@@ -22,8 +22,9 @@ import dev.unroll.record.TrainingSpec;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -38,18 +39,19 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The live job on raw events through a real broker: each key's windows are answered as they
- * close, with the key, the window's event-time range and the version that answered, each equal
- * to the forward pass of that version; a record that is not an event and an event that comes
+ * The live job on raw events through a real broker, with one model and per key: each key's
+ * windows are answered as they close, with the key, the window's event-time range and the version
+ * that answered (the key's own, per key), each equal to the forward pass of that version; a record that is not an event and an event that comes
  * after the watermark are dead-lettered while the job goes on.
  */
 class LiveEventsTest extends BrokerTestBase {
     private static final long BOUND = 2_000;
 
-    @Test
+    @ParameterizedTest(name = "{0} models")
+    @ValueSource(strings = {"one", "per-key"})
     @Timeout(180)
-    void windowsAreAnsweredAsTheyCloseAndBadOrLateEventsDeadLettered() throws Exception {
-        JobConfig config = EventJobs.write(dir, EventJobs.COUNT, BOUND, "one",
+    void windowsAreAnsweredAsTheyCloseAndBadOrLateEventsDeadLettered(String models) throws Exception {
+        JobConfig config = EventJobs.write(dir, EventJobs.COUNT, BOUND, models,
                 "stream:\n  parallelism: 2\n  checkpointIntervalMs: 0\n");
         Network net = config.loadNetwork();
         TrainingSpec spec = TrainingSpec.of(config, net, 2);
@@ -84,12 +86,13 @@ class LiveEventsTest extends BrokerTestBase {
             assertTrue(header(dead.get(1), DeadLetterSerializer.REASON).contains(": late: event time"));
             assertEquals(events.get(1), new String(dead.get(1).value(), StandardCharsets.UTF_8), "the late event as it came");
 
-            Map<Long, ParameterVersion> published = new HashMap<>();
+            // every version published, by key (one model: the key null) and number
+            Map<String, ParameterVersion> published = new HashMap<>();
             ParameterRecords records = new ParameterRecords(net, config.limits());
             for (ConsumerRecord<byte[], byte[]> r : KafkaClients.readAll(broker.bootstrapServers(), topics.parameters(),
                     Duration.ofSeconds(30))) {
-                ParameterVersion v = records.decode(r.value());
-                published.put(v.version, v);
+                ParameterVersion v = ParameterRecords.withKey(records.decode(r.value()), r);
+                published.put(v.key + "/" + v.version, v);
             }
             Set<String> answered = new HashSet<>();
             for (ConsumerRecord<byte[], byte[]> a : answers) {
@@ -103,7 +106,8 @@ class LiveEventsTest extends BrokerTestBase {
                 assertEquals(topics.sequences(), p.get("request").get("topic").asText(), "names the events topic");
                 long version = p.get("version").asLong();
                 assertEquals(Long.toString(version), header(a, PredictionSerializer.VERSION));
-                Network at = version == 0 ? net : net.withParameters(published.get(version).parameters());
+                String model = spec.isPerKey() ? window.key() : null;
+                Network at = version == 0 ? net : net.withParameters(published.get(model + "/" + version).parameters());
                 Prediction expected = Prediction.of(at, window.sequence());
                 JsonNode rows = p.get("outputs");
                 assertEquals(window.sequence().steps(), rows.size());
