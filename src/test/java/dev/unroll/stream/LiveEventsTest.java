@@ -91,7 +91,7 @@ class LiveEventsTest extends BrokerTestBase {
             ParameterRecords records = new ParameterRecords(net, config.limits());
             for (ConsumerRecord<byte[], byte[]> r : KafkaClients.readAll(broker.bootstrapServers(), topics.parameters(),
                     Duration.ofSeconds(30))) {
-                ParameterVersion v = ParameterRecords.withKey(records.decode(r.value()), r);
+                ParameterVersion v = records.read(r);
                 published.put(v.key + "/" + v.version, v);
             }
             Set<String> answered = new HashSet<>();
