@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.unroll.job.ParameterFormat;
+import dev.unroll.job.SigningKey;
 import dev.unroll.format.Json;
 import dev.unroll.model.Limits;
 import dev.unroll.model.Network;
@@ -67,12 +68,37 @@ public final class ParameterRecords {
     private final Network structure;
     private final long fingerprint;
     private final Limits limits;
+    /** null when records are not signed */
+    private final VersionSignatures signatures;
 
     /** A codec for records of {@code structure}'s network; JSON records are checked against {@code limits}. */
     public ParameterRecords(Network structure, Limits limits) {
+        this(structure, limits, null);
+    }
+
+    /** The same, whose {@link #read} refuses a record not signed with {@code signingKey} (null: records are not signed). */
+    public ParameterRecords(Network structure, Limits limits, SigningKey signingKey) {
         this.structure = structure;
         this.fingerprint = structure.structureFingerprint();
         this.limits = limits;
+        this.signatures = signingKey == null ? null : new VersionSignatures(signingKey);
+    }
+
+    /**
+     * Reads a record of the parameters topic, its signature first when records are signed, with the
+     * key and prequential figures its headers name ({@link #withHeaders}).
+     *
+     * @throws RefusedRecordException when records are signed and its signature fails
+     * @throws IllegalArgumentException when it is not a version of this structure
+     */
+    public ParameterVersion read(ConsumerRecord<byte[], byte[]> record) {
+        if (signatures != null) {
+            String problem = signatures.problem(record);
+            if (problem != null) {
+                throw new RefusedRecordException(problem);
+            }
+        }
+        return withHeaders(decode(record.value()), record);
     }
 
     public byte[] encode(ParameterVersion v, ParameterFormat format) {
@@ -245,7 +271,7 @@ public final class ParameterRecords {
      * unless the value named it) and the prequential figures. A header that is missing or unreadable
      * leaves its figure unmeasured.
      */
-    public static ParameterVersion withHeaders(ParameterVersion v, ConsumerRecord<byte[], byte[]> record) {
+    private static ParameterVersion withHeaders(ParameterVersion v, ConsumerRecord<byte[], byte[]> record) {
         String key = header(record, KEY_HEADER);
         if (v.key == null && key != null) {
             v.key = key;

@@ -46,7 +46,7 @@ public final class ClusterJob {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         int p = parallelism != null ? parallelism : config.get(JobConfig.PARALLELISM);
         TrainingSpec spec = TrainingSpec.of(config, initial, p);
-        KafkaConnectors kafka = new KafkaConnectors(bootstrap, config.kafka());
+        KafkaConnectors kafka = KafkaConnectors.of(bootstrap, config);
         if (mode.equals("serve")) {
             serve(env, config, initial, p, kafka);
             return;
@@ -64,7 +64,8 @@ public final class ClusterJob {
                               KafkaConnectors kafka) throws Exception {
         long since = System.currentTimeMillis();
         ServingTopics topics = ServingTopics.of(config);
-        ServingTopics.Start start = topics.newestVersion(kafka.consumerProperties(), config.name(), initial, config.limits());
+        ServingTopics.Start start = topics.newestVersion(kafka.consumerProperties(), config.name(), initial, config.limits(),
+                kafka.signingKey());
         TrainingSpec spec = TrainingSpec.of(config, start.network(initial), p);
         topics.ensureAll(kafka.producerProperties(), config.get(JobConfig.PARTITIONS));
         env.setBufferTimeout(config.get(JobConfig.BUFFER_TIMEOUT));

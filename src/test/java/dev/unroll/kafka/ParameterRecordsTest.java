@@ -143,14 +143,14 @@ class ParameterRecordsTest {
             v.setFigures(40, new Prequential.Figures(0.25, 0.875, 0.3125, 0.75, 992, 1.0 / 3, 0.5));
             ConsumerRecord<byte[], byte[]> record = new ConsumerRecord<>("t", 0, 7, null, RECORDS.encode(v, format));
             ParameterRecords.headers(v, format).forEach(h -> record.headers().add(h));
-            ParameterVersion back = ParameterRecords.withHeaders(RECORDS.decode(record.value()), record);
+            ParameterVersion back = RECORDS.read(record);
             assertEquals(40, back.measuredVersion, format + ": measured version");
             assertEquals(v.figures(), back.figures(), format + ": figures");
         }
         // a record without them (written before they existed) reads with none measured
         ParameterVersion v = awkwardVersion(3);
         ConsumerRecord<byte[], byte[]> bare = new ConsumerRecord<>("t", 0, 8, null, RECORDS.encode(v, ParameterFormat.BINARY));
-        ParameterVersion back = ParameterRecords.withHeaders(RECORDS.decode(bare.value()), bare);
+        ParameterVersion back = RECORDS.read(bare);
         assertEquals(-1, back.measuredVersion);
         assertTrue(Double.isNaN(back.windowLoss));
     }
