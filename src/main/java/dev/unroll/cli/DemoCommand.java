@@ -149,7 +149,7 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
                     accuracy[0] = s.fractionSequencesAllRight();
                 }
                 history.add(new History.Point(v.version, v.sequencesTrained, v.batchLoss,
-                        s == null ? Double.NaN : accuracy[0], (now - started) / 1e9));
+                        s == null ? Double.NaN : accuracy[0], (now - started) / 1e9, v.windowLoss, v.windowAccuracy));
                 if (s != null && HeldOutScorer.allRight(s)) {
                     end[0] = DemoResults.End.REACHED;
                 }
@@ -173,8 +173,7 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
         if (v != null && !last.scored()) {
             // the budget ran out (or Ctrl-C) between scorings: the kept version gets its score
             accuracy[0] = scorer.score(v.parameters()).fractionSequencesAllRight();
-            history.replaceLast(new History.Point(last.version(), last.sequencesTrained(), last.batchLoss(), accuracy[0],
-                    last.seconds()));
+            history.replaceLast(last.scoredAs(accuracy[0]));
         }
         progress.done(v == null ? 0 : v.version, v == null ? 0 : v.sequencesTrained, v == null ? Double.NaN : v.batchLoss);
         return new DemoResults.Run(end[0] == null ? DemoResults.End.INTERRUPTED : end[0], history, v, accuracy[0],

@@ -3,6 +3,7 @@ package dev.unroll.cli;
 import dev.unroll.job.JobConfig;
 import dev.unroll.job.Provenance;
 import dev.unroll.model.Network;
+import dev.unroll.model.Optimizer;
 import dev.unroll.record.ParameterVersion;
 import dev.unroll.record.TrainingSpec;
 import dev.unroll.report.History;
@@ -54,9 +55,9 @@ record DemoResults(JobConfig config, TrainingSpec spec, long seed, long heldOutS
         out.println("demo: history    " + csv);
         String title = PlotCommand.headline(config.name(), run.history());
         String subtitle = String.format(Locale.ROOT,
-                "streamed through Kafka and Flink: batch %d, learning rate %s, momentum %s, %d BPTT shard%s;"
+                "streamed through Kafka and Flink: batch %d, %s, %d BPTT shard%s;"
                         + " held-out: %d sequences (seed %d); %.1f s of training",
-                spec.batchSize(), number(spec.sgd().learningRate()), number(spec.sgd().momentum()), spec.shards(),
+                spec.batchSize(), rule(spec.optimizer()), spec.shards(),
                 spec.shards() == 1 ? "" : "s", heldOutCount, heldOutSeed, run.trainingSeconds());
         try {
             TrainingChart.writePng(run.history(), title, subtitle, png);
@@ -76,6 +77,11 @@ record DemoResults(JobConfig config, TrainingSpec spec, long seed, long heldOutS
                     + " sequence was right: " + figures + " (raise --max-minutes)");
             case INTERRUPTED -> err.println("demo: interrupted: " + figures);
         }
+    }
+
+    private static String rule(Optimizer.Settings o) {
+        return o.kind() != Optimizer.Kind.SGD ? o.kind().key() + ", learning rate " + number(o.learningRate())
+                : "learning rate " + number(o.learningRate()) + ", momentum " + number(o.momentum());
     }
 
     private static String number(double v) {

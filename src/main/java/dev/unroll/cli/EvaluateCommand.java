@@ -166,8 +166,8 @@ final class EvaluateCommand implements Callable<Integer> {
                     Map<String, Object> term = new LinkedHashMap<>();
                     term.put("unit", target.units()[k]);
                     term.put("value", d);
-                    if (Evaluation.isBinary(f, d)) {
-                        term.put("right", Evaluation.isRight(f, d, state[target.units()[k]]));
+                    if (f.isBinary(d)) {
+                        term.put("right", f.isRight(d, state[target.units()[k]]));
                     }
                     targets.add(term);
                 }

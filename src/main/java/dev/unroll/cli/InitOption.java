@@ -37,8 +37,8 @@ import java.util.Properties;
  * Warm start, for {@code train}, {@code replay} and {@code run} ({@code @Mixin}): training starts
  * from trained parameters instead of the job's network, under the same rules. The network must
  * have the job's structure. Versions count from 0 again; the written provenance names the start
- * under {@code init}. Momentum velocity is not kept in a parameters file, so with momentum a warm
- * start is not the same as one longer run.
+ * under {@code init}. The optimizer's state (momentum's velocity, Adam's moments) is not kept in a
+ * parameters file, so with either a warm start is not the same as one longer run.
  */
 class InitOption {
     /** Records read back from the end of a parameters topic to find the newest version of the job. */

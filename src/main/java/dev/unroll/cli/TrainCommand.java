@@ -5,9 +5,11 @@ import dev.unroll.job.Provenance;
 import dev.unroll.model.Network;
 import dev.unroll.format.KeyedNetworks;
 import dev.unroll.model.PerKeyTrainer;
+import dev.unroll.model.Prequential;
 import dev.unroll.model.Sequence;
 import dev.unroll.format.SequenceFile;
 import dev.unroll.model.Trainer;
+import dev.unroll.report.History;
 import dev.unroll.report.Rejections;
 import dev.unroll.report.Rejections.Rejection;
 import dev.unroll.task.Evaluation;
@@ -64,6 +66,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--check-every", description = "versions between two scorings with --until-right (default ${DEFAULT-VALUE})")
     int checkEvery = 10;
 
+    @Option(names = "--history", description = {"write one CSV row per version: batch loss, prequential loss and accuracy",
+            "(and held-out accuracy where --until-right scored it), for plot --history"})
+    Path historyFile;
+
     @Mixin
     InitOption init = new InitOption();
 
@@ -79,9 +85,10 @@ final class TrainCommand implements Callable<Integer> {
                     "--dead-letters needs --skip-bad (without it the first bad line stops the run)");
         }
         if (config.perKey()) {
-            if (heldOut != null) {
-                throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
-                        "--until-right scores one model; with training.models: per-key there is one per key");
+            if (heldOut != null || historyFile != null) {
+                throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), (heldOut != null
+                        ? "--until-right scores" : "--history follows") + " one model; with training.models: per-key there"
+                        + " is one per key");
             }
             return trainPerKey(config, initial);
         }
@@ -91,6 +98,7 @@ final class TrainCommand implements Callable<Integer> {
         long[] valid = {0};
         List<Sequence> held = heldOut == null ? null : SequenceFile.readAll(heldOut, initial, config.limits());
         long[] rightAt = {-1};
+        History history = new History();
         Consumer<Sequence> train = seq -> {
             if (rightAt[0] >= 0) {
                 return;
@@ -99,13 +107,28 @@ final class TrainCommand implements Callable<Integer> {
             long before = trainer.version();
             trainer.add(seq);
             progress.update(trainer.version(), trainer.sequencesTrained(), trainer.lastBatchLoss());
-            if (held != null && trainer.version() != before && trainer.version() % checkEvery == 0
-                    && Evaluation.of(trainer.network(), held, 0).sequencesAllRight() == held.size()) {
-                rightAt[0] = trainer.sequencesTrained();
+            if (trainer.version() == before) {
+                return;
             }
+            double accuracy = Double.NaN;
+            if (held != null && trainer.version() % checkEvery == 0) {
+                Evaluation.Summary scored = Evaluation.of(trainer.network(), held, 0);
+                accuracy = scored.fractionSequencesAllRight();
+                if (scored.sequencesAllRight() == held.size()) {
+                    rightAt[0] = trainer.sequencesTrained();
+                }
+            }
+            history.add(row(trainer, accuracy));
         };
         readInput(config, initial, train, rejected, false);
+        long before = trainer.version();
         Network result = rightAt[0] >= 0 ? trainer.network() : trainer.finish();
+        if (trainer.version() != before) {
+            history.add(row(trainer, Double.NaN));
+        }
+        if (historyFile != null) {
+            history.write(historyFile);
+        }
         if (held != null) {
             System.err.println(rightAt[0] >= 0
                     ? "train: all " + held.size() + " held-out sequences right after " + rightAt[0] + " sequences (version "
@@ -127,6 +150,13 @@ final class TrainCommand implements Callable<Integer> {
         Outputs.writeNetwork(out, result, init.provenance(config, "train", trainer.version(), trainer.sequencesTrained(),
                 Provenance.file(input.file())));
         return 0;
+    }
+
+    /** The newest version's row of the history: its batch loss and prequential figures. */
+    private static History.Point row(Trainer trainer, double heldOutAccuracy) {
+        Prequential.Figures f = trainer.figures();
+        return new History.Point(trainer.version(), trainer.sequencesTrained(), f.batchLoss(), heldOutAccuracy, Double.NaN,
+                f.windowLoss(), f.windowAccuracy());
     }
 
     /** {@code training.models: per-key}: each key trains its own model on its own sequences; one line per key out. */

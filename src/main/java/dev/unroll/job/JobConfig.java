@@ -10,7 +10,8 @@ import dev.unroll.model.Limits;
 import dev.unroll.model.Network;
 import dev.unroll.format.NetworkJson;
 import dev.unroll.format.SequenceFormat;
-import dev.unroll.model.Sgd;
+import dev.unroll.model.Optimizer;
+import dev.unroll.model.Prequential;
 import dev.unroll.model.Trainer;
 
 import java.io.IOException;
@@ -39,9 +40,23 @@ public final class JobConfig {
     public static final JobKey<Double> LEARNING_RATE = new JobKey<>("training.learningRate", "a number", 0.1,
             JobKey.number(), v -> v > 0 ? null : "must be positive",
             "param -= learningRate * (sum of gradients over the batch) / batchSize");
+    public static final JobKey<String> OPTIMIZER = new JobKey<>("training.optimizer", "sgd, adam or adagrad", "sgd",
+            JobKey.text(), v -> v.equals("sgd") || v.equals("adam") || v.equals("adagrad") ? null
+                    : "must be sgd, adam or adagrad",
+            "sgd: gradient descent on the averaged gradient (with momentum if set); adam: Adam, bias-corrected, with"
+                    + " beta1, beta2 and epsilon; adagrad: AdaGrad, with epsilon (see docs/optimizers.md)");
     public static final JobKey<Double> MOMENTUM = new JobKey<>("training.momentum", "a number", 0.0,
             JobKey.number(), v -> v >= 0 && v < 1 ? null : "must be in [0, 1)",
-            "heavy-ball momentum on the averaged gradient; 0 is plain gradient descent");
+            "heavy-ball momentum on the averaged gradient; 0 is plain gradient descent; sgd only");
+    public static final JobKey<Double> BETA1 = new JobKey<>("training.beta1", "a number", Optimizer.Settings.BETA1,
+            JobKey.number(), v -> v >= 0 && v < 1 ? null : "must be in [0, 1)",
+            "adam only: decay rate of the first moment (the mean of the gradient)");
+    public static final JobKey<Double> BETA2 = new JobKey<>("training.beta2", "a number", Optimizer.Settings.BETA2,
+            JobKey.number(), v -> v >= 0 && v < 1 ? null : "must be in [0, 1)",
+            "adam only: decay rate of the second moment (the mean of the squared gradient)");
+    public static final JobKey<Double> EPSILON = new JobKey<>("training.epsilon", "a number", Optimizer.Settings.EPSILON,
+            JobKey.number(), v -> v > 0 ? null : "must be positive",
+            "adam and adagrad: added to the root of the bias-corrected second moment (of the sum of squares)");
     public static final JobKey<Double> CLIP_NORM = new JobKey<>("training.clipNorm", "a number", 0.0,
             JobKey.number(), v -> v >= 0 ? null : "must be 0 (off) or positive",
             "scale the averaged gradient down to this Euclidean norm when above it; 0 is off");
@@ -126,6 +141,28 @@ public final class JobConfig {
             "the embedded default's Flink serves its metrics and the job's to Prometheus on this port (all interfaces:"
                     + " the reporter has no host setting); 0 is off");
 
+    public static final JobKey<Integer> QUALITY_WINDOW = new JobKey<>("quality.window", "a whole number",
+            Prequential.Settings.DEFAULT.window(), JobKey.integer(), v -> v >= 1 ? null : "must be at least 1",
+            "prequential figures: the window's length in sequences (it holds whole batches, at least this many;"
+                    + " see docs/model-quality.md)");
+    public static final JobKey<Double> QUALITY_FADING = new JobKey<>("quality.fadingFactor", "a number",
+            Prequential.Settings.DEFAULT.fadingFactor(), JobKey.number(), v -> v > 0 && v <= 1 ? null : "must be in (0, 1]",
+            "prequential figures: the fading factor alpha per sequence (1: the mean over everything)");
+    public static final JobKey<Double> GATE_FACTOR = new JobKey<>("serving.gateFactor", "a number", 0.0,
+            JobKey.number(), v -> v == 0 || v >= 1 ? null : "must be 0 (off) or at least 1",
+            "serve a version only once its own prequential loss is at most this times the best a served version had;"
+                    + " otherwise keep answering with the last version that passed (0: serve every version at once)");
+    public static final JobKey<Long> MAX_MODEL_AGE = new JobKey<>("serving.maxModelAgeMs", "a whole number", 0L,
+            JobKey.longInteger(), v -> v >= 0 ? null : "must be 0 (off) or positive",
+            "a prediction made with a version older than this (see serving.modelAgeClock) is flagged or dead-lettered"
+                    + " (serving.staleModels); 0 is off");
+    public static final JobKey<String> MODEL_AGE_CLOCK = new JobKey<>("serving.modelAgeClock", "wall or event", "wall",
+            JobKey.text(), v -> v.equals("wall") || v.equals("event") ? null : "must be wall or event",
+            "a version's age: wall, now minus when it was published; event, the request record's timestamp minus that");
+    public static final JobKey<String> STALE_MODELS = new JobKey<>("serving.staleModels", "flag or dead-letter", "flag",
+            JobKey.text(), v -> v.equals("flag") || v.equals("dead-letter") ? null : "must be flag or dead-letter",
+            "what a request answered by a version older than serving.maxModelAgeMs gets: flag, the prediction marked"
+                    + " stale; dead-letter, no prediction and a dead letter (stage predict) instead");
     public static final JobKey<String> EVENTS_TOPIC = new JobKey<>("events.topic", "a topic name", null, JobKey.text(),
             JobConfig::checkTopic, "with an events input: the topic of raw keyed events (default unroll.NAME.events)");
     public static final JobKey<String> EVENTS_KEY = new JobKey<>("events.key", "a field name", null, JobKey.text(),
@@ -175,10 +212,13 @@ public final class JobConfig {
             "a section of FIELD: {offset: X, scale: Y}", Map.of(), JobConfig::normalization, v -> null,
             "per field, a reading v enters the network as (v - offset) / scale (defaults 0 and 1)");
 
-    public static final List<JobKey<?>> KEYS = List.of(NAME, NETWORK, BATCH_SIZE, LEARNING_RATE, MOMENTUM, CLIP_NORM,
-            LEARN_INITIAL_STATE, STALENESS, MODELS, IDLE_KEY_TTL, MAX_KEYS, MAX_UNITS, MAX_STEPS, MAX_RECORD_BYTES, PARALLELISM, CHECKPOINT_INTERVAL,
-            CHECKPOINT_DIR, STATE_BACKEND, INCREMENTAL_CHECKPOINTS, BUFFER_TIMEOUT, PARAMETER_FORMAT, SEQUENCE_FORMAT, IN_PROCESS_VERSIONS, SEQUENCES_TOPIC,
-            PARAMETERS_TOPIC, DEAD_LETTER_TOPIC, REQUESTS_TOPIC, PREDICTIONS_TOPIC, PARTITIONS, SIGNING_KEY_FILE, PROMETHEUS_PORT,
+    public static final List<JobKey<?>> KEYS = List.of(NAME, NETWORK, BATCH_SIZE, LEARNING_RATE, OPTIMIZER, MOMENTUM,
+            BETA1, BETA2, EPSILON, CLIP_NORM, LEARN_INITIAL_STATE, STALENESS, MODELS, IDLE_KEY_TTL, MAX_KEYS, MAX_UNITS,
+            MAX_STEPS, MAX_RECORD_BYTES, PARALLELISM, CHECKPOINT_INTERVAL, CHECKPOINT_DIR, STATE_BACKEND,
+            INCREMENTAL_CHECKPOINTS, BUFFER_TIMEOUT, PARAMETER_FORMAT, SEQUENCE_FORMAT, IN_PROCESS_VERSIONS,
+            SEQUENCES_TOPIC, PARAMETERS_TOPIC, DEAD_LETTER_TOPIC, REQUESTS_TOPIC, PREDICTIONS_TOPIC, PARTITIONS,
+            SIGNING_KEY_FILE, PROMETHEUS_PORT, QUALITY_WINDOW, QUALITY_FADING, GATE_FACTOR, MAX_MODEL_AGE, MODEL_AGE_CLOCK,
+            STALE_MODELS,
             EVENTS_TOPIC, EVENTS_KEY, EVENTS_TIME, EVENTS_FIELDS, EVENTS_OUT_OF_ORDERNESS, EVENTS_IDLE_TIMEOUT,
             EVENTS_WINDOW, EVENTS_STEPS, EVENTS_SLIDE, EVENTS_GAP, EVENTS_MIN_STEPS, EVENTS_TARGETS, EVENTS_TARGET_FIELDS,
             EVENTS_TARGET_STEPS, EVENTS_NORMALIZE);
@@ -265,6 +305,11 @@ public final class JobConfig {
             // a key's update is applied where the key lives: there is no round trip for staleness to hide
             throw new JobException(source, STALENESS.path, "must be 0 with training.models: per-key (each key's update is"
                     + " applied in place, with no round trip to overlap), found " + values.get(STALENESS.path));
+        }
+        if (!values.get(OPTIMIZER.path).equals("sgd") && (Double) values.get(MOMENTUM.path) != 0.0) {
+            throw new JobException(source, MOMENTUM.path, "must be 0 or absent with training.optimizer: "
+                    + values.get(OPTIMIZER.path) + " (momentum is sgd's; adam's first moment, training.beta1, plays that"
+                    + " part), found " + values.get(MOMENTUM.path));
         }
         if (events) {
             checkEvents(source, values);
@@ -392,13 +437,25 @@ public final class JobConfig {
         return new Limits(get(MAX_UNITS), get(MAX_STEPS));
     }
 
-    public Sgd.Settings sgdSettings() {
-        return new Sgd.Settings(get(LEARNING_RATE), get(MOMENTUM), get(CLIP_NORM), get(LEARN_INITIAL_STATE));
+    /** The job's update rule: {@code training.optimizer} and its settings. */
+    public Optimizer.Settings optimizer() {
+        return switch (get(OPTIMIZER)) {
+            case "adam" -> Optimizer.Settings.adam(get(LEARNING_RATE), get(BETA1), get(BETA2), get(EPSILON), get(CLIP_NORM),
+                    get(LEARN_INITIAL_STATE));
+            case "adagrad" -> Optimizer.Settings.adagrad(get(LEARNING_RATE), get(EPSILON), get(CLIP_NORM),
+                    get(LEARN_INITIAL_STATE));
+            default -> Optimizer.Settings.sgd(get(LEARNING_RATE), get(MOMENTUM), get(CLIP_NORM), get(LEARN_INITIAL_STATE));
+        };
     }
 
     /** The offline reference trainer of this job's rule, starting from {@code initial}. */
     public Trainer trainer(Network initial) {
-        return new Trainer(initial, new Sgd(sgdSettings()), get(BATCH_SIZE), get(STALENESS));
+        return new Trainer(initial, optimizer().create(), get(BATCH_SIZE), get(STALENESS), quality());
+    }
+
+    /** The prequential figures' window and fading factor. */
+    public Prequential.Settings quality() {
+        return new Prequential.Settings(get(QUALITY_WINDOW), get(QUALITY_FADING));
     }
 
     /** True with {@code training.models: per-key}: one model per sequence key. */

@@ -11,9 +11,11 @@ import dev.unroll.model.Limits;
 import dev.unroll.model.Network;
 import dev.unroll.format.NetworkJson;
 import dev.unroll.model.Parameters;
+import dev.unroll.model.Prequential;
 import dev.unroll.record.ParameterVersion;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 
 import java.io.IOException;
@@ -46,6 +48,14 @@ public final class ParameterRecords {
     public static final String EPOCH_HEADER = "unroll.epoch";
     /** The header with the wall-clock microsecond at which the aggregator published a version. */
     public static final String PUBLISHED_MICROS_HEADER = "unroll.publishedMicros";
+    /** The headers with the prequential figures of a version (docs/model-quality.md), in either format. */
+    public static final String MEASURED_VERSION_HEADER = "unroll.measuredVersion";
+    public static final String BATCH_ACCURACY_HEADER = "unroll.batchAccuracy";
+    public static final String PREQUENTIAL_LOSS_HEADER = "unroll.prequentialLoss";
+    public static final String PREQUENTIAL_ACCURACY_HEADER = "unroll.prequentialAccuracy";
+    public static final String PREQUENTIAL_WINDOW_HEADER = "unroll.prequentialWindow";
+    public static final String FADING_LOSS_HEADER = "unroll.fadingLoss";
+    public static final String FADING_ACCURACY_HEADER = "unroll.fadingAccuracy";
     /** "UNRP", the first four bytes of a binary record. */
     public static final int MAGIC = 0x554E5250;
     /** The binary layout's number, bumped on any change to it. */
@@ -76,7 +86,7 @@ public final class ParameterRecords {
 
     /**
      * Reads a record of the parameters topic, its signature first when records are signed, with the
-     * key its headers name ({@link #withKey}).
+     * key and prequential figures its headers name ({@link #withHeaders}).
      *
      * @throws RefusedRecordException when records are signed and its signature fails
      * @throws IllegalArgumentException when it is not a version of this structure
@@ -88,7 +98,7 @@ public final class ParameterRecords {
                 throw new RefusedRecordException(problem);
             }
         }
-        return withKey(decode(record.value()), record);
+        return withHeaders(decode(record.value()), record);
     }
 
     public byte[] encode(ParameterVersion v, ParameterFormat format) {
@@ -100,7 +110,11 @@ public final class ParameterRecords {
      * watched with kcat ({@code -f '%h\n'}): {@code unroll.job}, {@code unroll.version},
      * {@code unroll.sequencesTrained}, {@code unroll.batchSize}, {@code unroll.batchLoss},
      * {@code unroll.last}, {@code unroll.format}; and {@code unroll.epoch}, the attempt that
-     * published it. Readers take the other values from the record itself.
+     * published it. The prequential figures travel only here ({@link #withHeaders} reads them back):
+     * {@code unroll.measuredVersion}, {@code unroll.batchAccuracy}, {@code unroll.prequentialLoss},
+     * {@code unroll.prequentialAccuracy}, {@code unroll.prequentialWindow}, {@code unroll.fadingLoss},
+     * {@code unroll.fadingAccuracy} ({@code none} for a figure not measured). Readers take the other
+     * values from the record itself.
      */
     public static RecordHeaders headers(ParameterVersion v, ParameterFormat format) {
         RecordHeaders h = new RecordHeaders();
@@ -111,6 +125,13 @@ public final class ParameterRecords {
         h.add("unroll.batchLoss", utf8(Double.isFinite(v.batchLoss) ? Json.number(v.batchLoss) : "none"));
         h.add("unroll.last", utf8(Boolean.toString(v.last)));
         h.add("unroll.format", utf8(format.toString()));
+        h.add(MEASURED_VERSION_HEADER, utf8(Long.toString(v.measuredVersion)));
+        h.add(BATCH_ACCURACY_HEADER, figure(v.batchAccuracy));
+        h.add(PREQUENTIAL_LOSS_HEADER, figure(v.windowLoss));
+        h.add(PREQUENTIAL_ACCURACY_HEADER, figure(v.windowAccuracy));
+        h.add(PREQUENTIAL_WINDOW_HEADER, utf8(Long.toString(v.windowSequences)));
+        h.add(FADING_LOSS_HEADER, figure(v.fadingLoss));
+        h.add(FADING_ACCURACY_HEADER, figure(v.fadingAccuracy));
         if (v.key != null) {
             h.add(KEY_HEADER, utf8(v.key));
         }
@@ -128,6 +149,10 @@ public final class ParameterRecords {
 
     private static byte[] utf8(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static byte[] figure(double v) {
+        return utf8(Double.isFinite(v) ? Json.number(v) : "none");
     }
 
     /**
@@ -241,13 +266,43 @@ public final class ParameterRecords {
         return v;
     }
 
-    /** The version with the per-key model's key its record names in its {@link #KEY_HEADER} header, if any. */
-    private static ParameterVersion withKey(ParameterVersion v, ConsumerRecord<byte[], byte[]> record) {
-        org.apache.kafka.common.header.Header h = record.headers().lastHeader(KEY_HEADER);
-        if (v.key == null && h != null) {
-            v.key = new String(h.value(), StandardCharsets.UTF_8);
+    /**
+     * The version with what its record's headers add: the per-key model's key ({@link #KEY_HEADER},
+     * unless the value named it) and the prequential figures. A header that is missing or unreadable
+     * leaves its figure unmeasured.
+     */
+    private static ParameterVersion withHeaders(ParameterVersion v, ConsumerRecord<byte[], byte[]> record) {
+        String key = header(record, KEY_HEADER);
+        if (v.key == null && key != null) {
+            v.key = key;
         }
+        long measured = whole(header(record, MEASURED_VERSION_HEADER), -1);
+        v.setFigures(measured, new Prequential.Figures(v.batchLoss, real(header(record, BATCH_ACCURACY_HEADER)),
+                real(header(record, PREQUENTIAL_LOSS_HEADER)), real(header(record, PREQUENTIAL_ACCURACY_HEADER)),
+                whole(header(record, PREQUENTIAL_WINDOW_HEADER), 0), real(header(record, FADING_LOSS_HEADER)),
+                real(header(record, FADING_ACCURACY_HEADER))));
         return v;
+    }
+
+    private static String header(ConsumerRecord<byte[], byte[]> record, String name) {
+        Header h = record.headers().lastHeader(name);
+        return h == null || h.value() == null ? null : new String(h.value(), StandardCharsets.UTF_8);
+    }
+
+    private static double real(String text) {
+        try {
+            return text == null ? Double.NaN : Double.parseDouble(text);
+        } catch (NumberFormatException e) {
+            return Double.NaN;
+        }
+    }
+
+    private static long whole(String text, long otherwise) {
+        try {
+            return text == null ? otherwise : Long.parseLong(text);
+        } catch (NumberFormatException e) {
+            return otherwise;
+        }
     }
 
     private static String quote(String s) {

@@ -14,8 +14,11 @@ import dev.unroll.format.PredictionJson;
  * version that made it and the request it answers:
  * <pre>{"id": "a7", "outputs": [[0.98], ...], "loss": 0.01, "version": 42,
  *  "request": {"topic": "unroll.NAME.requests", "partition": 0, "offset": 1234}}</pre>
+ * and, only where they apply, {@code "heldBack": 45} (a newer version the serving gate held back),
+ * {@code "modelAgeMs": 830} (with a freshness bound) and {@code "stale": true} (older than it).
  * The same facts are in headers for kcat's {@code %h}: {@code unroll.job}, {@code unroll.version},
- * {@code unroll.request.topic}, {@code unroll.request.partition}, {@code unroll.request.offset}.
+ * {@code unroll.request.topic}, {@code unroll.request.partition}, {@code unroll.request.offset},
+ * and {@code unroll.heldBack}, {@code unroll.stale} where they apply.
  */
 public class PredictionSerializer implements KafkaRecordSerializationSchema<PredictionRecord> {
     public static final String JOB = "unroll.job";
@@ -23,6 +26,8 @@ public class PredictionSerializer implements KafkaRecordSerializationSchema<Pred
     public static final String REQUEST_TOPIC = "unroll.request.topic";
     public static final String REQUEST_PARTITION = "unroll.request.partition";
     public static final String REQUEST_OFFSET = "unroll.request.offset";
+    public static final String HELD_BACK = "unroll.heldBack";
+    public static final String STALE = "unroll.stale";
 
     private final String job;
     private final String topic;
@@ -40,6 +45,12 @@ public class PredictionSerializer implements KafkaRecordSerializationSchema<Pred
         headers.add(REQUEST_TOPIC, utf8(r.topic));
         headers.add(REQUEST_PARTITION, utf8(Integer.toString(r.partition)));
         headers.add(REQUEST_OFFSET, utf8(Long.toString(r.offset)));
+        if (r.heldBack >= 0) {
+            headers.add(HELD_BACK, utf8(Long.toString(r.heldBack)));
+        }
+        if (r.stale) {
+            headers.add(STALE, utf8("true"));
+        }
         return new ProducerRecord<>(topic, null, null, r.key, utf8(json(r)), headers);
     }
 
@@ -47,8 +58,17 @@ public class PredictionSerializer implements KafkaRecordSerializationSchema<Pred
         StringBuilder s = new StringBuilder(128 + r.outputs.length * 20);
         s.append('{');
         PredictionJson.appendFields(r.prediction(), s);
-        s.append(",\"version\":").append(r.version)
-                .append(",\"request\":{\"topic\":").append(Json.write(r.topic))
+        s.append(",\"version\":").append(r.version);
+        if (r.heldBack >= 0) {
+            s.append(",\"heldBack\":").append(r.heldBack);
+        }
+        if (r.modelAgeMs >= 0) {
+            s.append(",\"modelAgeMs\":").append(r.modelAgeMs);
+        }
+        if (r.stale) {
+            s.append(",\"stale\":true");
+        }
+        s.append(",\"request\":{\"topic\":").append(Json.write(r.topic))
                 .append(",\"partition\":").append(r.partition)
                 .append(",\"offset\":").append(r.offset).append("}}");
         return s.toString();

@@ -13,7 +13,9 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 public class RawRecordDeserializer implements KafkaRecordDeserializationSchema<RawRecord> {
     @Override
     public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<RawRecord> out) {
-        out.collect(new RawRecord(record.topic(), record.partition(), record.offset(), record.key(), record.value()));
+        RawRecord r = new RawRecord(record.topic(), record.partition(), record.offset(), record.key(), record.value());
+        r.timestamp = record.timestamp() >= 0 ? record.timestamp() : -1;
+        out.collect(r);
     }
 
     @Override

@@ -40,6 +40,26 @@ public enum Activation {
     /** The middle of f's range: the threshold that turns a state into a binary answer. */
     public abstract double middle();
 
+    /** The binary "off" value: 0 for logistic units, -1 for tanh and linear ones. */
+    public double low() {
+        return this == LOGISTIC ? 0.0 : -1.0;
+    }
+
+    /** The binary "on" value: 1. */
+    public double high() {
+        return 1.0;
+    }
+
+    /** Whether a target value is binary: exactly {@link #low()} or {@link #high()}. */
+    public boolean isBinary(double d) {
+        return d == low() || d == high();
+    }
+
+    /** Whether state h is strictly on the same side of {@link #middle()} as the binary value d. */
+    public boolean isRight(double d, double h) {
+        return d == high() ? h > middle() : h < middle();
+    }
+
     public String jsonName() {
         return jsonName;
     }

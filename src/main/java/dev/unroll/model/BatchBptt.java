@@ -408,6 +408,13 @@ public final class BatchBptt {
             for (int b = 0; b < batch; b++) {
                 Bptt.addInitialStateDerivatives(net, seqs[b], dh[b], sum.initialState);
                 sum.loss += losses[b];
+                for (Sequence.Target target : seqs[b].targets()) {
+                    double[] ht = h.block(target.t());
+                    int at = h.offset(target.t(), b);
+                    for (int k = 0; k < target.units().length; k++) {
+                        sum.judge(m.f, target.values()[k], ht[at + target.units()[k]]);
+                    }
+                }
             }
             for (int j = 0; j < n; j++) {
                 System.arraycopy(gw[j], 0, sum.weights, j * n, n);

@@ -63,6 +63,11 @@ public final class Bptt {
         backward(net, seq, stack, sum);
         sum.loss += stack.loss;
         sum.count += 1;
+        for (Sequence.Target target : seq.targets()) {
+            for (int k = 0; k < target.units().length; k++) {
+                sum.judge(net.activation(), target.values()[k], stack.state(target.t(), target.units()[k]));
+            }
+        }
     }
 
     /**

@@ -2,8 +2,9 @@ package dev.unroll.model;
 
 /**
  * A gradient sum over some sequences: dE/dW, dE/db and dE/d(initial state), the loss E and the
- * number of sequences it covers. Sums add, so shards of a batch can be computed anywhere and
- * added in a fixed order.
+ * number of sequences it covers, and how many of their binary target values the states got right
+ * (the forward pass sees them anyway: prequential accuracy, {@link Prequential}). Sums add, so
+ * shards of a batch can be computed anywhere and added in a fixed order.
  */
 public final class Gradients {
     public final int units;
@@ -12,6 +13,10 @@ public final class Gradients {
     public final double[] initialState;
     public double loss;
     public long count;
+    /** target values that are binary for the activation ({@link Activation#isBinary}) */
+    public long binaryTargets;
+    /** of those, the ones the state got right ({@link Activation#isRight}) */
+    public long binaryRight;
 
     public Gradients(int units) {
         this(units, new double[units * units], new double[units], new double[units], 0.0, 0);
@@ -39,6 +44,8 @@ public final class Gradients {
         addInto(initialState, other.initialState);
         loss += other.loss;
         count += other.count;
+        binaryTargets += other.binaryTargets;
+        binaryRight += other.binaryRight;
         return this;
     }
 
@@ -53,7 +60,20 @@ public final class Gradients {
     }
 
     public Gradients copy() {
-        return new Gradients(units, weights.clone(), biases.clone(), initialState.clone(), loss, count);
+        Gradients c = new Gradients(units, weights.clone(), biases.clone(), initialState.clone(), loss, count);
+        c.binaryTargets = binaryTargets;
+        c.binaryRight = binaryRight;
+        return c;
+    }
+
+    /** Counts one target value d whose state is h: in {@link #binaryTargets} when binary, in {@link #binaryRight} when right. */
+    void judge(Activation f, double d, double h) {
+        if (f.isBinary(d)) {
+            binaryTargets++;
+            if (f.isRight(d, h)) {
+                binaryRight++;
+            }
+        }
     }
 
     private static void addInto(double[] into, double[] from) {

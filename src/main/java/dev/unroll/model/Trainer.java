@@ -8,7 +8,8 @@ import java.util.List;
 /**
  * The offline reference trainer: a plain loop over sequences in order. Every {@code batchSize}
  * sequences it sums the batch's gradients and applies one update; {@link #finish} applies the
- * short last batch, averaged over its own size.
+ * short last batch, averaged over its own size. Each batch's sums also feed the prequential
+ * figures ({@link Prequential}): the batch was scored at a version that had not trained on it.
  *
  * <p>With staleness S, batch k's gradient is taken at version max(0, k - S) while the update is
  * still applied to version k: the rule the streaming job follows when it lets S batches be
@@ -17,7 +18,8 @@ import java.util.List;
 public final class Trainer {
     private final int batchSize;
     private final int staleness;
-    private final Sgd sgd;
+    private final Optimizer optimizer;
+    private final Prequential prequential;
     private final List<Sequence> batch = new ArrayList<>();
     private final List<Long> leftOut = new ArrayList<>();
     /** Versions max(0, k - S) .. k, oldest first: batch k's gradient is taken at the first. */
@@ -25,13 +27,13 @@ public final class Trainer {
     private Network network;
     private long version;
     private long sequencesTrained;
-    private double lastBatchLoss = Double.NaN;
+    private Prequential.Figures figures = Prequential.Figures.NONE;
 
-    public Trainer(Network initial, Sgd sgd, int batchSize) {
-        this(initial, sgd, batchSize, 0);
+    public Trainer(Network initial, Optimizer optimizer, int batchSize) {
+        this(initial, optimizer, batchSize, 0, Prequential.Settings.DEFAULT);
     }
 
-    public Trainer(Network initial, Sgd sgd, int batchSize, int staleness) {
+    public Trainer(Network initial, Optimizer optimizer, int batchSize, int staleness, Prequential.Settings quality) {
         if (batchSize < 1) {
             throw new IllegalArgumentException("batch size must be at least 1");
         }
@@ -39,7 +41,8 @@ public final class Trainer {
             throw new IllegalArgumentException("staleness must be 0 or more");
         }
         this.network = initial;
-        this.sgd = sgd;
+        this.optimizer = optimizer;
+        this.prequential = new Prequential(quality);
         this.batchSize = batchSize;
         this.staleness = staleness;
         recent.add(initial);
@@ -67,8 +70,10 @@ public final class Trainer {
         Network at = recent.peekFirst();
         Gradients sum = GradientSum.finite(at, batch, k -> leftOut.add(version * batchSize + k));
         if (sum.count > 0) {
-            network = network.withParameters(sgd.step(network.parameters(), sum));
-            lastBatchLoss = sum.loss / sum.count;
+            network = network.withParameters(optimizer.step(network.parameters(), sum, version));
+            figures = prequential.add(sum);
+        } else {
+            figures = prequential.current();
         }
         version++;
         recent.addLast(network);
@@ -99,6 +104,11 @@ public final class Trainer {
 
     /** Mean loss per sequence of the last batch applied, taken at the version its gradient was computed with. */
     public double lastBatchLoss() {
-        return lastBatchLoss;
+        return figures.batchLoss();
+    }
+
+    /** The prequential figures after the last batch applied ({@link Prequential.Figures#NONE} before any). */
+    public Prequential.Figures figures() {
+        return figures;
     }
 }

@@ -1,6 +1,7 @@
 package dev.unroll.record;
 
 import dev.unroll.model.Parameters;
+import dev.unroll.model.Prequential;
 
 /**
  * Parameter version {@code version}: the parameters after {@code version} updates, with where
@@ -16,8 +17,21 @@ public class ParameterVersion {
     public long sequencesTrained;
     /** sequences in the batch that produced this version (0 for version 0) */
     public long batchSize;
-    /** mean loss per sequence of that batch, at the previous version */
+    /** mean loss per sequence of that batch, at version {@link #measuredVersion} */
     public double batchLoss;
+    /**
+     * The version that batch's loss was taken at, max(0, version - 1 - S): a version that had not
+     * trained on it, so the batch measures it prequentially; -1 when none was (version 0, a batch
+     * with every sequence left out, a version from a file).
+     */
+    public long measuredVersion;
+    /** the prequential figures after that batch ({@link Prequential.Figures}); NaN where none */
+    public double batchAccuracy;
+    public double windowLoss;
+    public double windowAccuracy;
+    public long windowSequences;
+    public double fadingLoss;
+    public double fadingAccuracy;
     /** the input ended: no version follows this one */
     public boolean last;
     public long publishedAt;
@@ -55,7 +69,24 @@ public class ParameterVersion {
         this.weights = p.weights;
         this.biases = p.biases;
         this.initialState = p.initialState;
-        this.batchLoss = Double.NaN;
+        setFigures(-1, Prequential.Figures.NONE);
+    }
+
+    /** Sets the prequential figures of the batch that made this version, measured at version {@code measured}. */
+    public void setFigures(long measured, Prequential.Figures f) {
+        measuredVersion = measured;
+        batchLoss = f.batchLoss();
+        batchAccuracy = f.batchAccuracy();
+        windowLoss = f.windowLoss();
+        windowAccuracy = f.windowAccuracy();
+        windowSequences = f.windowSequences();
+        fadingLoss = f.fadingLoss();
+        fadingAccuracy = f.fadingAccuracy();
+    }
+
+    public Prequential.Figures figures() {
+        return new Prequential.Figures(batchLoss, batchAccuracy, windowLoss, windowAccuracy, windowSequences, fadingLoss,
+                fadingAccuracy);
     }
 
     /** The same version, as the attempt {@code newEpoch} publishes it again. */
@@ -63,7 +94,7 @@ public class ParameterVersion {
         ParameterVersion v = new ParameterVersion(job, version, parameters());
         v.sequencesTrained = sequencesTrained;
         v.batchSize = batchSize;
-        v.batchLoss = batchLoss;
+        v.setFigures(measuredVersion, figures());
         v.last = last;
         v.publishedAt = publishedAt;
         v.epoch = newEpoch;

@@ -18,6 +18,12 @@ public class PredictionRecord {
     public double[] outputs;
     public boolean hasLoss;
     public double loss;
+    /** a newer version that the serving gate held back (it failed it); -1 for none */
+    public long heldBack = -1;
+    /** the answering version's age in ms (serving.modelAgeClock), -1 when unknown or not asked for */
+    public long modelAgeMs = -1;
+    /** the answering version was older than serving.maxModelAgeMs (or of unknown age) */
+    public boolean stale;
 
     public PredictionRecord() {
     }

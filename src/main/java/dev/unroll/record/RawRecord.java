@@ -9,6 +9,8 @@ public class RawRecord {
     public byte[] value;
     /** Its place in the order the job read records (0, 1, ...), set by the job as it reads; -1 before. */
     public long position = -1;
+    /** The Kafka record's timestamp (ms), -1 when it has none. */
+    public long timestamp = -1;
 
     public RawRecord() {
     }

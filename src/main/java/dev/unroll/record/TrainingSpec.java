@@ -9,7 +9,8 @@ import dev.unroll.format.Json;
 import dev.unroll.model.Limits;
 import dev.unroll.model.Network;
 import dev.unroll.format.NetworkJson;
-import dev.unroll.model.Sgd;
+import dev.unroll.model.Optimizer;
+import dev.unroll.model.Prequential;
 
 import java.io.Serializable;
 import java.util.UUID;
@@ -27,20 +28,23 @@ import java.util.UUID;
  * @param batchSize       sequences per update
  * @param staleness       S: batch k's gradient is taken at version max(0, k - S)
  * @param shards          parallelism of the BPTT operator: each batch is cut into this many shards
- * @param sgd             the update rule
+ * @param optimizer       the update rule
  * @param parameterFormat how the aggregator writes parameter versions to Kafka
  * @param inProcessVersions BPTT instances in the aggregator's JVM take its versions in memory
  *                        instead of reading them back from the parameters topic
  * @param provenance      the job, its settings and the code, as JSON ({@code Provenance}), for every parameter record
  * @param fault           a failure to inject for recovery tests; null in normal operation
  * @param perKey          with {@code training.models: per-key}, its settings; null for one model
+ * @param quality         the prequential figures' window and fading factor
+ * @param serving         which versions the prediction path may answer with
  * @param events          with an events input, how the job reads events and cuts them into sequences; null when
  *                        it reads sequences
  */
 public record TrainingSpec(String job, String run, String networkJson, Limits limits, int maxRecordBytes,
-                           int batchSize, int staleness, int shards, Sgd.Settings sgd,
+                           int batchSize, int staleness, int shards, Optimizer.Settings optimizer,
                            ParameterFormat parameterFormat, boolean inProcessVersions, String provenance,
-                           InjectedFault fault, PerKey perKey, EventInput events)
+                           InjectedFault fault, PerKey perKey, Prequential.Settings quality, ServingPolicy serving,
+                           EventInput events)
         implements Serializable {
     /**
      * Per-key models: the most keys a trainer subtask holds, and how long an idle key lives (0: for ever).
@@ -54,10 +58,10 @@ public record TrainingSpec(String job, String run, String networkJson, Limits li
     public static TrainingSpec of(JobConfig config, Network initial, int shards) {
         return new TrainingSpec(config.name(), UUID.randomUUID().toString(), NetworkJson.write(initial, null),
                 config.limits(), config.get(JobConfig.MAX_RECORD_BYTES), config.get(JobConfig.BATCH_SIZE),
-                config.get(JobConfig.STALENESS), shards, config.sgdSettings(), config.get(JobConfig.PARAMETER_FORMAT),
+                config.get(JobConfig.STALENESS), shards, config.optimizer(), config.get(JobConfig.PARAMETER_FORMAT),
                 config.get(JobConfig.IN_PROCESS_VERSIONS), Json.write(Provenance.of(config)), null,
                 config.perKey() ? new PerKey(config.get(JobConfig.MAX_KEYS), config.get(JobConfig.IDLE_KEY_TTL)) : null,
-                config.events(initial));
+                config.quality(), ServingPolicy.of(config), config.events(initial));
     }
 
     /** The spec for a command: the job's {@code stream.parallelism} unless the command line overrides it. */
@@ -71,19 +75,19 @@ public record TrainingSpec(String job, String run, String networkJson, Limits li
     }
 
     public TrainingSpec withFault(InjectedFault newFault) {
-        return new TrainingSpec(job, run, networkJson, limits, maxRecordBytes, batchSize, staleness, shards, sgd,
-                parameterFormat, inProcessVersions, provenance, newFault, perKey, events);
+        return new TrainingSpec(job, run, networkJson, limits, maxRecordBytes, batchSize, staleness, shards, optimizer,
+                parameterFormat, inProcessVersions, provenance, newFault, perKey, quality, serving, events);
     }
 
     public TrainingSpec withPerKey(PerKey settings) {
-        return new TrainingSpec(job, run, networkJson, limits, maxRecordBytes, batchSize, staleness, shards, sgd,
-                parameterFormat, inProcessVersions, provenance, fault, settings, events);
+        return new TrainingSpec(job, run, networkJson, limits, maxRecordBytes, batchSize, staleness, shards, optimizer,
+                parameterFormat, inProcessVersions, provenance, fault, settings, quality, serving, events);
     }
 
     /** The same spec with every version read back from the parameters topic (or handed in memory, with true). */
     public TrainingSpec withInProcessVersions(boolean inProcess) {
-        return new TrainingSpec(job, run, networkJson, limits, maxRecordBytes, batchSize, staleness, shards, sgd,
-                parameterFormat, inProcess, provenance, fault, perKey, events);
+        return new TrainingSpec(job, run, networkJson, limits, maxRecordBytes, batchSize, staleness, shards, optimizer,
+                parameterFormat, inProcess, provenance, fault, perKey, quality, serving, events);
     }
 
     /** True with per-key models. */

@@ -15,14 +15,19 @@ import java.util.Locale;
 
 /**
  * A training run as a table, one row per parameter version: how many sequences it had seen, the
- * loss of the batch that made it and, when it was scored, its held-out accuracy. {@code demo}
- * writes it as {@code history.csv}; {@code plot} reads it back or rebuilds it from a parameters
- * topic. A figure not measured (the batch loss of version 0, an accuracy not evaluated) is NaN in
- * memory and an empty field in the file.
+ * loss of the batch that made it, the prequential loss and accuracy over the window then
+ * (docs/model-quality.md) and, when it was scored, its held-out accuracy. {@code demo} writes it
+ * as {@code history.csv}, {@code train --history} likewise; {@code plot} reads it back or
+ * rebuilds it from a parameters topic. A figure not measured (the batch loss of version 0, an
+ * accuracy not evaluated) is NaN in memory and an empty field in the file. Files written before
+ * the prequential columns existed are read with those empty.
  */
 public final class History {
     /** The CSV header, also the column order. */
-    public static final String HEADER = "version,sequencesTrained,batchLoss,heldOutAccuracy,seconds";
+    public static final String HEADER = "version,sequencesTrained,batchLoss,heldOutAccuracy,seconds,prequentialLoss,"
+            + "prequentialAccuracy";
+    /** The header of files written before the prequential columns. */
+    private static final String FIVE_COLUMNS = "version,sequencesTrained,batchLoss,heldOutAccuracy,seconds";
 
     /**
      * One parameter version.
@@ -32,10 +37,23 @@ public final class History {
      * @param batchLoss        mean loss per sequence of the batch that produced it (NaN for version 0)
      * @param heldOutAccuracy  fraction of held-out sequences with every binary target right (NaN if not scored)
      * @param seconds          when it arrived, in seconds since the run started
+     * @param prequentialLoss  mean loss per sequence over the prequential window after that batch
+     * @param prequentialAccuracy fraction of binary target values right over that window
      */
-    public record Point(long version, long sequencesTrained, double batchLoss, double heldOutAccuracy, double seconds) {
+    public record Point(long version, long sequencesTrained, double batchLoss, double heldOutAccuracy, double seconds,
+                        double prequentialLoss, double prequentialAccuracy) {
+        /** A row without prequential figures (version 0, or a run that did not record them). */
+        public Point(long version, long sequencesTrained, double batchLoss, double heldOutAccuracy, double seconds) {
+            this(version, sequencesTrained, batchLoss, heldOutAccuracy, seconds, Double.NaN, Double.NaN);
+        }
+
         public boolean scored() {
             return !Double.isNaN(heldOutAccuracy);
+        }
+
+        /** The same row with a held-out accuracy measured after it was added. */
+        public Point scoredAs(double accuracy) {
+            return new Point(version, sequencesTrained, batchLoss, accuracy, seconds, prequentialLoss, prequentialAccuracy);
         }
     }
 
@@ -90,7 +108,9 @@ public final class History {
                     .append(p.sequencesTrained()).append(',')
                     .append(number(p.batchLoss())).append(',')
                     .append(number(p.heldOutAccuracy())).append(',')
-                    .append(Double.isNaN(p.seconds()) ? "" : String.format(Locale.ROOT, "%.3f", p.seconds()))
+                    .append(Double.isNaN(p.seconds()) ? "" : String.format(Locale.ROOT, "%.3f", p.seconds())).append(',')
+                    .append(number(p.prequentialLoss())).append(',')
+                    .append(number(p.prequentialAccuracy()))
                     .append('\n');
         }
         return s.toString();
@@ -115,11 +135,11 @@ public final class History {
         } catch (IOException e) {
             throw new ModelException(csv.toString(), "", "cannot read: " + e.getMessage());
         }
-        if (lines.isEmpty() || !lines.get(0).strip().equals(HEADER)) {
+        if (lines.isEmpty() || !(lines.get(0).strip().equals(HEADER) || lines.get(0).strip().equals(FIVE_COLUMNS))) {
             throw new ModelException(csv.toString(), "line 1", "must be the header " + HEADER);
         }
         History h = new History();
-        String[] columns = HEADER.split(",");
+        String[] columns = lines.get(0).strip().split(",");
         for (int k = 1; k < lines.size(); k++) {
             String line = lines.get(k).strip();
             if (line.isEmpty()) {
@@ -133,16 +153,15 @@ public final class History {
             long version = whole(csv, where, columns[0], f[0]);
             long trained = whole(csv, where, columns[1], f[1]);
             double loss = real(csv, where, columns[2], f[2]);
-            double accuracy = real(csv, where, columns[3], f[3]);
+            double accuracy = fraction(csv, where, columns[3], f[3]);
             double seconds = real(csv, where, columns[4], f[4]);
-            if (!Double.isNaN(accuracy) && (accuracy < 0 || accuracy > 1)) {
-                throw new ModelException(csv.toString(), where + ": " + columns[3], "must be between 0 and 1, found " + f[3]);
-            }
+            double prequentialLoss = f.length > 5 ? real(csv, where, columns[5], f[5]) : Double.NaN;
+            double prequentialAccuracy = f.length > 6 ? fraction(csv, where, columns[6], f[6]) : Double.NaN;
             if (!h.isEmpty() && version <= h.last().version()) {
                 throw new ModelException(csv.toString(), where + ": " + columns[0],
                         "versions must increase, found " + version + " after " + h.last().version());
             }
-            h.add(new Point(version, trained, loss, accuracy, seconds));
+            h.add(new Point(version, trained, loss, accuracy, seconds, prequentialLoss, prequentialAccuracy));
         }
         return h;
     }
@@ -161,6 +180,14 @@ public final class History {
         } catch (NumberFormatException e) {
             throw new ModelException(csv.toString(), where + ": " + column, "must be a whole number 0 or more, found \"" + text + "\"");
         }
+    }
+
+    private static double fraction(Path csv, String where, String column, String text) {
+        double v = real(csv, where, column, text);
+        if (!Double.isNaN(v) && (v < 0 || v > 1)) {
+            throw new ModelException(csv.toString(), where + ": " + column, "must be between 0 and 1, found " + text);
+        }
+        return v;
     }
 
     private static double real(Path csv, String where, String column, String text) {

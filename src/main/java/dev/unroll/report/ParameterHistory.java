@@ -97,7 +97,8 @@ public final class ParameterHistory {
             boolean score = heldOut != null && (v.version % every == 0 || v.version == newest);
             double accuracy = score ? accuracy(initial.withParameters(v.parameters()), heldOut) : Double.NaN;
             double seconds = v.publishedAt > 0 && firstPublished > 0 ? (v.publishedAt - firstPublished) / 1000.0 : Double.NaN;
-            history.add(new History.Point(v.version, v.sequencesTrained, v.batchLoss, accuracy, seconds));
+            history.add(new History.Point(v.version, v.sequencesTrained, v.batchLoss, accuracy, seconds, v.windowLoss,
+                    v.windowAccuracy));
         }
         return new Result(history, records, skipped);
     }

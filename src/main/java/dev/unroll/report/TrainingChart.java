@@ -42,9 +42,10 @@ import java.util.Locale;
 import javax.imageio.ImageIO;
 
 /**
- * The picture of a training run: batch loss (log scale, left) and held-out accuracy (right)
- * against sequences trained, with a line where the held-out set was first all right. {@code demo}
- * and {@code plot} both draw it from a {@link History}.
+ * The picture of a training run: batch loss and the prequential window's loss (log scale, left),
+ * held-out accuracy and the window's prequential accuracy (right) against sequences trained, with
+ * a line where the held-out set was first all right. {@code demo} and {@code plot} both draw it
+ * from a {@link History}; a history without prequential figures draws without them.
  */
 public final class TrainingChart {
     public static final int WIDTH = 1100;
@@ -55,6 +56,8 @@ public final class TrainingChart {
     private static final Color RAW_LOSS = new Color(0xB0, 0xC4, 0xDE);
     private static final Color LOSS = new Color(0x1F, 0x4E, 0x9A);
     private static final Color ACCURACY = new Color(0xD9, 0x5F, 0x02);
+    private static final Color PREQUENTIAL = new Color(0x7B, 0x2D, 0x8E);
+    private static final Color PREQUENTIAL_ACCURACY = new Color(0xF0, 0xA8, 0x6A);
     private static final Color GRID = new Color(0xDD, 0xDD, 0xDD);
     private static final Color TARGET = new Color(0x2C, 0x8C, 0x2C);
 
@@ -99,6 +102,8 @@ public final class TrainingChart {
         XYSeries raw = new XYSeries("batch loss", false, true);
         XYSeries smooth = new XYSeries("batch loss, mean of " + SMOOTHING + " versions", false, true);
         XYSeries accuracy = new XYSeries("held-out accuracy (sequences with every bit right)", false, true);
+        XYSeries prequentialLoss = new XYSeries("prequential loss (window, before training on it)", false, true);
+        XYSeries prequentialAccuracy = new XYSeries("prequential accuracy (binary targets, window)", false, true);
         double[] window = new double[SMOOTHING];
         int filled = 0;
         double sum = 0;
@@ -114,6 +119,12 @@ public final class TrainingChart {
             }
             if (p.scored()) {
                 accuracy.add(p.sequencesTrained(), p.heldOutAccuracy());
+            }
+            if (Double.isFinite(p.prequentialLoss()) && p.prequentialLoss() > 0) {
+                prequentialLoss.add(p.sequencesTrained(), p.prequentialLoss());
+            }
+            if (!Double.isNaN(p.prequentialAccuracy())) {
+                prequentialAccuracy.add(p.sequencesTrained(), p.prequentialAccuracy());
             }
         }
 
@@ -131,11 +142,19 @@ public final class TrainingChart {
         lossLines.setSeriesStroke(0, new BasicStroke(1.0f));
         lossLines.setSeriesPaint(1, LOSS);
         lossLines.setSeriesStroke(1, new BasicStroke(2.2f));
+        if (prequentialLoss.getItemCount() > 0) {
+            losses.addSeries(prequentialLoss);
+            lossLines.setSeriesPaint(2, PREQUENTIAL);
+            lossLines.setSeriesStroke(2, new BasicStroke(1.6f));
+        }
 
         XYPlot plot = new XYPlot(losses, x, lossAxis(raw), lossLines);
 
         XYSeriesCollection accuracies = new XYSeriesCollection(accuracy);
-        NumberAxis right = new NumberAxis("held-out accuracy");
+        if (prequentialAccuracy.getItemCount() > 0) {
+            accuracies.addSeries(prequentialAccuracy);
+        }
+        NumberAxis right = new NumberAxis(prequentialAccuracy.getItemCount() > 0 ? "accuracy" : "held-out accuracy");
         right.setRange(0, 1.04);
         right.setTickUnit(new NumberTickUnit(0.1, percent()));
         right.setLabelPaint(ACCURACY);
@@ -143,6 +162,9 @@ public final class TrainingChart {
         XYLineAndShapeRenderer accuracyLine = new XYLineAndShapeRenderer(true, accuracy.getItemCount() <= 60);
         accuracyLine.setSeriesPaint(0, ACCURACY);
         accuracyLine.setSeriesStroke(0, new BasicStroke(2.2f));
+        accuracyLine.setSeriesPaint(1, PREQUENTIAL_ACCURACY);
+        accuracyLine.setSeriesShapesVisible(1, false);
+        accuracyLine.setSeriesStroke(1, new BasicStroke(1.6f));
         plot.setDataset(1, accuracies);
         plot.setRangeAxis(1, right);
         plot.mapDatasetToRangeAxis(1, 1);

@@ -1,8 +1,9 @@
 package dev.unroll.stream;
 
 import dev.unroll.model.Gradients;
+import dev.unroll.model.Optimizer;
 import dev.unroll.model.Parameters;
-import dev.unroll.model.Sgd;
+import dev.unroll.model.Prequential;
 import dev.unroll.record.InjectedFault;
 import dev.unroll.record.ParameterVersion;
 import dev.unroll.record.SourceRanges;
@@ -22,8 +23,8 @@ import java.util.Map;
 /**
  * The parameter-aggregation stage (one instance per job). It waits for every shard of batch k,
  * adds the shard sums in shard order, averages over the batch and applies the update to version
- * k (the same {@link Sgd} as the offline trainer, whatever version the batch's gradient was taken
- * at), then publishes version k+1. Its state is the authoritative copy of the parameters: a shard
+ * k (the same {@link Optimizer} as the offline trainer, whatever version the batch's gradient was
+ * taken at), then publishes version k+1. Its state is the authoritative copy of the parameters: a shard
  * sum for a batch it has already applied (a replay after recovery) is dropped, so every sequence
  * counts in exactly one version.
  *
@@ -39,7 +40,10 @@ public class AggregateGradients extends KeyedProcessFunction<Integer, ShardGradi
     /** the newest version's number; its parameters are in {@link #recent} */
     private transient ValueState<Long> newest;
     private transient MapState<Long, ParameterVersion> recent;
-    private transient ValueState<double[][]> velocity;
+    /** the optimizer's state after the newest version (momentum's velocity, Adam's moments) */
+    private transient ValueState<double[][]> optimizerState;
+    /** the prequential figures' state after the newest version */
+    private transient ValueState<double[]> qualityState;
     private transient MapState<Long, ShardGradient> waiting;
     private transient Counter sequencesTrained;
     private transient Counter duplicates;
@@ -47,6 +51,7 @@ public class AggregateGradients extends KeyedProcessFunction<Integer, ShardGradi
     private transient Histogram updateTrace;
     private transient volatile long versionGauge;
     private transient volatile double lossGauge;
+    private transient volatile Prequential.Figures figuresGauge;
     private transient volatile long stalenessGauge;
 
     public AggregateGradients(TrainingSpec spec) {
@@ -59,7 +64,8 @@ public class AggregateGradients extends KeyedProcessFunction<Integer, ShardGradi
         board = spec.inProcessVersions() ? VersionBoard.open(epoch, spec.staleness()) : null;
         newest = getRuntimeContext().getState(new ValueStateDescriptor<>("newest", Long.class));
         recent = getRuntimeContext().getMapState(new MapStateDescriptor<>("recent", Long.class, ParameterVersion.class));
-        velocity = getRuntimeContext().getState(new ValueStateDescriptor<>("velocity", double[][].class));
+        optimizerState = getRuntimeContext().getState(new ValueStateDescriptor<>("optimizer", double[][].class));
+        qualityState = getRuntimeContext().getState(new ValueStateDescriptor<>("prequential", double[].class));
         waiting = getRuntimeContext().getMapState(new MapStateDescriptor<>("waiting", Long.class, ShardGradient.class));
         var metrics = getRuntimeContext().getMetricGroup();
         sequencesTrained = metrics.counter("sequencesTrained");
@@ -71,6 +77,8 @@ public class AggregateGradients extends KeyedProcessFunction<Integer, ShardGradi
         metrics.gauge("version", () -> versionGauge);
         metrics.gauge("batchLoss", () -> lossGauge);
         metrics.gauge("staleness", () -> stalenessGauge);
+        figuresGauge = Prequential.Figures.NONE;
+        PrequentialGauges.register(metrics, () -> figuresGauge);
     }
 
     @Override
@@ -178,18 +186,20 @@ public class AggregateGradients extends KeyedProcessFunction<Integer, ShardGradi
         if (sum.count == 0 && batch.last()) {
             next = copyOf(now, now.version, now.parameters());
             next.batchSize = now.batchSize;
-            next.batchLoss = now.batchLoss;
+            next.setFigures(now.measuredVersion, now.figures());
         } else if (sum.count == 0) {
             next = copyOf(now, now.version + 1, now.parameters());
             next.batchSize = 0;
-            next.batchLoss = Double.NaN;
+            next.setFigures(-1, Prequential.resume(spec.quality(), qualityState.value()).current());
         } else {
-            Sgd sgd = new Sgd(spec.sgd(), restoreVelocity());
-            Parameters updated = sgd.step(now.parameters(), sum);
-            saveVelocity(sgd.velocity());
+            Optimizer optimizer = spec.optimizer().resume(optimizerState.value());
+            Parameters updated = optimizer.step(now.parameters(), sum, now.version);
+            optimizerState.update(optimizer.state());
             next = copyOf(now, now.version + 1, updated);
             next.batchSize = sum.count;
-            next.batchLoss = sum.loss / sum.count;
+            Prequential quality = Prequential.resume(spec.quality(), qualityState.value());
+            next.setFigures(spec.versionFor(now.version), quality.add(sum));
+            qualityState.update(quality.state());
             next.sequencesTrained = now.sequencesTrained + sum.count;
             sequencesTrained.inc(sum.count);
         }
@@ -199,6 +209,7 @@ public class AggregateGradients extends KeyedProcessFunction<Integer, ShardGradi
         next.epoch = epoch;
         versionGauge = next.version;
         lossGauge = next.batchLoss;
+        figuresGauge = next.figures();
         return next;
     }
 
@@ -206,16 +217,5 @@ public class AggregateGradients extends KeyedProcessFunction<Integer, ShardGradi
         ParameterVersion next = new ParameterVersion(now.job, version, p);
         next.sequencesTrained = now.sequencesTrained;
         return next;
-    }
-
-    private Gradients restoreVelocity() throws Exception {
-        double[][] v = velocity.value();
-        return v == null ? null : new Gradients(v[1].length, v[0], v[1], v[2], 0.0, 0);
-    }
-
-    private void saveVelocity(Gradients v) throws Exception {
-        if (v != null) {
-            velocity.update(new double[][] {v.weights, v.biases, v.initialState});
-        }
     }
 }

@@ -2,7 +2,7 @@ package dev.unroll.stream;
 
 /**
  * One key's training state in the keyed trainer: its model (null parameters until its first
- * update: it is still the job's network), momentum velocity, counters and partial batch. One
+ * update: it is still the job's network), its optimizer's and prequential figures' state, counters and partial batch. One
  * value per key, so a retired key (state TTL) loses all of it at once, never half.
  */
 public class KeyModel {
@@ -12,8 +12,10 @@ public class KeyModel {
     public double[] weights;
     public double[] biases;
     public double[] initialState;
-    /** momentum velocity as weights, biases, initial states; null without momentum or before the first update */
-    public double[][] velocity;
+    /** the optimizer's state ({@code Optimizer#state}: momentum's velocity, Adam's moments); null for none */
+    public double[][] optimizerState;
+    /** the key's prequential figures' state ({@code Prequential#state}); null before its first update */
+    public double[] quality;
     /** the key's partial batch, in the order read */
     public SequenceItem[] pending = new SequenceItem[0];
 

@@ -12,7 +12,8 @@ import dev.unroll.model.Parameters;
 import dev.unroll.model.Sequence;
 import dev.unroll.format.SequenceCodec;
 import dev.unroll.format.SequenceJson;
-import dev.unroll.model.Sgd;
+import dev.unroll.model.Optimizer;
+import dev.unroll.model.Prequential;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.StateTtlConfig;
 import org.apache.flink.api.common.state.ValueState;
@@ -26,13 +27,14 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
 /**
  * Per-key models: each key's model lives in keyed state where its sequences arrive, and its update
  * is applied there, in place, as soon as its batch is full; no version travels back through Kafka
  * and no key waits for another, so keys spread over subtasks train independently. A key trains
- * as {@code train} would on that key's sequences alone (the same {@link GradientSum} and {@link Sgd}
+ * as {@code train} would on that key's sequences alone (the same {@link GradientSum} and {@link Optimizer}
  * on the same batches), and its short last batch is applied at the end of a bounded input (the
  * final watermark, on a timer registered when the key first has a partial batch; it fires once,
  * and finds nothing to do for a key whose batch is full).
@@ -57,6 +59,8 @@ public class KeyedTrainer extends KeyedProcessFunction<String, SequenceItem, Par
     private transient long countedAt;
     private transient Counter keysRefused;
     private transient Counter updates;
+    /** each updated key's prequential figures, for their spread over the keys ({@link PrequentialGauges#perKey}) */
+    private transient Consumer<Prequential.Figures> keyFigures;
 
     public KeyedTrainer(TrainingSpec spec) {
         this.spec = spec;
@@ -90,6 +94,7 @@ public class KeyedTrainer extends KeyedProcessFunction<String, SequenceItem, Par
         keysRefused = metrics.counter("keysRefused");
         updates = metrics.counter("keyUpdates");
         metrics.gauge("keys", () -> keys);
+        keyFigures = PrequentialGauges.perKey(metrics);
     }
 
     /** How to count the keys this subtask holds (in its state backend); called at start and when the limit is met. */
@@ -163,16 +168,20 @@ public class KeyedTrainer extends KeyedProcessFunction<String, SequenceItem, Par
                 deadLetter(m.pending[k], "bptt", SequenceJson.write(batch.get(k)).getBytes(StandardCharsets.UTF_8),
                         origin(m.pending[k]) + ": gradient is not finite at version " + version + " of key "
                                 + Json.write(m.pending[k].key) + "; left out of the update")));
-        double batchLoss = Double.NaN;
+        Prequential quality = Prequential.resume(spec.quality(), m.quality);
+        Prequential.Figures figures;
         if (sum.count > 0) {
-            Sgd sgd = new Sgd(spec.sgd(), m.velocity == null ? null : velocity(m.velocity, network.units()));
-            Parameters p = sgd.step(at.parameters(), sum);
+            Optimizer optimizer = spec.optimizer().resume(m.optimizerState);
+            Parameters p = optimizer.step(at.parameters(), sum, m.version);
             m.weights = p.weights;
             m.biases = p.biases;
             m.initialState = p.initialState;
-            Gradients v = sgd.velocity();
-            m.velocity = v == null ? null : new double[][] {v.weights, v.biases, v.initialState};
-            batchLoss = sum.loss / sum.count;
+            m.optimizerState = optimizer.state();
+            figures = quality.add(sum);
+            m.quality = quality.state();
+            keyFigures.accept(figures);
+        } else {
+            figures = quality.current();
         }
         m.version++;
         m.sequencesTrained += sum.count;
@@ -185,7 +194,7 @@ public class KeyedTrainer extends KeyedProcessFunction<String, SequenceItem, Par
         v.key = ctx.getCurrentKey();
         v.sequencesTrained = m.sequencesTrained;
         v.batchSize = batch.size();
-        v.batchLoss = batchLoss;
+        v.setFigures(sum.count > 0 ? version : -1, figures);
         v.last = last;
         v.publishedAt = System.currentTimeMillis();
         out.collect(v);
@@ -193,10 +202,6 @@ public class KeyedTrainer extends KeyedProcessFunction<String, SequenceItem, Par
 
     private static double[] current(double[] updated, double[] before) {
         return updated != null ? updated : before;
-    }
-
-    private static Gradients velocity(double[][] v, int units) {
-        return new Gradients(units, v[0], v[1], v[2], 0, 0);
     }
 
     private static String origin(SequenceItem item) {

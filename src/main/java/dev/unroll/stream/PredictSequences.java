@@ -7,6 +7,7 @@ import dev.unroll.record.DeadLetter;
 import dev.unroll.record.ParameterVersion;
 import dev.unroll.record.PredictionRecord;
 import dev.unroll.record.RawRecord;
+import dev.unroll.record.ServingGate;
 import dev.unroll.record.TrainingSpec;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.BroadcastState;
@@ -16,19 +17,23 @@ import org.apache.flink.streaming.api.functions.co.BroadcastProcessFunction;
 import org.apache.flink.util.Collector;
 
 /**
- * Answers each request (a sequence, targets optional) with the newest parameter version this
- * instance has: the forward pass of {@link Prediction}, tagged with the version. Versions arrive
- * as broadcast state and replace the one in use between two requests, so a new version needs no
- * restart and a request never waits for training: before the first version arrives, requests are
- * answered with version 0, the job's network.
+ * Answers each request (a sequence, targets optional) with the version the job's
+ * {@link ServingGate} lets answer (the newest one, unless {@code serving.gateFactor} is set): the
+ * forward pass of {@link Prediction}, tagged with the version and, when a newer one failed the
+ * gate, that one's number. Versions arrive as broadcast state and replace the one in use between
+ * two requests, so a new version needs no restart and a request never waits for training: before
+ * the first version arrives, requests are answered with version 0, the job's network.
+ *
+ * <p>With {@code serving.maxModelAgeMs}, an answer by a version older than that is flagged stale,
+ * or dead-lettered instead ({@link StaleAnswers}).
  *
  * <p>A bad request (unreadable, invalid against the network, or with outputs that are not finite
  * numbers) is dead-lettered with stage {@code predict}; nothing is thrown, so the job goes on.
  */
 public class PredictSequences extends BroadcastProcessFunction<RawRecord, ParameterVersion, PredictionRecord> {
-    /** The newest version of the job, under the job's name. */
-    public static final MapStateDescriptor<String, ParameterVersion> NEWEST =
-            new MapStateDescriptor<>("newest-version", String.class, ParameterVersion.class);
+    /** The serving gate of the job, under the job's name. */
+    public static final MapStateDescriptor<String, ServingGate> GATE =
+            new MapStateDescriptor<>("serving-gate", String.class, ServingGate.class);
     public static final String STAGE = "predict";
 
     private final TrainingSpec spec;
@@ -37,6 +42,7 @@ public class PredictSequences extends BroadcastProcessFunction<RawRecord, Parame
     /** the network of {@link #inUse}, built once per version rather than per request */
     private transient Network network;
     private transient long inUse;
+    private transient StaleAnswers stale;
     private transient Counter answered;
     private transient Counter rejected;
 
@@ -58,21 +64,31 @@ public class PredictSequences extends BroadcastProcessFunction<RawRecord, Parame
         inUse = initialVersion;
         answered = getRuntimeContext().getMetricGroup().counter("predictions");
         rejected = getRuntimeContext().getMetricGroup().counter("predictionDeadLetters");
+        stale = new StaleAnswers(spec.serving(), getRuntimeContext().getMetricGroup());
         getRuntimeContext().getMetricGroup().gauge("servingVersion", () -> inUse);
     }
 
     @Override
     public void processElement(RawRecord request, ReadOnlyContext ctx, Collector<PredictionRecord> out) throws Exception {
-        ParameterVersion newest = ctx.getBroadcastState(NEWEST).get(spec.job());
-        if (newest != null && newest.version > inUse) {
-            network = structure.withParameters(newest.parameters());
-            inUse = newest.version;
+        ServingGate gate = ctx.getBroadcastState(GATE).get(spec.job());
+        ParameterVersion serving = gate == null ? null : gate.serving;
+        if (gate != null && gate.servingVersion != inUse) {
+            network = serving == null ? structure : structure.withParameters(serving.parameters());
+            inUse = gate.servingVersion;
         }
         RecordText.Parsed<Prediction> parsed = RecordText.parseSequence(request, spec.maxRecordBytes(), network, spec.limits(),
                 true, seq -> Prediction.of(network, seq));
         if (parsed.problem() == null && parsed.value().isFinite()) {
+            PredictionRecord answer = new PredictionRecord(request, inUse, parsed.value());
+            answer.heldBack = gate == null ? -1 : gate.heldBack;
+            DeadLetter tooOld = stale.judge(answer, serving, request, "");
+            if (tooOld != null) {
+                rejected.inc();
+                ctx.output(DecodeSequences.DEAD_LETTERS, tooOld);
+                return;
+            }
             answered.inc();
-            out.collect(new PredictionRecord(request, inUse, parsed.value()));
+            out.collect(answer);
             return;
         }
         String problem = parsed.problem() != null ? parsed.problem()
@@ -82,17 +98,19 @@ public class PredictSequences extends BroadcastProcessFunction<RawRecord, Parame
                 request.key, request.value, STAGE, problem));
     }
 
-    /** Keeps the highest version of this job: the topic is at-least-once, so versions may repeat. */
+    /** Offers the job's versions to its gate: the topic is at-least-once, so versions may repeat, and the gate skips those. */
     @Override
     public void processBroadcastElement(ParameterVersion version, Context ctx, Collector<PredictionRecord> out)
             throws Exception {
         if (!spec.job().equals(version.job)) {
             return;
         }
-        BroadcastState<String, ParameterVersion> state = ctx.getBroadcastState(NEWEST);
-        ParameterVersion held = state.get(spec.job());
-        if ((held == null ? initialVersion : held.version) < version.version) {
-            state.put(spec.job(), version);
+        BroadcastState<String, ServingGate> state = ctx.getBroadcastState(GATE);
+        ServingGate gate = state.get(spec.job());
+        if (gate == null) {
+            gate = ServingGate.startingAt(initialVersion);
         }
+        gate.offer(version, spec.serving().gateFactor());
+        state.put(spec.job(), gate);
     }
 }

@@ -113,7 +113,7 @@ public final class ServingJob {
             buildPerKey(env, spec, io, requests);
             return;
         }
-        BroadcastStream<ParameterVersion> versions = versions(env, io).broadcast(PredictSequences.NEWEST);
+        BroadcastStream<ParameterVersion> versions = versions(env, io).broadcast(PredictSequences.GATE);
 
         SingleOutputStreamOperator<PredictionRecord> predictions = requests
                 .connect(versions)

@@ -19,6 +19,9 @@ public class ShardGradient {
     public boolean last;
     public long count;
     public double loss;
+    /** binary target values and the ones right (prequential accuracy) */
+    public long binaryTargets;
+    public long binaryRight;
     public double[] weights;
     public double[] biases;
     public double[] initialState;
@@ -36,6 +39,8 @@ public class ShardGradient {
         this.version = version;
         this.count = g.count;
         this.loss = g.loss;
+        this.binaryTargets = g.binaryTargets;
+        this.binaryRight = g.binaryRight;
         this.weights = g.weights;
         this.biases = g.biases;
         this.initialState = g.initialState;
@@ -51,6 +56,9 @@ public class ShardGradient {
     }
 
     public Gradients gradients() {
-        return new Gradients(biases.length, weights, biases, initialState, loss, count);
+        Gradients g = new Gradients(biases.length, weights, biases, initialState, loss, count);
+        g.binaryTargets = binaryTargets;
+        g.binaryRight = binaryRight;
+        return g;
     }
 }

@@ -118,7 +118,7 @@ final class Attractor implements Task {
             }
         }
         return new Attractor(patterns, visible, given, minFlips, maxFlips, minSteps, steps,
-                settleSteps, Evaluation.low(net.activation()), Evaluation.high(net.activation()));
+                settleSteps, net.activation().low(), net.activation().high());
     }
 
     /** Random patterns pairwise at least {@code minDistance} apart, or null if none were found. */

@@ -75,7 +75,7 @@ final class BinaryAddition implements Task {
             throw s.fail("outputUnit", "unit " + outputUnit + " is an input unit");
         }
         return new BinaryAddition(minBits, maxBits, delay, carryOut, outputUnit,
-                Evaluation.low(net.activation()), Evaluation.high(net.activation()));
+                net.activation().low(), net.activation().high());
     }
 
     @Override

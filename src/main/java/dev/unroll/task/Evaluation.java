@@ -17,7 +17,8 @@ import java.util.Map;
  *
  * <p>A target value is binary when it is exactly the activation's low or high value (0 or 1 for
  * logistic units, -1 or 1 for tanh and linear ones); it is right when the state is strictly on
- * its side of {@link Activation#middle()}. Other target values add to the loss only.
+ * its side of {@link Activation#middle()} ({@link Activation#isRight}). Other target values add
+ * to the loss only.
  *
  * <p>Settling: the targets at t = T are the ones a settled network should keep holding. Their
  * distance is the largest |h_t[u] - d| over them, measured at T and, when asked, again at T + K
@@ -25,25 +26,6 @@ import java.util.Map;
  */
 public final class Evaluation {
     private Evaluation() {
-    }
-
-    /** The binary "off" value of an activation: 0 for logistic, -1 otherwise. */
-    public static double low(Activation f) {
-        return f == Activation.LOGISTIC ? 0.0 : -1.0;
-    }
-
-    /** The binary "on" value: 1. */
-    public static double high(Activation f) {
-        return 1.0;
-    }
-
-    public static boolean isBinary(Activation f, double d) {
-        return d == low(f) || d == high(f);
-    }
-
-    /** Whether state h is on the same side of the middle as the binary value d. */
-    public static boolean isRight(Activation f, double d, double h) {
-        return d == high(f) ? h > f.middle() : h < f.middle();
     }
 
     /**
@@ -84,17 +66,17 @@ public final class Evaluation {
                 int u = target.units()[k];
                 double d = target.values()[k];
                 double h = run.state(t, u);
-                boolean isBinary = isBinary(f, d);
+                boolean isBinary = f.isBinary(d);
                 if (isBinary) {
                     binary++;
-                    right += isRight(f, d, h) ? 1 : 0;
+                    right += f.isRight(d, h) ? 1 : 0;
                 }
                 if (t == steps) {
                     hasFinal = true;
                     double later = run.state(steps + stepsBeyond, u);
                     atT = Math.max(atT, Math.abs(h - d));
                     after = Math.max(after, Math.abs(later - d));
-                    if (isBinary && !isRight(f, d, later)) {
+                    if (isBinary && !f.isRight(d, later)) {
                         stillRight = false;
                     }
                 }

@@ -63,7 +63,7 @@ final class InitialState implements Task {
             throw s.fail("maxSteps", "must be at least minSteps (" + minSteps + "), found " + maxSteps);
         }
         return new InitialState(rows, outputs, minSteps, maxSteps,
-                Evaluation.low(net.activation()), Evaluation.high(net.activation()));
+                net.activation().low(), net.activation().high());
     }
 
     /** The network's output units, the units that play the sequence; refused when there are none. */

@@ -58,8 +58,8 @@ final class PerKeyInitialState implements Task {
         String[] names = new String[keys];
         InitialState[] players = new InitialState[keys];
         SplittableRandom root = new SplittableRandom(patternSeed);
-        double low = Evaluation.low(net.activation());
-        double high = Evaluation.high(net.activation());
+        double low = net.activation().low();
+        double high = net.activation().high();
         for (int k = 0; k < keys; k++) {
             names[k] = prefix + String.format(Locale.ROOT, format, k);
             players[k] = new InitialState(InitialState.drawRows(root.split(), length, outputs.length), outputs,

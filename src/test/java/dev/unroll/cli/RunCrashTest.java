@@ -34,7 +34,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code run --state-dir} killed with SIGKILL in the middle of training and started again on the
  * same directory: it resumes from its newest checkpoint (broker data and Flink state both in the
  * directory) and ends with the parameters of {@code train}, every sequence trained once, and
- * version 1 published once.
+ * version 1 published once. It trains with Adam, so its moments come back from the checkpoint too.
  */
 class RunCrashTest {
     private static final int FIRST = 700;
@@ -48,8 +48,8 @@ class RunCrashTest {
         Path example = TestSupport.examples().resolve("training").resolve("j2-tanh-b7");
         Files.copy(example.resolve("network.json"), dir.resolve("network.json"));
         Path job = dir.resolve("crash.yaml");
-        Files.writeString(job, "name: crash\nnetwork: network.json\ntraining:\n  batchSize: 7\n  learningRate: 0.05\n"
-                + "  momentum: 0.5\n  staleness: 1\nstream:\n  checkpointIntervalMs: 200\n  parallelism: 2\n"
+        Files.writeString(job, "name: crash\nnetwork: network.json\ntraining:\n  batchSize: 7\n  learningRate: 0.01\n"
+                + "  optimizer: adam\n  staleness: 1\nstream:\n  checkpointIntervalMs: 200\n  parallelism: 2\n"
                 + "topics:\n  partitions: 1\n");
         Network net = NetworkJson.read(dir.resolve("network.json"), Limits.DEFAULT);
         List<String> lines = RandomSequences.jsonLines(net, 7, FIRST + SECOND);

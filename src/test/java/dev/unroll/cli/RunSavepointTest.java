@@ -21,20 +21,23 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * {@code run} stopped with a savepoint part-way and resumed from it ends with the parameters of
  * an uninterrupted run (the offline trainer over the same records), each sequence counted once,
- * also when it resumes at another parallelism.
+ * also when it resumes at another parallelism; under momentum, and under Adam, whose moments the
+ * savepoint carries.
  */
 class RunSavepointTest {
     @TempDir
     Path dir;
 
-    @ParameterizedTest(name = "parallelism {0}, resumed at {1}, staleness {2}")
-    @CsvSource({"2, 2, 0", "2, 1, 0", "1, 3, 2"})
-    void stopAndResumeGivesTheUninterruptedParameters(int before, int after, int staleness) throws Exception {
+    @ParameterizedTest(name = "parallelism {0}, resumed at {1}, staleness {2}, {3}")
+    @CsvSource({"2, 2, 0, momentum", "2, 1, 0, momentum", "1, 3, 2, adam"})
+    void stopAndResumeGivesTheUninterruptedParameters(int before, int after, int staleness, String rule) throws Exception {
         Path example = TestSupport.examples().resolve("training").resolve("j2-tanh-b7");
         Files.copy(example.resolve("network.json"), dir.resolve("network.json"));
         Path job = dir.resolve("resume.yaml");
-        Files.writeString(job, "name: resume\nnetwork: network.json\ntraining:\n  batchSize: 6\n  learningRate: 0.05\n"
-                + "  momentum: 0.5\n  staleness: " + staleness + "\nstream:\n  checkpointIntervalMs: 200\ntopics:\n  partitions: 1\n");
+        String update = rule.equals("adam") ? "  optimizer: adam\n  learningRate: 0.01\n"
+                : "  learningRate: 0.05\n  momentum: 0.5\n";
+        Files.writeString(job, "name: resume\nnetwork: network.json\ntraining:\n  batchSize: 6\n" + update
+                + "  staleness: " + staleness + "\nstream:\n  checkpointIntervalMs: 200\ntopics:\n  partitions: 1\n");
         List<String> lines = Files.readAllLines(example.resolve("data.jsonl"));
         // 1,800 sequences, 300 batches: the stop after 24 comes well before the end even on a loaded
         // machine (the backlog waits in Kafka, and the job trains on while the stop is on its way)

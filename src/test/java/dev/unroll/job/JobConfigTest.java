@@ -9,7 +9,9 @@ import dev.unroll.format.SequenceFormat;
 import dev.unroll.model.Limits;
 import dev.unroll.model.Network;
 import dev.unroll.format.NetworkJson;
-import dev.unroll.model.Sgd;
+import dev.unroll.model.Optimizer;
+import dev.unroll.model.Prequential;
+import dev.unroll.record.ServingPolicy;
 import dev.unroll.model.TestSupport;
 
 import java.io.IOException;
@@ -49,8 +51,8 @@ class JobConfigTest {
         JobConfig c = JobConfig.read(file);
         assertEquals(16, c.get(JobConfig.BATCH_SIZE));
         assertEquals(0.1, c.get(JobConfig.LEARNING_RATE));
-        assertEquals(new Sgd.Settings(0.1, 0.0, 0.0, true), c.sgdSettings(), "defaults keep the plain rule");
-        assertEquals(Sgd.Settings.plain(0.1), c.sgdSettings());
+        assertEquals(Optimizer.Settings.sgd(0.1, 0.0, 0.0, true), c.optimizer(), "defaults keep the plain rule");
+        assertEquals(Optimizer.Settings.plain(0.1), c.optimizer());
         assertEquals(Limits.DEFAULT, c.limits());
         assertEquals("my-job", c.name());
         assertEquals("unroll.my-job.sequences", c.get(JobConfig.SEQUENCES_TOPIC));
@@ -75,9 +77,9 @@ class JobConfigTest {
         for (Path dir : TestSupport.cases("training")) {
             JobConfig c = JobConfig.read(dir.resolve("job.yaml"));
             assertEquals(dir.resolve("network.json").toAbsolutePath().normalize(), c.networkPath());
-            assertEquals(0.0, c.sgdSettings().momentum());
-            assertEquals(0.0, c.sgdSettings().clipNorm());
-            assertTrue(c.sgdSettings().learnInitialState());
+            assertEquals(0.0, c.optimizer().momentum());
+            assertEquals(0.0, c.optimizer().clipNorm());
+            assertTrue(c.optimizer().learnInitialState());
             assertEquals("job", c.name());
         }
         JobConfig j2 = JobConfig.read(TestSupport.examples().resolve("training/j2-tanh-b7/job.yaml"));
@@ -120,7 +122,7 @@ class JobConfigTest {
                 """));
         assertEquals("adder", c.name());
         assertEquals(Path.of("/abs/net.json"), c.networkPath());
-        assertEquals(new Sgd.Settings(2.0, 0.5, 1.5, false), c.sgdSettings());
+        assertEquals(Optimizer.Settings.sgd(2.0, 0.5, 1.5, false), c.optimizer());
         assertEquals(4, c.get(JobConfig.BATCH_SIZE));
         assertEquals(new Limits(10, 20), c.limits());
         assertEquals(4096, c.get(JobConfig.MAX_RECORD_BYTES));
@@ -199,6 +201,19 @@ class JobConfigTest {
                 Arguments.of("training:\n  clipNorm: -1\n", "training.clipNorm"),
                 Arguments.of("training:\n  learnInitialState: 1\n", "training.learnInitialState"),
                 Arguments.of("training:\n  learnInitialState: \"false\"\n", "training.learnInitialState"),
+                Arguments.of("training:\n  optimizer: rmsprop\n", "training.optimizer"),
+                Arguments.of("training:\n  optimizer: 1\n", "training.optimizer"),
+                Arguments.of("training:\n  beta1: 1\n", "training.beta1"),
+                Arguments.of("training:\n  beta2: -0.1\n", "training.beta2"),
+                Arguments.of("training:\n  epsilon: 0\n", "training.epsilon"),
+                Arguments.of("training:\n  optimizer: adam\n  momentum: 0.9\n", "training.momentum"),
+                Arguments.of("quality:\n  window: 0\n", "quality.window"),
+                Arguments.of("quality:\n  fadingFactor: 0\n", "quality.fadingFactor"),
+                Arguments.of("quality:\n  fadingFactor: 1.5\n", "quality.fadingFactor"),
+                Arguments.of("serving:\n  gateFactor: 0.5\n", "serving.gateFactor"),
+                Arguments.of("serving:\n  maxModelAgeMs: -1\n", "serving.maxModelAgeMs"),
+                Arguments.of("serving:\n  modelAgeClock: sun\n", "serving.modelAgeClock"),
+                Arguments.of("serving:\n  staleModels: drop\n", "serving.staleModels"),
                 Arguments.of("limits:\n  maxUnits: 0\n", "limits.maxUnits"),
                 Arguments.of("limits:\n  maxSteps: many\n", "limits.maxSteps"),
                 Arguments.of("limits:\n  maxRecordBytes: 10\n", "limits.maxRecordBytes"),
@@ -250,5 +265,37 @@ class JobConfigTest {
                 .endsWith("training.models: must be one or per-key, found each"));
         assertTrue(rejected("network: n.json\ntraining:\n  models: per-key\n  staleness: 2\n").getMessage()
                 .contains("training.staleness: must be 0 with training.models: per-key"));
+    }
+
+    @Test
+    void theQualityAndServingKeysReachTheSpec() throws IOException {
+        JobConfig c = JobConfig.read(write("q.yaml", "network: n.json\nquality:\n  window: 64\n  fadingFactor: 0.95\n"
+                + "serving:\n  gateFactor: 1.5\n  maxModelAgeMs: 30000\n  modelAgeClock: event\n  staleModels: dead-letter\n"));
+        assertEquals(new Prequential.Settings(64, 0.95), c.quality());
+        assertEquals(new ServingPolicy(1.5, 30000, true, true), ServingPolicy.of(c));
+        JobConfig plain = JobConfig.read(write("plain.yaml", "network: n.json\n"));
+        assertEquals(Prequential.Settings.DEFAULT, plain.quality());
+        assertEquals(new ServingPolicy(0, 0, false, false), ServingPolicy.of(plain), "by default every version serves, with no age bound");
+    }
+
+    @Test
+    void adamIsChosenByTrainingOptimizerWithItsDefaults() throws IOException {
+        assertEquals(Optimizer.Kind.SGD, JobConfig.read(write("sgd.yaml", "network: n.json\n")).optimizer().kind());
+        JobConfig adam = JobConfig.read(write("adam.yaml", "network: n.json\ntraining:\n  optimizer: adam\n"
+                + "  learningRate: 0.01\n  clipNorm: 2\n  learnInitialState: false\n"));
+        assertEquals(Optimizer.Settings.adam(0.01, 0.9, 0.999, 1.0e-8, 2.0, false), adam.optimizer());
+        JobConfig tuned = JobConfig.read(write("tuned.yaml", "network: n.json\ntraining:\n  optimizer: adam\n"
+                + "  beta1: 0.5\n  beta2: 0.99\n  epsilon: 1.0e-6\n  momentum: 0\n"));
+        assertEquals(Optimizer.Settings.adam(0.1, 0.5, 0.99, 1.0e-6, 0.0, true), tuned.optimizer());
+        // the fixed keys' block as written, with sgd: Adam's keys are read and not used
+        JobConfig sgd = JobConfig.read(write("block.yaml", "network: n.json\ntraining:\n  optimizer: sgd\n"
+                + "  beta1: 0.9\n  beta2: 0.999\n  epsilon: 1.0e-8\n  momentum: 0.5\n"));
+        assertEquals(Optimizer.Settings.sgd(0.1, 0.5, 0.0, true), sgd.optimizer());
+        assertTrue(rejected("network: n.json\ntraining:\n  optimizer: adam\n  momentum: 0.9\n").getMessage()
+                .contains("training.momentum: must be 0 or absent with training.optimizer: adam"));
+        assertEquals(Optimizer.Settings.adagrad(0.1, 1.0e-6, 0.0, true), JobConfig.read(write("adagrad.yaml",
+                "network: n.json\ntraining:\n  optimizer: adagrad\n  epsilon: 1.0e-6\n")).optimizer());
+        assertTrue(rejected("network: n.json\ntraining:\n  optimizer: adagrad\n  momentum: 0.5\n").getMessage()
+                .contains("training.momentum: must be 0 or absent with training.optimizer: adagrad"));
     }
 }

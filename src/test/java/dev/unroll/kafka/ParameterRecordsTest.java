@@ -11,6 +11,8 @@ import dev.unroll.model.Limits;
 import dev.unroll.model.Network;
 import dev.unroll.format.NetworkJson;
 import dev.unroll.model.Parameters;
+import dev.unroll.model.Prequential;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import dev.unroll.record.ParameterVersion;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -121,11 +123,36 @@ class ParameterRecordsTest {
         java.util.Map<String, String> h = new java.util.LinkedHashMap<>();
         ParameterRecords.headers(v, ParameterFormat.BINARY)
                 .forEach(x -> h.put(x.key(), new String(x.value(), StandardCharsets.UTF_8)));
-        assertEquals(java.util.Map.of("unroll.job", "job-é", "unroll.version", "42", "unroll.sequencesTrained", "1344",
-                "unroll.batchSize", "32", "unroll.batchLoss", "0.25", "unroll.last", "true", "unroll.format", "binary"), h);
+        assertEquals(java.util.Map.ofEntries(java.util.Map.entry("unroll.job", "job-é"),
+                java.util.Map.entry("unroll.version", "42"), java.util.Map.entry("unroll.sequencesTrained", "1344"),
+                java.util.Map.entry("unroll.batchSize", "32"), java.util.Map.entry("unroll.batchLoss", "0.25"),
+                java.util.Map.entry("unroll.last", "true"), java.util.Map.entry("unroll.format", "binary"),
+                java.util.Map.entry("unroll.measuredVersion", "-1"), java.util.Map.entry("unroll.batchAccuracy", "none"),
+                java.util.Map.entry("unroll.prequentialLoss", "none"), java.util.Map.entry("unroll.prequentialAccuracy", "none"),
+                java.util.Map.entry("unroll.prequentialWindow", "0"), java.util.Map.entry("unroll.fadingLoss", "none"),
+                java.util.Map.entry("unroll.fadingAccuracy", "none")), h);
         v.batchLoss = Double.NaN;
         assertEquals("none", new String(ParameterRecords.headers(v, ParameterFormat.JSON)
                 .lastHeader("unroll.batchLoss").value(), StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void thePrequentialFiguresTravelInTheHeadersInEitherFormat() {
+        for (ParameterFormat format : ParameterFormat.values()) {
+            ParameterVersion v = awkwardVersion(3);
+            v.setFigures(40, new Prequential.Figures(0.25, 0.875, 0.3125, 0.75, 992, 1.0 / 3, 0.5));
+            ConsumerRecord<byte[], byte[]> record = new ConsumerRecord<>("t", 0, 7, null, RECORDS.encode(v, format));
+            ParameterRecords.headers(v, format).forEach(h -> record.headers().add(h));
+            ParameterVersion back = RECORDS.read(record);
+            assertEquals(40, back.measuredVersion, format + ": measured version");
+            assertEquals(v.figures(), back.figures(), format + ": figures");
+        }
+        // a record without them (written before they existed) reads with none measured
+        ParameterVersion v = awkwardVersion(3);
+        ConsumerRecord<byte[], byte[]> bare = new ConsumerRecord<>("t", 0, 8, null, RECORDS.encode(v, ParameterFormat.BINARY));
+        ParameterVersion back = RECORDS.read(bare);
+        assertEquals(-1, back.measuredVersion);
+        assertTrue(Double.isNaN(back.windowLoss));
     }
 
     @Test

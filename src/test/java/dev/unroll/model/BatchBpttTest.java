@@ -248,6 +248,34 @@ class BatchBpttTest {
         }
     }
 
+    /** The sums judge each binary target value at the state the forward pass reached, as held-out scoring does. */
+    @Test
+    void theSumsCountTheBinaryTargetsRight() {
+        long judged = 0;
+        for (Batch b : batches()) {
+            long binary = 0;
+            long right = 0;
+            Activation f = b.net().activation();
+            for (Sequence seq : b.seqs()) {
+                Bptt.Activities run = Bptt.forward(b.net(), seq, seq.steps());
+                for (Sequence.Target target : seq.targets()) {
+                    for (int k = 0; k < target.units().length; k++) {
+                        double d = target.values()[k];
+                        if (f.isBinary(d)) {
+                            binary++;
+                            right += f.isRight(d, run.state(target.t(), target.units()[k])) ? 1 : 0;
+                        }
+                    }
+                }
+            }
+            Gradients sum = BatchBptt.sum(b.net(), b.seqs());
+            assertEquals(binary, sum.binaryTargets, b + ": binary targets");
+            assertEquals(right, sum.binaryRight, b + ": right");
+            judged += binary;
+        }
+        assertTrue(judged > 1000, "the random batches hold binary targets: " + judged);
+    }
+
     @Test
     void anyChunkSizeGivesTheSameSum() {
         for (Batch b : batches().subList(0, 60)) {
@@ -430,6 +458,8 @@ class BatchBpttTest {
     static void assertClose(Gradients expected, Gradients got, double rel, String what) {
         assertEquals(expected.count, got.count, what + ": count");
         assertEquals(expected.units, got.units, what + ": units");
+        assertEquals(expected.binaryTargets, got.binaryTargets, what + ": binary targets");
+        assertEquals(expected.binaryRight, got.binaryRight, what + ": binary targets right");
         closeArray(new double[] {expected.loss}, new double[] {got.loss}, rel, what + " loss");
         closeArray(expected.weights, got.weights, rel, what + " weights");
         closeArray(expected.biases, got.biases, rel, what + " biases");

@@ -149,6 +149,62 @@ public final class TinyLinearNet {
         return step(p1, SEQUENCES.subList(2, 3), 1, learnInitialState);
     }
 
+    /** Adam's settings for {@link #adamAfterOnePass}, the learning rate that of the plain example. */
+    public record AdamSettings(double beta1, double beta2, double epsilon, boolean biasCorrected) {
+    }
+
+    /**
+     * The pass under Adam: g the batch's averaged gradient, update k = 0, 1 with t = k + 1,
+     * m = beta1 m + (1 - beta1) g, v = beta2 v + (1 - beta2) g^2, p -= lr (m / (1 - beta1^t)) /
+     * (sqrt(v / (1 - beta2^t)) + epsilon); without bias correction (to show the test can tell)
+     * the two divisions by 1 - beta^t are left out.
+     */
+    public static Params adamAfterOnePass(AdamSettings a) {
+        double[] m = new double[8];
+        double[] v = new double[8];
+        Params p = Params.initial();
+        List<List<Seq>> batches = List.of(SEQUENCES.subList(0, 2), SEQUENCES.subList(2, 3));
+        for (int k = 0; k < batches.size(); k++) {
+            List<Seq> batch = batches.get(k);
+            double[] g = new double[8];
+            for (Seq seq : batch) {
+                double[] one = flat(gradient(p, seq));
+                for (int x = 0; x < 8; x++) {
+                    g[x] += one[x] / batch.size();
+                }
+            }
+            int t = k + 1;
+            double c1 = a.biasCorrected() ? 1 - Math.pow(a.beta1(), t) : 1;
+            double c2 = a.biasCorrected() ? 1 - Math.pow(a.beta2(), t) : 1;
+            double[] flat = flat(p);
+            for (int x = 0; x < 8; x++) {
+                m[x] = a.beta1() * m[x] + (1 - a.beta1()) * g[x];
+                v[x] = a.beta2() * v[x] + (1 - a.beta2()) * g[x] * g[x];
+                flat[x] -= LEARNING_RATE * (m[x] / c1) / (Math.sqrt(v[x] / c2) + a.epsilon());
+            }
+            p = unflat(flat);
+        }
+        return p;
+    }
+
+    /** w00 w01 w10 w11 b0 b1 s0 s1. */
+    private static double[] flat(Params p) {
+        return new double[] {p.w[0][0], p.w[0][1], p.w[1][0], p.w[1][1], p.b[0], p.b[1], p.s[0], p.s[1]};
+    }
+
+    private static Params unflat(double[] x) {
+        Params p = new Params();
+        p.w[0][0] = x[0];
+        p.w[0][1] = x[1];
+        p.w[1][0] = x[2];
+        p.w[1][1] = x[3];
+        p.b[0] = x[4];
+        p.b[1] = x[5];
+        p.s[0] = x[6];
+        p.s[1] = x[7];
+        return p;
+    }
+
     /** The same pass with the short batch wrongly averaged over the full batch size (to show the test can tell). */
     public static Params wronglyAveraged() {
         Params p1 = step(Params.initial(), SEQUENCES.subList(0, 2), 2, true);

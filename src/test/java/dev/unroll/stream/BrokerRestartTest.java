@@ -9,7 +9,6 @@ import dev.unroll.launch.Pipeline;
 import dev.unroll.model.Network;
 import dev.unroll.model.Parameters;
 import dev.unroll.format.SequenceJson;
-import dev.unroll.model.Sgd;
 import dev.unroll.model.TestSupport;
 import dev.unroll.model.Trainer;
 import dev.unroll.record.ParameterVersion;
@@ -45,7 +44,7 @@ class BrokerRestartTest {
         JobConfig config = JobConfig.read(jobFile);
         Network net = config.loadNetwork();
         List<String> lines = RandomSequences.jsonLines(net, 3, 40);
-        Trainer reference = new Trainer(net, new Sgd(config.sgdSettings()), 5);
+        Trainer reference = new Trainer(net, config.optimizer().create(), 5);
         for (String line : lines) {
             reference.add(SequenceJson.parse(line, "data", net, config.limits()));
         }

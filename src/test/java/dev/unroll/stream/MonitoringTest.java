@@ -13,6 +13,8 @@ import dev.unroll.launch.KafkaConnectors;
 import dev.unroll.launch.LocalFlink;
 import dev.unroll.launch.Pipeline;
 import dev.unroll.model.TestSupport;
+import dev.unroll.format.SequenceJson;
+import dev.unroll.model.Trainer;
 import dev.unroll.record.ParameterVersion;
 import dev.unroll.record.TrainingSpec;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -27,6 +29,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -73,9 +76,9 @@ class MonitoringTest extends BrokerTestBase {
         KafkaConnectors kafka = KafkaConnectors.of(broker.bootstrapServers(), config);
         Pipeline.Topics topics = Pipeline.Topics.of(config);
         TrainingSpec spec = TrainingSpec.forJob(config, config.loadNetwork(), null);
+        Path data = TestSupport.examples().resolve("training/j2-tanh-b7/data.jsonl");
         try (Pipeline pipeline = Pipeline.start(LocalFlink.create(spec.shards(), monitoring.configuration()), spec, kafka,
                 topics, 1, Pipeline.Options.live(config))) {
-            Path data = TestSupport.examples().resolve("training/j2-tanh-b7/data.jsonl");
             FilePublisher.publishLines(kafka.producerProperties(), topics.sequences(), data);
             try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(KafkaClients.producerProps(broker.bootstrapServers()))) {
                 producer.send(new ProducerRecord<>(topics.sequences(), "not json".getBytes(StandardCharsets.UTF_8))).get();
@@ -116,13 +119,23 @@ class MonitoringTest extends BrokerTestBase {
             // Prometheus: the job's own metrics, and the lag of the sequences topic
             String metrics = awaitMetrics(monitoring.metricsUrl(), List.of("_version", "_batchLoss", "_staleness",
                     "_sequencesTrained", "_deadLetters", "_sequencesAccepted", "records_lag_max", "pendingRecords",
-                    "_versionsInProcess", "_versionsFromTopic"));
+                    "_versionsInProcess", "_versionsFromTopic", "_prequentialLoss", "_prequentialAccuracy", "_prequentialFadingLoss",
+                    "_prequentialFadingAccuracy", "_staleAnswers"));
             assertEquals(4.0, value(metrics, "flink_taskmanager_job_task_operator_version", "aggregate"), metrics);
             assertEquals(28.0, value(metrics, "flink_taskmanager_job_task_operator_sequencesTrained", "aggregate"));
             assertEquals(1.0, value(metrics, "flink_taskmanager_job_task_operator_deadLetters", "decode"));
             assertEquals(30.0, value(metrics, "flink_taskmanager_job_task_operator_sequencesAccepted", "decode"));
             assertTrue(value(metrics, "flink_taskmanager_job_task_operator_batchLoss", "aggregate") > 0);
             assertEquals(0.0, value(metrics, "flink_taskmanager_job_task_operator_staleness", "aggregate"));
+            // the prequential figures of version 4, as train gives them after the same 28 sequences
+            Trainer offline = config.trainer(config.loadNetwork());
+            for (String line : Files.readAllLines(data).subList(0, 28)) {
+                offline.add(SequenceJson.parse(line, "data", config.loadNetwork(), config.limits()));
+            }
+            assertEquals(offline.figures().windowLoss(), value(metrics, "flink_taskmanager_job_task_operator_prequentialLoss",
+                    "aggregate"), 1e-9 * offline.figures().windowLoss());
+            assertEquals(offline.figures().fadingLoss(), value(metrics,
+                    "flink_taskmanager_job_task_operator_prequentialFadingLoss", "aggregate"), 1e-9 * offline.figures().fadingLoss());
             // every BPTT instance took versions 1, 2 and 3: in memory beside the aggregator, or from the topic
             // until the aggregator had opened
             assertEquals(3.0 * spec.shards(), value(metrics, "flink_taskmanager_job_task_operator_versionsInProcess", "bptt")

@@ -4,7 +4,7 @@ import dev.unroll.job.JobConfig;
 import dev.unroll.model.Gradients;
 import dev.unroll.model.Network;
 import dev.unroll.model.Parameters;
-import dev.unroll.model.Sgd;
+import dev.unroll.model.Optimizer;
 import dev.unroll.model.TestSupport;
 import dev.unroll.record.ParameterVersion;
 import dev.unroll.record.RawRecord;
@@ -205,8 +205,8 @@ class OperatorHarnessTest {
             assertEquals(1, out.get(0).version);
             assertEquals(4, out.get(0).batchSize);
             // the two shards' sums (1.0 each, so 2.0 in all) averaged over the batch's 4 sequences
-            Parameters expected = new Sgd(Sgd.Settings.plain(0.1)).step(net.parameters(),
-                    sum(0, 0, 1, 4, 2.0).gradients());
+            Parameters expected = Optimizer.Settings.plain(0.1).create().step(net.parameters(),
+                    sum(0, 0, 1, 4, 2.0).gradients(), 0);
             assertArrayEquals(expected.weights, out.get(0).weights, 0.0);
 
             h.processElement(sum(0, 0, 2, 2, 9.0), 0); // a shard sum of a batch already applied (a replay)

@@ -3,6 +3,12 @@ package dev.unroll.stream;
 import dev.unroll.job.JobConfig;
 import dev.unroll.format.KeyedNetworks;
 import dev.unroll.model.Network;
+import dev.unroll.model.Optimizer;
+import dev.unroll.model.PerKeyTrainer;
+import dev.unroll.model.Prequential;
+import dev.unroll.model.Sequence;
+import dev.unroll.model.Trainer;
+import dev.unroll.format.SequenceJson;
 import dev.unroll.model.TestSupport;
 import dev.unroll.record.DeadLetter;
 import dev.unroll.record.InjectedFault;
@@ -22,7 +28,6 @@ import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -50,7 +55,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * dead-lettered. Ends with the reference's per-key parameters to 1e-9; so does a run with a failure
  * injected in the trainer, and one stopped with a savepoint and resumed at another parallelism
  * (keyed state restored by Flink with the source's position; the source slowed so that checkpoints
- * and the savepoint fall in the middle of the input).
+ * and the savepoint fall in the middle of the input). Some of these train with Adam instead, whose
+ * per-key moments then go through the same restores; its reference is the offline per-key trainer.
  */
 class PerKeyJobTest {
     static final Path PK1 = TestSupport.examples().resolve("per-key/pk1-three-keys");
@@ -120,7 +126,7 @@ class PerKeyJobTest {
                 InMemoryTopic.feed(parameters), parameters.sink(), deadLetters.sink(), null);
         env.execute("per-key P=" + parallelism);
 
-        NewestPerKey newest = assertMatchesReference(net, parameters.records());
+        NewestPerKey newest = assertMatchesReference(config, net, parameters.records());
         for (String key : List.of("pump-1", "valve/ü")) {
             assertTrue(newest.get(key).last, key + ": 11 sequences, a short last batch applied at the end of the input");
         }
@@ -134,10 +140,10 @@ class PerKeyJobTest {
         return new DataGeneratorSource<>(generator(records), records.values().size(), TypeInformation.of(RawRecord.class));
     }
 
-    @ParameterizedTest(name = "fails at a key's batch {0}, checkpoints every {1} ms")
-    @CsvSource({"1, 0", "2, 40"})
-    void aFailureInTheTrainerChangesNothing(long batch, long checkpointMs) throws Exception {
-        JobConfig config = JobConfig.read(PK1.resolve("job.yaml"));
+    @ParameterizedTest(name = "fails at a key's batch {0}, checkpoints every {1} ms, {2}")
+    @CsvSource({"1, 0, sgd", "2, 40, adam"})
+    void aFailureInTheTrainerChangesNothing(long batch, long checkpointMs, String optimizer) throws Exception {
+        JobConfig config = job(optimizer);
         Network net = config.loadNetwork();
         Records records = layout(2);
         Path marker = dir.resolve("failed-once");
@@ -160,12 +166,13 @@ class PerKeyJobTest {
         env.execute("per-key recovery");
 
         assertTrue(Files.exists(marker), "the injected failure happened");
-        assertMatchesReference(net, parameters.records());
+        assertMatchesReference(config, net, parameters.records());
     }
 
-    @Test
-    void aSavepointResumeAtAnotherParallelismChangesNothing() throws Exception {
-        JobConfig config = JobConfig.read(PK1.resolve("job.yaml"));
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"sgd", "adam"})
+    void aSavepointResumeAtAnotherParallelismChangesNothing(String optimizer) throws Exception {
+        JobConfig config = job(optimizer);
         Network net = config.loadNetwork();
         Records records = layout(2);
         InMemoryTopic<ParameterVersion> parameters = new InMemoryTopic<>();
@@ -191,15 +198,53 @@ class PerKeyJobTest {
         TrainingJob.build(second, TrainingSpec.of(config, net, 3), slowSource(records, 1000),
                 InMemoryTopic.feed(parameters), parameters.sink(), deadLetters.sink(), null);
         second.execute("per-key after the savepoint");
-        assertMatchesReference(net, parameters.records());
+        assertMatchesReference(config, net, parameters.records());
     }
 
-    /** The newest version of each key, checked against the reference's parameters. */
-    private NewestPerKey assertMatchesReference(Network net, List<ParameterVersion> versions) throws Exception {
+    /** pk1's job (sgd), or the same with {@code training.optimizer: adam}. */
+    private JobConfig job(String optimizer) throws IOException {
+        if (optimizer.equals("sgd")) {
+            return JobConfig.read(PK1.resolve("job.yaml"));
+        }
+        Files.copy(PK1.resolve("network.json"), dir.resolve("network.json"));
+        return JobConfig.read(Files.writeString(dir.resolve("adam.yaml"), "network: network.json\ntraining:\n"
+                + "  batchSize: 4\n  learningRate: 0.02\n  models: per-key\n  optimizer: adam\n"));
+    }
+
+    /**
+     * The newest version of each key, checked against pk1's reference parameters (sgd) or, for
+     * another rule, the offline per-key trainer's.
+     */
+    private NewestPerKey assertMatchesReference(JobConfig config, Network net, List<ParameterVersion> versions)
+            throws Exception {
         NewestPerKey newest = new NewestPerKey();
         versions.forEach(newest::add);
         Path out = Files.writeString(dir.resolve("out.jsonl"), KeyedNetworks.write(newest.entries(net)));
-        TestSupport.assertSameKeyedParameters(PK1.resolve("expected.jsonl"), out);
+        Path expected = PK1.resolve("expected.jsonl");
+        if (config.optimizer().kind() != Optimizer.Kind.SGD) {
+            PerKeyTrainer offline = new PerKeyTrainer(() -> config.trainer(net));
+            for (String line : Files.readAllLines(PK1.resolve("data.jsonl"), StandardCharsets.UTF_8)) {
+                offline.add(SequenceJson.parse(line, "data", net, config.limits()));
+            }
+            expected = Files.writeString(dir.resolve("offline.jsonl"), KeyedNetworks.write(offline.finish()));
+        }
+        TestSupport.assertSameKeyedParameters(expected, out);
+        // each key's newest version carries its prequential figures after its own batches alone
+        Map<String, Trainer> byKey = new LinkedHashMap<>();
+        for (String line : Files.readAllLines(PK1.resolve("data.jsonl"), StandardCharsets.UTF_8)) {
+            Sequence seq = SequenceJson.parse(line, "data", net, config.limits());
+            byKey.computeIfAbsent(seq.key(), k -> config.trainer(net)).add(seq);
+        }
+        for (Map.Entry<String, Trainer> e : byKey.entrySet()) {
+            e.getValue().finish();
+            Prequential.Figures f = e.getValue().figures();
+            ParameterVersion v = newest.get(e.getKey());
+            assertEquals(v.version - 1, v.measuredVersion, e.getKey() + ": measured at the version before");
+            double[] expectedFigures = {f.batchLoss(), f.windowLoss(), f.fadingLoss()};
+            RecoveryTest.assertClose(expectedFigures, new double[] {v.batchLoss, v.windowLoss, v.fadingLoss},
+                    e.getKey() + " prequential figures");
+            assertEquals(f.windowSequences(), v.windowSequences, e.getKey() + " window");
+        }
         return newest;
     }
 

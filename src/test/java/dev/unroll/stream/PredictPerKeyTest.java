@@ -4,6 +4,8 @@ import dev.unroll.job.JobConfig;
 import dev.unroll.model.Network;
 import dev.unroll.model.Parameters;
 import dev.unroll.model.Prediction;
+import dev.unroll.model.Prequential;
+import dev.unroll.format.SequenceCodec;
 import dev.unroll.model.Sequence;
 import dev.unroll.format.SequenceJson;
 import dev.unroll.record.DeadLetter;
@@ -17,8 +19,12 @@ import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -36,7 +42,7 @@ class PredictPerKeyTest {
         JobConfig config = JobConfig.read(PerKeyJobTest.PK1.resolve("job.yaml"));
         Network net = config.loadNetwork();
         TrainingSpec spec = TrainingSpec.of(config, net, 1);
-        String line = java.nio.file.Files.readAllLines(PerKeyJobTest.PK1.resolve("data.jsonl")).get(0)
+        String line = Files.readAllLines(PerKeyJobTest.PK1.resolve("data.jsonl")).get(0)
                 .replaceFirst(",\\s*\"key\":\\s*\"[^\"]*\"", "");
         Sequence seq = SequenceJson.parse(line, "test", net, config.limits());
 
@@ -71,6 +77,40 @@ class PredictPerKeyTest {
         assertEquals("pump-1", new String(out.get(2).key, StandardCharsets.UTF_8), "the request's record key");
         h.close();
         route.close();
+    }
+
+    @Test
+    void eachKeyHasItsOwnServingGate(@TempDir Path dir) throws Exception {
+        Files.copy(PerKeyJobTest.PK1.resolve("network.json"), dir.resolve("network.json"));
+        JobConfig config = JobConfig.read(Files.writeString(dir.resolve("gated.yaml"), "network: network.json\n"
+                + "training:\n  models: per-key\nserving:\n  gateFactor: 2\n"));
+        Network net = config.loadNetwork();
+        TrainingSpec spec = TrainingSpec.of(config, net, 1);
+        String line = Files.readAllLines(PerKeyJobTest.PK1.resolve("data.jsonl")).get(0);
+        Sequence seq = SequenceJson.parse(line, "test", net, config.limits());
+        KeyedTwoInputStreamOperatorTestHarness<String, KeyedRequest, ParameterVersion, PredictionRecord> h =
+                ProcessFunctionTestHarnesses.forKeyedCoProcessFunction(new PredictPerKey(spec), r -> r.key, v -> v.key,
+                        Types.STRING);
+        List<Parameters> params = new ArrayList<>();
+        double[] losses = {4.0, 3.0, 50.0};   // version v + 1 measures version v
+        for (int v = 1; v <= 3; v++) {
+            Parameters p = net.parameters().copy();
+            p.biases[0] += v;
+            params.add(p);
+            ParameterVersion version = version(spec, "pump-1", v, p);
+            version.setFigures(v - 1, new Prequential.Figures(losses[v - 1], Double.NaN, losses[v - 1],
+                    Double.NaN, 4, losses[v - 1], Double.NaN));
+            h.processElement2(version, 0);
+        }
+        byte[] encoded = SequenceCodec.encode(seq);
+        h.processElement1(new KeyedRequest(request(0, "pump-1", line), "pump-1", encoded), 0);
+        h.processElement1(new KeyedRequest(request(1, "pump-2", line), "pump-2", encoded), 0);
+        List<PredictionRecord> out = h.extractOutputValues();
+        assertEquals(List.of(1L, 0L), out.stream().map(r -> r.version).toList(),
+                "pump-1: version 1 passed (3 <= 2 x 4), version 2 failed (50 > 2 x 3); pump-2 has none");
+        assertEquals(List.of(2L, -1L), out.stream().map(r -> r.heldBack).toList());
+        assertArrayEquals(Prediction.of(net.withParameters(params.get(0)), seq).outputs(), out.get(0).outputs);
+        h.close();
     }
 
     private static RawRecord request(long offset, String key, String json) {

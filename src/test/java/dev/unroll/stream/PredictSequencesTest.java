@@ -13,6 +13,7 @@ import dev.unroll.record.DeadLetter;
 import dev.unroll.record.ParameterVersion;
 import dev.unroll.record.PredictionRecord;
 import dev.unroll.record.RawRecord;
+import dev.unroll.record.ServingGate;
 import dev.unroll.record.TrainingSpec;
 import org.apache.flink.api.common.state.BroadcastState;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
@@ -42,8 +43,13 @@ class PredictSequencesTest {
     Path dir;
 
     private JobConfig job(String name) throws Exception {
+        return job(name, "");
+    }
+
+    private JobConfig job(String name, String more) throws Exception {
         Files.copy(TestSupport.examples().resolve("training/j3-tied-b16/network.json"), dir.resolve(name + ".json"));
-        return JobConfig.read(Files.writeString(dir.resolve(name + ".yaml"), "name: " + name + "\nnetwork: " + name + ".json\n"));
+        return JobConfig.read(Files.writeString(dir.resolve(name + ".yaml"), "name: " + name + "\nnetwork: " + name
+                + ".json\n" + more));
     }
 
     private static Parameters shifted(Network net, double by) {
@@ -74,7 +80,7 @@ class PredictSequencesTest {
         Parameters v3 = shifted(net, 0.2);
 
         BroadcastOperatorTestHarness<RawRecord, ParameterVersion, PredictionRecord> h =
-                ProcessFunctionTestHarnesses.forBroadcastProcessFunction(new PredictSequences(spec), PredictSequences.NEWEST);
+                ProcessFunctionTestHarnesses.forBroadcastProcessFunction(new PredictSequences(spec), PredictSequences.GATE);
         h.processElement(request(line), 0);
         h.processBroadcastElement(version("harness", 3, v3), 0);
         h.processElement(request(line), 0);
@@ -92,20 +98,21 @@ class PredictSequencesTest {
         assertEquals(2, out.get(2).offset, "the request's offset");
         assertEquals("k", new String(out.get(2).key, StandardCharsets.UTF_8), "the request's key");
 
-        BroadcastState<String, ParameterVersion> state = h.getBroadcastState(PredictSequences.NEWEST);
+        BroadcastState<String, ServingGate> state = h.getBroadcastState(PredictSequences.GATE);
         int entries = 0;
-        for (Map.Entry<String, ParameterVersion> e : state.entries()) {
+        for (Map.Entry<String, ServingGate> e : state.entries()) {
             entries++;
-            assertEquals(3, e.getValue().version);
+            assertEquals(3, e.getValue().servingVersion);
+            assertEquals(0, e.getValue().pending.length, "open, it keeps no version but the one answering");
         }
-        assertEquals(1, entries, "one version held, the newest");
+        assertEquals(1, entries, "one gate held, the job's");
 
         // restored from a snapshot, it answers with version 3 at once
         OperatorSubtaskState snapshot = h.snapshot(1, 1);
         h.close();
         BroadcastOperatorTestHarness<RawRecord, ParameterVersion, PredictionRecord> restored = new BroadcastOperatorTestHarness<>(
                 new org.apache.flink.streaming.api.operators.co.CoBroadcastWithNonKeyedOperator<>(new PredictSequences(spec),
-                        List.of(PredictSequences.NEWEST)), 1, 1, 0);
+                        List.of(PredictSequences.GATE)), 1, 1, 0);
         restored.setup();
         restored.initializeState(snapshot);
         restored.open();
@@ -116,12 +123,70 @@ class PredictSequencesTest {
     }
 
     @Test
+    void onTheWallClockAnAnswerByAVersionOlderThanTheBoundIsFlagged() throws Exception {
+        JobConfig config = job("fresh-wall", "serving:\n  maxModelAgeMs: 60000\n");
+        Network net = config.loadNetwork();
+        String line = RandomSequences.jsonLines(net, 22, 1).get(0);
+        BroadcastOperatorTestHarness<RawRecord, ParameterVersion, PredictionRecord> h =
+                ProcessFunctionTestHarnesses.forBroadcastProcessFunction(new PredictSequences(TrainingSpec.of(config, net, 1)),
+                        PredictSequences.GATE);
+        h.processElement(request(line), 0);                          // the job's network: of unknown age
+        ParameterVersion old = version("fresh-wall", 4, shifted(net, 0.1));
+        old.publishedAt = System.currentTimeMillis() - 600_000;
+        h.processBroadcastElement(old, 0);
+        h.processElement(request(line), 0);
+        ParameterVersion fresh = version("fresh-wall", 5, shifted(net, 0.2));
+        fresh.publishedAt = System.currentTimeMillis();
+        h.processBroadcastElement(fresh, 0);
+        h.processElement(request(line), 0);
+
+        List<PredictionRecord> out = h.extractOutputValues();
+        assertEquals(List.of(0L, 4L, 5L), out.stream().map(r -> r.version).toList());
+        assertEquals(List.of(true, true, false), out.stream().map(r -> r.stale).toList(), "flagged, still answered");
+        assertEquals(-1, out.get(0).modelAgeMs, "no publish time, no age");
+        assertTrue(out.get(1).modelAgeMs >= 600_000, "ten minutes old: " + out.get(1).modelAgeMs);
+        assertTrue(out.get(2).modelAgeMs < 60_000, "just published: " + out.get(2).modelAgeMs);
+        assertTrue(h.getSideOutput(DecodeSequences.DEAD_LETTERS) == null || h.getSideOutput(DecodeSequences.DEAD_LETTERS).isEmpty());
+        h.close();
+    }
+
+    @Test
+    void onTheEventClockAnAnswerByAVersionOlderThanTheBoundIsDeadLettered() throws Exception {
+        JobConfig config = job("fresh-event", "serving:\n  maxModelAgeMs: 1000\n  modelAgeClock: event\n"
+                + "  staleModels: dead-letter\n");
+        Network net = config.loadNetwork();
+        String line = RandomSequences.jsonLines(net, 23, 1).get(0);
+        BroadcastOperatorTestHarness<RawRecord, ParameterVersion, PredictionRecord> h =
+                ProcessFunctionTestHarnesses.forBroadcastProcessFunction(new PredictSequences(TrainingSpec.of(config, net, 1)),
+                        PredictSequences.GATE);
+        ParameterVersion v3 = version("fresh-event", 3, shifted(net, 0.1));
+        v3.publishedAt = 1_000_000;
+        h.processBroadcastElement(v3, 0);
+        for (long timestamp : new long[] {1_000_500, 1_002_000, -1}) {
+            RawRecord r = request(line);
+            r.timestamp = timestamp;
+            h.processElement(r, 0);
+        }
+        List<PredictionRecord> out = h.extractOutputValues();
+        assertEquals(1, out.size(), "only the request 500 ms after the version is answered");
+        assertEquals(500, out.get(0).modelAgeMs, "the request's time minus the version's");
+        assertEquals(false, out.get(0).stale);
+        List<DeadLetter> dead = h.getSideOutput(DecodeSequences.DEAD_LETTERS).stream().map(StreamRecord::getValue).toList();
+        assertEquals(List.of("requests/0@1: version 3 is 2000 ms old, older than serving.maxModelAgeMs 1000 (event time)",
+                "requests/0@2: version 3 is of unknown age (it has no publish time, or the request no timestamp), older than"
+                        + " serving.maxModelAgeMs 1000 (event time)"), dead.stream().map(d -> d.reason).toList());
+        assertEquals("predict", dead.get(0).stage);
+        assertEquals(1, dead.get(0).offset, "the request's coordinates");
+        h.close();
+    }
+
+    @Test
     void aBadRequestLeavesThroughTheDeadLetterOutputOnly() throws Exception {
         JobConfig config = job("harness-bad");
         Network net = config.loadNetwork();
         BroadcastOperatorTestHarness<RawRecord, ParameterVersion, PredictionRecord> h =
                 ProcessFunctionTestHarnesses.forBroadcastProcessFunction(new PredictSequences(TrainingSpec.of(config, net, 1)),
-                        PredictSequences.NEWEST);
+                        PredictSequences.GATE);
         h.processElement(request("{\"steps\": 0}"), 0);
         assertTrue(h.extractOutputValues().isEmpty());
         List<StreamRecord<DeadLetter>> dead = List.copyOf(h.getSideOutput(DecodeSequences.DEAD_LETTERS));
@@ -141,7 +206,7 @@ class PredictSequencesTest {
         Sequence seq = SequenceJson.parse(line, "test", net, config.limits());
         BroadcastOperatorTestHarness<RawRecord, ParameterVersion, PredictionRecord> h =
                 ProcessFunctionTestHarnesses.forBroadcastProcessFunction(new PredictSequences(TrainingSpec.of(config, net, 1)),
-                        PredictSequences.NEWEST);
+                        PredictSequences.GATE);
         h.processElement(request(line), 0);
         h.processElement(new RawRecord("requests", 0, offset++, null, SequenceAvro.write(seq)), 0);
         h.processElement(new RawRecord("requests", 0, offset++, null, AvroTestRecords.fromJson("{\"steps\": 0, \"targets\": []}")), 0);

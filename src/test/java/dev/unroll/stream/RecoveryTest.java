@@ -7,6 +7,7 @@ import dev.unroll.launch.LocalFlink;
 import dev.unroll.launch.Pipeline;
 import dev.unroll.model.Network;
 import dev.unroll.model.Parameters;
+import dev.unroll.model.Prequential;
 import dev.unroll.format.SequenceJson;
 import dev.unroll.model.Trainer;
 import dev.unroll.record.InjectedFault;
@@ -29,26 +30,29 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A task failing once in the middle of training, on a MiniCluster with checkpoints and a restart
- * strategy, ends with the parameters of a run without failure, and every sequence counted once.
+ * strategy, ends with the parameters of a run without failure, and every sequence counted once;
+ * under momentum and under Adam, whose moments the aggregator restores with its parameters.
  */
 class RecoveryTest extends BrokerTestBase {
     private static final int SEQUENCES = 150;
 
     // in-process false: the instances read every version back from the parameters topic
-    @ParameterizedTest(name = "{0} fails at batch {1}, checkpoints every {2} ms, staleness {3}, {4} state, in-process {5}")
+    @ParameterizedTest(name = "{0} fails at batch {1}, checkpoints every {2} ms, staleness {3}, {4} state, in-process {5}, {6}")
     @CsvSource({
-            "bptt, 3, 0, 0, hashmap, true",          // no checkpoint: the whole job starts again from version 0
-            "aggregate, 17, 50, 0, hashmap, true",
-            "bptt, 12, 50, 3, hashmap, true",        // the restored aggregator publishes its last S + 1 versions again
-            "bptt, 12, 50, 3, hashmap, false",
-            "aggregate, 15, 50, 1, hashmap, false",
-            "aggregate, 13, 50, 2, rocksdb, true",   // state in RocksDB, incremental file checkpoints
+            "bptt, 3, 0, 0, hashmap, true, momentum",          // no checkpoint: the whole job starts again from version 0
+            "aggregate, 17, 50, 0, hashmap, true, adam",
+            "bptt, 12, 50, 3, hashmap, true, momentum",        // the restored aggregator publishes its last S + 1 versions again
+            "bptt, 12, 50, 3, hashmap, false, adam",
+            "aggregate, 15, 50, 1, hashmap, false, momentum",
+            "aggregate, 13, 50, 2, rocksdb, true, adam",   // state in RocksDB, incremental file checkpoints
     })
     void aFailureMidTrainingChangesNothing(String operator, long batch, long checkpointMs, int staleness, String backend,
-                                           boolean inProcess) throws Exception {
+                                           boolean inProcess, String rule) throws Exception {
         String name = "recover-" + operator + "-" + batch + "-" + checkpointMs + "-" + staleness + "-" + backend
-                + (inProcess ? "" : "-topic");
-        JobConfig config = job(name, "j2-tanh-b7", "training:\n  batchSize: 7\n  learningRate: 0.05\n  momentum: 0.5\n"
+                + (inProcess ? "" : "-topic") + "-" + rule;
+        String update = rule.equals("adam") ? "  optimizer: adam\n  learningRate: 0.01\n"
+                : "  learningRate: 0.05\n  momentum: 0.5\n";
+        JobConfig config = job(name, "j2-tanh-b7", "training:\n  batchSize: 7\n" + update
                 + "  clipNorm: 0.5\n  staleness: " + staleness + "\nstream:\n  stateBackend: " + backend
                 + "\n  inProcessVersions: " + inProcess
                 + "\n  checkpointDir: " + dir.resolve("checkpoints").toUri() + "\n");
@@ -89,6 +93,10 @@ class RecoveryTest extends BrokerTestBase {
         assertClose(expected.weights, last.weights, "weights");
         assertClose(expected.biases, last.biases, "biases");
         assertClose(expected.initialState, last.initialState, "initialState");
+        // the prequential figures came back with the parameters: the window and the fading sums as without failure
+        Prequential.Figures f = reference.figures();
+        assertClose(new double[] {f.windowLoss(), f.fadingLoss()}, new double[] {last.windowLoss, last.fadingLoss},
+                "prequential figures");
     }
 
     static void assertClose(double[] expected, double[] got, String field) {

@@ -19,20 +19,20 @@ class EvaluationTest {
 
     @Test
     void binaryValuesAndTheMiddle() {
-        assertTrue(Evaluation.isBinary(Activation.LOGISTIC, 0.0));
-        assertTrue(Evaluation.isBinary(Activation.LOGISTIC, 1.0));
-        assertFalse(Evaluation.isBinary(Activation.LOGISTIC, -1.0));
-        assertFalse(Evaluation.isBinary(Activation.LOGISTIC, 0.9));
-        assertTrue(Evaluation.isBinary(Activation.TANH, -1.0));
-        assertFalse(Evaluation.isBinary(Activation.TANH, 0.0));
+        assertTrue(Activation.LOGISTIC.isBinary(0.0));
+        assertTrue(Activation.LOGISTIC.isBinary(1.0));
+        assertFalse(Activation.LOGISTIC.isBinary(-1.0));
+        assertFalse(Activation.LOGISTIC.isBinary(0.9));
+        assertTrue(Activation.TANH.isBinary(-1.0));
+        assertFalse(Activation.TANH.isBinary(0.0));
 
-        assertTrue(Evaluation.isRight(Activation.LOGISTIC, 1.0, 0.51));
-        assertFalse(Evaluation.isRight(Activation.LOGISTIC, 1.0, 0.5), "the middle itself is no answer");
-        assertFalse(Evaluation.isRight(Activation.LOGISTIC, 0.0, 0.5));
-        assertTrue(Evaluation.isRight(Activation.LOGISTIC, 0.0, 0.49));
-        assertTrue(Evaluation.isRight(Activation.TANH, -1.0, -0.01));
-        assertFalse(Evaluation.isRight(Activation.TANH, -1.0, 0.01));
-        assertTrue(Evaluation.isRight(Activation.TANH, 1.0, 0.01));
+        assertTrue(Activation.LOGISTIC.isRight(1.0, 0.51));
+        assertFalse(Activation.LOGISTIC.isRight(1.0, 0.5), "the middle itself is no answer");
+        assertFalse(Activation.LOGISTIC.isRight(0.0, 0.5));
+        assertTrue(Activation.LOGISTIC.isRight(0.0, 0.49));
+        assertTrue(Activation.TANH.isRight(-1.0, -0.01));
+        assertFalse(Activation.TANH.isRight(-1.0, 0.01));
+        assertTrue(Activation.TANH.isRight(1.0, 0.01));
     }
 
     /** A tanh unit that flips sign every step: right at T, wrong one step beyond. */

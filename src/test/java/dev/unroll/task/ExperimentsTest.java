@@ -10,7 +10,6 @@ import dev.unroll.format.KeyedNetworks;
 import dev.unroll.model.Network;
 import dev.unroll.model.PerKeyTrainer;
 import dev.unroll.model.Sequence;
-import dev.unroll.model.Sgd;
 import dev.unroll.model.Trainer;
 
 import java.util.Arrays;
@@ -32,7 +31,7 @@ class ExperimentsTest {
     static Network train(JobConfig config, int count) {
         Network initial = config.loadNetwork();
         Task task = Tasks.fromJob(config, initial);
-        Trainer trainer = new Trainer(initial, new Sgd(config.sgdSettings()), config.get(JobConfig.BATCH_SIZE));
+        Trainer trainer = new Trainer(initial, config.optimizer().create(), config.get(JobConfig.BATCH_SIZE));
         Iterator<Sequence> data = Tasks.generator(task, 1, null);
         for (int k = 0; k < count; k++) {
             trainer.add(data.next());
