@@ -6,12 +6,12 @@ import dev.unroll.kafka.EmbeddedKafka;
 import dev.unroll.kafka.ServingTopics;
 import dev.unroll.launch.KafkaConnectors;
 import dev.unroll.launch.LocalFlink;
+import dev.unroll.launch.ServingStart;
 import dev.unroll.format.KeyedNetworks;
 import dev.unroll.launch.StopSignal;
 import dev.unroll.model.Network;
 import dev.unroll.record.TrainingSpec;
 import dev.unroll.stream.ServingJob;
-import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import picocli.CommandLine.Command;
@@ -62,20 +62,12 @@ final class ServeCommand implements Callable<Integer> {
                      ? EmbeddedKafka.start(LoopbackPorts.wantedOrFree(kafkaOption.port)) : null) {
             String servers = broker != null ? broker.bootstrapServers() : kafkaOption.bootstrap;
             KafkaConnectors kafka = new KafkaConnectors(servers, config.kafka());
-            ServingTopics.Start start = topics.newestVersion(kafka.consumerProperties(), config.name(), initial, config.limits());
-            Network served;
-            long version;
-            if (config.perKey()) {
-                // each key's newest version is read from the compacted topic's start; a key with none gets the job's network
-                served = initial;
-                version = 0;
-                start = new ServingTopics.Start(null, OffsetsInitializer.earliest());
-            } else if (params != null) {
+            ServingStart start = ServingStart.fromTopic(config, initial, kafka);
+            Network served = start.network();
+            long version = start.version();
+            if (params != null && !config.perKey()) {
                 served = JobParameters.read(config, initial, params);
                 version = JobParameters.provenanceVersion(params);
-            } else {
-                served = start.network(initial);
-                version = start.version();
             }
             TrainingSpec spec = TrainingSpec.forJob(config, served, parallelism);
             ServingJob.Wiring wiring = kafka.serving(spec, topics, start.versionsFrom(), since, spec.shards());
