@@ -115,7 +115,7 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
             // the results first: on Ctrl-C the MiniCluster and broker may be going down under us
             results.write(run, initial, heldOutSet.size(), maxSequences, maxMinutes, began);
             if (run.end() == DemoResults.End.REACHED && Additions.of(task, initial) != null) {
-                LiveAdditions.ask(live.kafka().consumerProperties(), config, initial, Additions.of(task, initial), seed, 4,
+                LiveAdditions.ask(live.kafka(), config, initial, Additions.of(task, initial), seed, 4,
                         System.out);
             }
             return run.end().exitCode;

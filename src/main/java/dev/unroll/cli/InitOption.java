@@ -191,7 +191,7 @@ class InitOption {
 
     /** The newest version of {@code job} among the last records of {@code topic}'s single partition. */
     static ParameterVersion newestVersion(KafkaConnectors kafka, String topic, String job, Network structure, Limits limits) {
-        ParameterRecords records = new ParameterRecords(structure, limits);
+        ParameterRecords records = new ParameterRecords(structure, limits, kafka.signingKey());
         Properties p = kafka.consumerProperties();
         p.put("key.deserializer", "org.apache.kafka.common.serialization.ByteArrayDeserializer");
         p.put("value.deserializer", "org.apache.kafka.common.serialization.ByteArrayDeserializer");
@@ -212,7 +212,7 @@ class InitOption {
             while (consumer.position(partition) < end && System.nanoTime() < deadline) {
                 for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
                     try {
-                        ParameterVersion v = records.decode(record.value());
+                        ParameterVersion v = records.read(record);
                         if (job.equals(v.job)) {
                             newest = v;
                             rejected = null;

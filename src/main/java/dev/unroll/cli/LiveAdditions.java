@@ -3,7 +3,7 @@ package dev.unroll.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.unroll.job.JobConfig;
-import dev.unroll.kafka.KafkaClients;
+import dev.unroll.launch.KafkaConnectors;
 import dev.unroll.model.Network;
 import dev.unroll.model.Prediction;
 import dev.unroll.format.SequenceJson;
@@ -37,17 +37,15 @@ final class LiveAdditions {
     }
 
     /** Returns how many of the {@code count} answers were right (0 when the job did not answer in time). */
-    static int ask(Properties clientProperties, JobConfig config, Network net, Additions additions, long seed, int count,
+    static int ask(KafkaConnectors kafka, JobConfig config, Network net, Additions additions, long seed, int count,
                    PrintStream out) throws IOException {
         SplittableRandom rnd = new SplittableRandom(seed);
         Map<String, long[]> asked = new LinkedHashMap<>();
         String predictions = config.get(JobConfig.PREDICTIONS_TOPIC);
-        Properties c = new Properties();
-        c.putAll(clientProperties);
+        Properties c = kafka.consumerProperties();
         c.remove("group.id");
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-             KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(KafkaClients.producerProps(
-                     clientProperties.getProperty("bootstrap.servers")))) {
+             KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(kafka.producerProperties())) {
             List<TopicPartition> partitions = consumer.partitionsFor(predictions, Duration.ofSeconds(10)).stream()
                     .map(p -> new TopicPartition(predictions, p.partition())).toList();
             consumer.assign(partitions);

@@ -115,18 +115,18 @@ final class PlotCommand implements Callable<Integer> {
             if (config.perKey() && t.key == null) {
                 return keys(config, initial, t);
             }
-            KafkaConnectors kafka = new KafkaConnectors(t.bootstrap, config.kafka());
+            KafkaConnectors kafka = KafkaConnectors.of(t.bootstrap, config);
             KafkaClients.requireReachable(kafka.consumerProperties(), KafkaClients.REACH_TIMEOUT);
             List<Sequence> heldOut = t.data == null ? null : HeldOut.read(config, initial, t.data, t.key);
             String topic = t.topic != null ? t.topic : config.get(JobConfig.PARAMETERS_TOPIC);
             ParameterHistory.Result read = ParameterHistory.read(kafka.consumerProperties(), topic, config.name(), t.key, initial,
-                    config.limits(), heldOut, t.every, Duration.ofSeconds(t.timeoutSeconds));
+                    config.limits(), kafka.signingKey(), heldOut, t.every, Duration.ofSeconds(t.timeoutSeconds));
             history = read.history();
             String of = config.name() + (t.key == null ? "" : ", key " + t.key);
             if (history.isEmpty()) {
                 System.err.println("unroll plot: " + topic + " holds no parameter version of job " + of
                         + " (" + read.records() + " records, " + read.skipped() + " of other jobs" + (t.key == null ? "" : " or keys")
-                        + " or undecodable)");
+                        + ", undecodable or unsigned)");
                 return 1;
             }
             name = t.key == null ? config.name() : config.name() + " " + t.key;
@@ -162,14 +162,14 @@ final class PlotCommand implements Callable<Integer> {
             models = JobParameters.readKeyedEntries(config, initial, t.params);
             from = t.params.getFileName().toString();
         } else {
-            KafkaConnectors kafka = new KafkaConnectors(t.bootstrap, config.kafka());
+            KafkaConnectors kafka = KafkaConnectors.of(t.bootstrap, config);
             KafkaClients.requireReachable(kafka.consumerProperties(), KafkaClients.REACH_TIMEOUT);
             String topic = t.topic != null ? t.topic : config.get(JobConfig.PARAMETERS_TOPIC);
             ParameterHistory.Keyed read = ParameterHistory.newestPerKey(kafka.consumerProperties(), topic, config.name(), initial,
-                    config.limits(), Duration.ofSeconds(t.timeoutSeconds));
+                    config.limits(), kafka.signingKey(), Duration.ofSeconds(t.timeoutSeconds));
             if (read.models().isEmpty()) {
                 System.err.println("unroll plot: " + topic + " holds no keyed parameter version of job " + config.name()
-                        + " (" + read.records() + " records, " + read.skipped() + " of other jobs, without a key or undecodable)");
+                        + " (" + read.records() + " records, " + read.skipped() + " of other jobs, without a key, undecodable or unsigned)");
                 return 1;
             }
             models = read.models();

@@ -1,7 +1,7 @@
 package dev.unroll.cli;
 
 import dev.unroll.job.JobConfig;
-import dev.unroll.kafka.KafkaClients;
+import dev.unroll.launch.KafkaConnectors;
 import dev.unroll.format.Json;
 import dev.unroll.format.SequenceJson;
 import dev.unroll.task.Task;
@@ -82,9 +82,13 @@ final class PredictBenchCommand implements Callable<Integer> {
     @Option(names = "--timeout", description = "seconds to wait for predictions (default ${DEFAULT-VALUE})")
     int timeout = 120;
 
+    /** the job's client settings for the servers given */
+    private KafkaConnectors kafka;
+
     @Override
     public Integer call() throws Exception {
         JobConfig config = JobConfig.read(job);
+        kafka = KafkaConnectors.of(bootstrap, config);
         String topic = config.get(JobConfig.PREDICTIONS_TOPIC);
         Map<String, Object> out = mode.rate != null ? latency(config, topic) : throughput(topic);
         System.out.println(Json.write(out));
@@ -101,7 +105,7 @@ final class PredictBenchCommand implements Callable<Integer> {
         List<Timed> timed = new ArrayList<>();
         long[] answered = new long[1];
         try (KafkaConsumer<byte[], byte[]> consumer = atEnd(topic);
-             KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(KafkaClients.producerProps(bootstrap))) {
+             KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(kafka.producerProperties())) {
             AtomicBoolean done = new AtomicBoolean();
             Thread reader = new Thread(() -> {
                 while (!done.get()) {
@@ -233,8 +237,8 @@ final class PredictBenchCommand implements Callable<Integer> {
     }
 
     private KafkaConsumer<byte[], byte[]> consumer() {
-        Properties p = new Properties();
-        p.put("bootstrap.servers", bootstrap);
+        Properties p = kafka.consumerProperties();
+        p.remove("group.id");
         p.put("enable.auto.commit", "false");
         return new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }

@@ -121,7 +121,7 @@ final class ReplayCommand implements Callable<Integer> {
                 throw new ModelException(file.toString(), "", "no such file");
             }
             try (EmbeddedKafka broker = EmbeddedKafka.start()) {
-                KafkaConnectors kafka = new KafkaConnectors(broker.bootstrapServers(), config.kafka());
+                KafkaConnectors kafka = KafkaConnectors.of(broker.bootstrapServers(), config);
                 Pipeline.Topics topics = Pipeline.Topics.of(config);
                 long records;
                 // a sequences file is JSON and the topic gets the job's record format; events go as they are
@@ -154,7 +154,7 @@ final class ReplayCommand implements Callable<Integer> {
             }
         } else {
             TopicInput t = input.topic;
-            KafkaConnectors kafka = new KafkaConnectors(t.bootstrap, config.kafka());
+            KafkaConnectors kafka = KafkaConnectors.of(t.bootstrap, config);
             KafkaClients.requireReachable(kafka.consumerProperties(), KafkaClients.REACH_TIMEOUT);
             // private output topics: a replay must not write into the live job's parameter history
             String run = "unroll." + config.name() + ".replay-" + System.currentTimeMillis();

@@ -144,6 +144,10 @@ final class RunCommand implements Callable<Integer> {
                 }
                 pipeline.follow(v -> { }, Duration.ofSeconds(1)); // versions published while stopping
                 newest = pipeline.newest();
+                if (pipeline.refusedVersions() > 0) {
+                    System.err.println("run: passed over " + pipeline.refusedVersions() + " parameter records whose"
+                            + " signature fails (docs/security.md)");
+                }
                 if (out != null && perKey) {
                     NewestPerKey models = everyKey(live);
                     Outputs.writeKeyed(out, models.entries(live.spec().network()));
@@ -172,7 +176,7 @@ final class RunCommand implements Callable<Integer> {
         NewestPerKey models = new NewestPerKey();
         TrainingSpec spec = live.spec();
         try (ParameterFollower all = new ParameterFollower(live.kafka().consumerProperties(), live.topics().parameters(),
-                spec.job(), spec.network(), spec.limits(), 0)) {
+                spec.job(), spec.network(), spec.limits(), 0, live.kafka().signingKey())) {
             List<ParameterVersion> got;
             do {
                 got = all.poll(Duration.ofMillis(1000));

@@ -3,6 +3,7 @@ package dev.unroll.cli;
 import dev.unroll.io.LoopbackPorts;
 import dev.unroll.job.JobConfig;
 import dev.unroll.kafka.EmbeddedKafka;
+import dev.unroll.kafka.KafkaClients;
 import dev.unroll.kafka.ServingTopics;
 import dev.unroll.launch.KafkaConnectors;
 import dev.unroll.launch.LocalFlink;
@@ -61,7 +62,10 @@ final class ServeCommand implements Callable<Integer> {
              EmbeddedKafka broker = kafkaOption.bootstrap == null
                      ? EmbeddedKafka.start(LoopbackPorts.wantedOrFree(kafkaOption.port)) : null) {
             String servers = broker != null ? broker.bootstrapServers() : kafkaOption.bootstrap;
-            KafkaConnectors kafka = new KafkaConnectors(servers, config.kafka());
+            KafkaConnectors kafka = KafkaConnectors.of(servers, config);
+            if (broker == null) {
+                KafkaClients.requireReachable(kafka.consumerProperties(), KafkaClients.REACH_TIMEOUT);
+            }
             ServingStart start = ServingStart.fromTopic(config, initial, kafka);
             Network served = start.network();
             long version = start.version();

@@ -116,6 +116,11 @@ public final class JobConfig {
     public static final JobKey<Integer> PARTITIONS = new JobKey<>("topics.partitions", "a whole number", 2,
             JobKey.integer(), v -> v >= 1 ? null : "must be at least 1",
             "partitions of the sequences and requests topics when the job creates them");
+    public static final JobKey<String> SIGNING_KEY_FILE = new JobKey<>("security.signingKeyFile", "a path", null,
+            JobKey.text(), v -> null,
+            "a file holding the secret that signs every parameter record (HMAC-SHA256), relative to the job file;"
+                    + " readers then refuse a record without a valid signature. The environment variable "
+                    + SigningKey.ENV + " wins over it (see docs/security.md)");
     public static final JobKey<Integer> PROMETHEUS_PORT = new JobKey<>("metrics.prometheusPort", "a whole number", 0,
             JobKey.integer(), v -> v >= 0 && v <= 65535 ? null : "must be in 0..65535",
             "the embedded default's Flink serves its metrics and the job's to Prometheus on this port (all interfaces:"
@@ -173,7 +178,7 @@ public final class JobConfig {
     public static final List<JobKey<?>> KEYS = List.of(NAME, NETWORK, BATCH_SIZE, LEARNING_RATE, MOMENTUM, CLIP_NORM,
             LEARN_INITIAL_STATE, STALENESS, MODELS, IDLE_KEY_TTL, MAX_KEYS, MAX_UNITS, MAX_STEPS, MAX_RECORD_BYTES, PARALLELISM, CHECKPOINT_INTERVAL,
             CHECKPOINT_DIR, STATE_BACKEND, INCREMENTAL_CHECKPOINTS, BUFFER_TIMEOUT, PARAMETER_FORMAT, SEQUENCE_FORMAT, IN_PROCESS_VERSIONS, SEQUENCES_TOPIC,
-            PARAMETERS_TOPIC, DEAD_LETTER_TOPIC, REQUESTS_TOPIC, PREDICTIONS_TOPIC, PARTITIONS, PROMETHEUS_PORT,
+            PARAMETERS_TOPIC, DEAD_LETTER_TOPIC, REQUESTS_TOPIC, PREDICTIONS_TOPIC, PARTITIONS, SIGNING_KEY_FILE, PROMETHEUS_PORT,
             EVENTS_TOPIC, EVENTS_KEY, EVENTS_TIME, EVENTS_FIELDS, EVENTS_OUT_OF_ORDERNESS, EVENTS_IDLE_TIMEOUT,
             EVENTS_WINDOW, EVENTS_STEPS, EVENTS_SLIDE, EVENTS_GAP, EVENTS_MIN_STEPS, EVENTS_TARGETS, EVENTS_TARGET_FIELDS,
             EVENTS_TARGET_STEPS, EVENTS_NORMALIZE);
@@ -184,16 +189,18 @@ public final class JobConfig {
     private final Map<String, Object> values;
     private final Map<String, Object> task;
     private final Map<String, String> kafka;
+    private final SigningKey signingKey;
     /** whether the job reads raw events (an events section) rather than sequences */
     private final boolean events;
 
     private JobConfig(Path file, Map<String, Object> values, Map<String, Object> task, Map<String, String> kafka,
-                      boolean events) {
+                      SigningKey signingKey, boolean events) {
         this.events = events;
         this.file = file;
         this.values = values;
         this.task = task;
         this.kafka = kafka;
+        this.signingKey = signingKey;
     }
 
     public static JobConfig read(Path file) {
@@ -263,7 +270,11 @@ public final class JobConfig {
             checkEvents(source, values);
         }
         kafka = ClientSettings.merge(source, kafka, System.getenv());
-        return new JobConfig(file.toAbsolutePath().normalize(), values, task, kafka, events);
+        Path absolute = file.toAbsolutePath().normalize();
+        String keyFile = (String) values.get(SIGNING_KEY_FILE.path);
+        SigningKey signingKey = SigningKey.resolve(source, keyFile == null ? null : absolute.getParent().resolve(keyFile),
+                System.getenv());
+        return new JobConfig(absolute, values, task, kafka, signingKey, events);
     }
 
     /** The checks of an events section that involve more than one key; the network's are in {@link #events}. */
@@ -453,6 +464,11 @@ public final class JobConfig {
     /** Kafka client properties from the {@code kafka} section and the environment (see ClientSettings). */
     public Map<String, String> kafka() {
         return Collections.unmodifiableMap(kafka);
+    }
+
+    /** The key that signs and checks parameter records, or null when they are not signed (see SigningKey). */
+    public SigningKey signingKey() {
+        return signingKey;
     }
 
     private static ParameterFormat parameterFormat(JsonNode node) {

@@ -9,11 +9,14 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 import kafka.server.KafkaConfig;
@@ -49,14 +52,25 @@ public final class EmbeddedKafka implements AutoCloseable {
     private final int controllerPort;
     private final Path configFile;
     private final KafkaConfig config;
+    private final List<String> formatArguments;
+    /** what this class's own admin client needs besides the servers (credentials, on a secured broker) */
+    private final Properties clientProperties;
     private KafkaRaftServer server;
 
     private EmbeddedKafka(Path workDir, Path logDir, int port) {
+        this(workDir, logDir, port == 0 ? LoopbackPorts.free() : port, 0, Map.of(), List.of(), new Properties());
+    }
+
+    private EmbeddedKafka(Path workDir, Path logDir, int port, int controllerPort, Map<String, String> overrides,
+                          List<String> formatArguments, Properties clientProperties) {
         this.workDir = workDir;
         this.logDir = logDir;
-        this.port = port == 0 ? LoopbackPorts.free() : port;
-        this.controllerPort = LoopbackPorts.freeOtherThan(this.port);
+        this.port = port;
+        this.controllerPort = controllerPort == 0 ? LoopbackPorts.freeOtherThan(port) : controllerPort;
+        this.formatArguments = List.copyOf(formatArguments);
+        this.clientProperties = clientProperties;
         Properties props = serverProperties();
+        props.putAll(overrides);
         this.configFile = workDir.resolve("server.properties");
         writeProperties(props, configFile);
         this.config = KafkaConfig.fromProps(props, false);
@@ -84,10 +98,28 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     private static EmbeddedKafka start(Path workDir, Path logDir, int port) {
+        return start(workDir, () -> new EmbeddedKafka(workDir, logDir, port));
+    }
+
+    /**
+     * Starts a broker the caller sets up (a secured one, in tests) in a temporary directory:
+     * {@code overrides} replace or add to the server properties (listeners on {@code port} and
+     * {@code controllerPort} among them), {@code formatArguments} go to the storage format after
+     * its own (SCRAM credentials, say), and {@code clientProperties} are what this class's own
+     * admin client needs besides the servers.
+     */
+    static EmbeddedKafka start(int port, int controllerPort, Map<String, String> overrides, List<String> formatArguments,
+                               Properties clientProperties) {
+        Path workDir = createTempDir();
+        return start(workDir, () -> new EmbeddedKafka(workDir, workDir.resolve("data"), port, controllerPort, overrides,
+                formatArguments, clientProperties));
+    }
+
+    private static EmbeddedKafka start(Path workDir, Supplier<EmbeddedKafka> create) {
         quietBrokerLogs();
         EmbeddedKafka kafka = null;
         try {
-            kafka = new EmbeddedKafka(workDir, logDir, port);
+            kafka = create.get();
             kafka.format();
             kafka.startServer();
             return kafka;
@@ -185,10 +217,12 @@ public final class EmbeddedKafka implements AutoCloseable {
             return;
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        String[] args = {"format", "-t", Uuid.randomUuid().toString(), "-c", configFile.toString()};
+        List<String> args = new ArrayList<>(List.of("format", "-t", Uuid.randomUuid().toString(), "-c",
+                configFile.toString()));
+        args.addAll(formatArguments);
         int code;
         try (PrintStream print = new PrintStream(out, true, StandardCharsets.UTF_8)) {
-            code = StorageTool.execute(args, print);
+            code = StorageTool.execute(args.toArray(String[]::new), print);
         }
         if (code != 0) {
             throw new IllegalStateException("formatting " + logDir + " failed: " + out.toString(StandardCharsets.UTF_8));
@@ -221,6 +255,7 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     private Properties adminProperties() {
         Properties props = new Properties();
+        props.putAll(clientProperties);
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
         return props;
     }

@@ -1,5 +1,7 @@
 package dev.unroll.kafka;
 
+import java.security.cert.CertificateExpiredException;
+import java.security.cert.CertificateNotYetValidException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -20,6 +22,8 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.SslAuthenticationException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -114,7 +118,10 @@ public final class KafkaClients {
         } catch (java.util.concurrent.TimeoutException e) {
             throw new KafkaUnreachableException(cannot + "no broker answered within " + timeout.toSeconds() + " s", e);
         } catch (ExecutionException e) {
-            // the admin client's own timeout says only that it timed out; anything else (authentication, say) is news
+            if (e.getCause() instanceof AuthenticationException refused) {
+                throw new KafkaUnreachableException(cannot + refusal(refused), e);
+            }
+            // the admin client's own timeout says only that it timed out; anything else is news
             String why = e.getCause() instanceof TimeoutException ? "" : " (" + rootMessage(e) + ")";
             throw new KafkaUnreachableException(cannot + "no broker answered within " + timeout.toSeconds() + " s" + why, e);
         } catch (InterruptedException e) {
@@ -135,6 +142,24 @@ public final class KafkaClients {
             }
         }
         return p;
+    }
+
+    /**
+     * What a broker's refusal to let this client in means, in the words of the settings to check
+     * (docs/security.md); Kafka's own messages name neither a password nor a key store's secret.
+     */
+    private static String refusal(AuthenticationException e) {
+        if (!(e instanceof SslAuthenticationException)) {
+            return "authentication failed (check sasl.mechanism and the user and password in sasl.jaas.config): "
+                    + e.getMessage();
+        }
+        for (Throwable c = e; c != null; c = c.getCause()) {
+            if (c instanceof CertificateExpiredException || c instanceof CertificateNotYetValidException) {
+                return "TLS handshake failed: the broker's certificate is not valid now (" + c.getMessage() + ")";
+            }
+        }
+        return "TLS handshake failed (does ssl.truststore.location hold the CA that signed the broker's certificate?): "
+                + rootMessage(e);
     }
 
     private static String rootMessage(Throwable e) {

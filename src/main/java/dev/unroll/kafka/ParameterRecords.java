@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.unroll.job.ParameterFormat;
+import dev.unroll.job.SigningKey;
 import dev.unroll.format.Json;
 import dev.unroll.model.Limits;
 import dev.unroll.model.Network;
@@ -12,6 +13,7 @@ import dev.unroll.format.NetworkJson;
 import dev.unroll.model.Parameters;
 import dev.unroll.record.ParameterVersion;
 
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 
 import java.io.IOException;
@@ -56,12 +58,37 @@ public final class ParameterRecords {
     private final Network structure;
     private final long fingerprint;
     private final Limits limits;
+    /** null when records are not signed */
+    private final VersionSignatures signatures;
 
     /** A codec for records of {@code structure}'s network; JSON records are checked against {@code limits}. */
     public ParameterRecords(Network structure, Limits limits) {
+        this(structure, limits, null);
+    }
+
+    /** The same, whose {@link #read} refuses a record not signed with {@code signingKey} (null: records are not signed). */
+    public ParameterRecords(Network structure, Limits limits, SigningKey signingKey) {
         this.structure = structure;
         this.fingerprint = structure.structureFingerprint();
         this.limits = limits;
+        this.signatures = signingKey == null ? null : new VersionSignatures(signingKey);
+    }
+
+    /**
+     * Reads a record of the parameters topic, its signature first when records are signed, with the
+     * key its headers name ({@link #withKey}).
+     *
+     * @throws RefusedRecordException when records are signed and its signature fails
+     * @throws IllegalArgumentException when it is not a version of this structure
+     */
+    public ParameterVersion read(ConsumerRecord<byte[], byte[]> record) {
+        if (signatures != null) {
+            String problem = signatures.problem(record);
+            if (problem != null) {
+                throw new RefusedRecordException(problem);
+            }
+        }
+        return withKey(decode(record.value()), record);
     }
 
     public byte[] encode(ParameterVersion v, ParameterFormat format) {
@@ -215,7 +242,7 @@ public final class ParameterRecords {
     }
 
     /** The version with the per-key model's key its record names in its {@link #KEY_HEADER} header, if any. */
-    public static ParameterVersion withKey(ParameterVersion v, org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]> record) {
+    private static ParameterVersion withKey(ParameterVersion v, ConsumerRecord<byte[], byte[]> record) {
         org.apache.kafka.common.header.Header h = record.headers().lastHeader(KEY_HEADER);
         if (v.key == null && h != null) {
             v.key = new String(h.value(), StandardCharsets.UTF_8);

@@ -1,5 +1,6 @@
 package dev.unroll.kafka;
 
+import dev.unroll.job.SigningKey;
 import dev.unroll.model.Limits;
 import dev.unroll.model.Network;
 import dev.unroll.record.ParameterVersion;
@@ -20,7 +21,8 @@ import java.util.Properties;
 
 /**
  * Reads one job's versions from its parameters topic (one partition) with a plain consumer: no
- * group, nothing committed. A record that is not a version of this job's network is skipped.
+ * group, nothing committed. A record that is not a version of this job's network is skipped; with
+ * a signing key, one whose signature fails is handed on as a {@link ParameterVersion#refusal}.
  */
 final class ParameterTopicReader implements AutoCloseable {
     /** Start at the topic's last record, whenever it was written. */
@@ -31,10 +33,15 @@ final class ParameterTopicReader implements AutoCloseable {
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final String job;
     private final ParameterRecords records;
+    private final RefusedVersions refused;
 
-    /** @param since a time in epoch milliseconds (the first record written then or later), or {@link #LAST_RECORD} or {@link #END} */
+    /**
+     * @param since      a time in epoch milliseconds (the first record written then or later), or {@link #LAST_RECORD} or {@link #END}
+     * @param signingKey null when records are not signed
+     * @param stage      the stage of the dead letters its refusals become
+     */
     ParameterTopicReader(Properties clientProperties, String topic, String job, Network structure, Limits limits,
-                         long since) {
+                         long since, SigningKey signingKey, String stage) {
         Properties p = new Properties();
         p.putAll(clientProperties);
         p.put("key.deserializer", "org.apache.kafka.common.serialization.ByteArrayDeserializer");
@@ -44,7 +51,8 @@ final class ParameterTopicReader implements AutoCloseable {
         p.remove("group.id");
         this.consumer = new KafkaConsumer<>(p);
         this.job = job;
-        this.records = new ParameterRecords(structure, limits);
+        this.records = new ParameterRecords(structure, limits, signingKey);
+        this.refused = new RefusedVersions(stage);
         TopicPartition partition = new TopicPartition(topic, 0);
         consumer.assign(List.of(partition));
         // explicit offsets: a lazy seekToEnd could skip a version published before the first poll
@@ -59,13 +67,16 @@ final class ParameterTopicReader implements AutoCloseable {
         }
     }
 
-    /** The versions of this job read within {@code timeout}, in topic order, each with its epoch. */
+    /** The versions of this job read within {@code timeout}, in topic order, each with its epoch; and the refusals among them. */
     List<ParameterVersion> poll(Duration timeout) {
         List<ParameterVersion> out = new ArrayList<>();
         for (ConsumerRecord<byte[], byte[]> record : consumer.poll(timeout)) {
             ParameterVersion v;
             try {
-                v = ParameterRecords.withKey(records.decode(record.value()), record);
+                v = records.read(record);
+            } catch (RefusedRecordException e) {
+                out.add(refused.refuse(record, e));
+                continue;
             } catch (RuntimeException e) {
                 continue;
             }

@@ -1,6 +1,7 @@
 package dev.unroll.kafka;
 
 import dev.unroll.job.JobConfig;
+import dev.unroll.job.SigningKey;
 import dev.unroll.model.Limits;
 import dev.unroll.model.Network;
 import dev.unroll.record.ParameterVersion;
@@ -54,7 +55,9 @@ public record ServingTopics(String requests, String predictions, String paramete
         }
     }
 
-    public Start newestVersion(Properties clientProperties, String job, Network structure, Limits limits) {
+    /** @param signingKey null when parameter records are not signed; else the newest of those whose signature holds */
+    public Start newestVersion(Properties clientProperties, String job, Network structure, Limits limits,
+                               SigningKey signingKey) {
         KafkaTopics.ensure(clientProperties, parameters, 1);
         Properties p = new Properties();
         p.putAll(clientProperties);
@@ -68,7 +71,7 @@ public record ServingTopics(String requests, String predictions, String paramete
         ParameterVersion newest = null;
         if (end > 0) {
             try (ParameterFollower last = new ParameterFollower(clientProperties, parameters, job, structure, limits,
-                    ParameterFollower.LAST_RECORD)) {
+                    ParameterFollower.LAST_RECORD, signingKey)) {
                 long deadline = System.nanoTime() + READ_LAST_NANOS;
                 while (newest == null && System.nanoTime() < deadline) {
                     List<ParameterVersion> got = last.poll(Duration.ofMillis(200));

@@ -60,7 +60,7 @@ public final class ClusterJob {
         JobConfig config = JobConfig.read(job);
         Network initial = config.loadNetwork();
         int p = parallelism != null ? parallelism : config.get(JobConfig.PARALLELISM);
-        KafkaConnectors kafka = new KafkaConnectors(bootstrap, config.kafka());
+        KafkaConnectors kafka = KafkaConnectors.of(bootstrap, config);
         if (mode == Mode.serve) {
             serve(env, config, initial, p, kafka);
             return;

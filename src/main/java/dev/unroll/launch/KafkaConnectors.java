@@ -1,5 +1,7 @@
 package dev.unroll.launch;
 
+import dev.unroll.job.JobConfig;
+import dev.unroll.job.SigningKey;
 import dev.unroll.kafka.DeadLetterSerializer;
 import dev.unroll.kafka.EmbeddedKafka;
 import dev.unroll.kafka.KafkaClients;
@@ -29,15 +31,25 @@ import java.util.Properties;
 
 /**
  * The job's Kafka sources and sinks, built with the official connector. Every client gets the
- * job's extra client properties (security settings, for example) on top of Unroll's defaults.
+ * job's extra client properties (security settings, for example) on top of Unroll's defaults;
+ * with the job's signing key, parameter records are signed where they are written and checked
+ * wherever they are read.
  */
 public final class KafkaConnectors {
     private final String bootstrap;
     private final Map<String, String> clientProperties;
+    private final SigningKey signingKey;
 
-    public KafkaConnectors(String bootstrap, Map<String, String> clientProperties) {
+    /** @param signingKey null when parameter records are not signed */
+    public KafkaConnectors(String bootstrap, Map<String, String> clientProperties, SigningKey signingKey) {
         this.bootstrap = bootstrap;
         this.clientProperties = Map.copyOf(clientProperties);
+        this.signingKey = signingKey;
+    }
+
+    /** {@code config}'s client properties and signing key, for the servers at {@code bootstrap}. */
+    public static KafkaConnectors of(String bootstrap, JobConfig config) {
+        return new KafkaConnectors(bootstrap, config.kafka(), config.signingKey());
     }
 
     /**
@@ -79,14 +91,14 @@ public final class KafkaConnectors {
                 .setTopics(topic)
                 .setGroupId(groupId)
                 .setStartingOffsets(from)
-                .setDeserializer(new ParameterVersionDeserializer(spec))
+                .setDeserializer(new ParameterVersionDeserializer(spec, signingKey))
                 .setProperties(consumerProperties())
                 .build();
     }
 
     /** The parameters topic, read by each BPTT instance directly. */
     public KafkaVersionFeed versionFeed(String topic) {
-        return new KafkaVersionFeed(consumerProperties(), topic);
+        return new KafkaVersionFeed(consumerProperties(), topic, signingKey);
     }
 
     /**
@@ -98,7 +110,7 @@ public final class KafkaConnectors {
     public KafkaSink<ParameterVersion> parameterSink(String topic, TrainingSpec spec, boolean waitedFor) {
         return KafkaSink.<ParameterVersion>builder()
                 .setBootstrapServers(bootstrap)
-                .setRecordSerializer(new ParameterVersionSerializer(spec, topic))
+                .setRecordSerializer(new ParameterVersionSerializer(spec, topic, signingKey))
                 .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
                 .setKafkaProducerConfig(waitedFor ? producerProperties() : batchedVersionProducerProperties())
                 .build();
@@ -181,5 +193,10 @@ public final class KafkaConnectors {
 
     public String bootstrap() {
         return bootstrap;
+    }
+
+    /** The key parameter records are signed with, or null when they are not signed. */
+    public SigningKey signingKey() {
+        return signingKey;
     }
 }

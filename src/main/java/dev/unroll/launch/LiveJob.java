@@ -80,7 +80,7 @@ public final class LiveJob implements AutoCloseable {
         Pipeline pipeline = null;
         try {
             String servers = broker != null ? broker.bootstrapServers() : where.bootstrap();
-            KafkaConnectors kafka = new KafkaConnectors(servers, config.kafka());
+            KafkaConnectors kafka = KafkaConnectors.of(servers, config);
             if (broker == null) {
                 KafkaClients.requireReachable(kafka.consumerProperties(), KafkaClients.REACH_TIMEOUT);
             }

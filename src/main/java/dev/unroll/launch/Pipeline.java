@@ -132,7 +132,8 @@ public final class Pipeline implements AutoCloseable {
         // per-key versions come thousands a second; the one model's one per update, or one producer batch per 20 ms
         Properties following = spec.isPerKey() ? kafka.followerConsumerProperties() : kafka.consumerProperties();
         ParameterFollower follower = new ParameterFollower(following, topics.parameters(), spec.job(),
-                spec.network(), spec.limits(), options.resumeFrom() != null ? ParameterFollower.LAST_RECORD : since);
+                spec.network(), spec.limits(), options.resumeFrom() != null ? ParameterFollower.LAST_RECORD : since,
+                kafka.signingKey());
         try {
             define(env, spec, kafka, topics, options);
             return new Pipeline(env.executeAsync("unroll " + spec.job()), follower);
@@ -293,6 +294,11 @@ public final class Pipeline implements AutoCloseable {
 
     public ParameterVersion newest() {
         return newest;
+    }
+
+    /** How many records of the parameters topic following it passed over because their signature fails. */
+    public long refusedVersions() {
+        return follower.refused();
     }
 
     /**

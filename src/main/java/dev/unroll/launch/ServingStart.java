@@ -22,7 +22,7 @@ public record ServingStart(Network network, long version, OffsetsInitializer ver
             return new ServingStart(initial, 0, OffsetsInitializer.earliest());
         }
         ServingTopics.Start start = ServingTopics.of(config).newestVersion(kafka.consumerProperties(), config.name(),
-                initial, config.limits());
+                initial, config.limits(), kafka.signingKey());
         return new ServingStart(start.network(initial), start.version(), start.versionsFrom());
     }
 }

@@ -33,8 +33,20 @@ public class ParameterVersion {
     public double[] weights;
     public double[] biases;
     public double[] initialState;
+    /**
+     * Set, instead of everything else, on what a reader of the parameters topic hands on for a
+     * record it refused (its signature fails): the operator that takes it dead-letters and counts it.
+     */
+    public DeadLetter refused;
 
     public ParameterVersion() {
+    }
+
+    /** The stand-in for a refused record, to be dead-lettered as {@code deadLetter}. */
+    public static ParameterVersion refusal(DeadLetter deadLetter) {
+        ParameterVersion v = new ParameterVersion();
+        v.refused = deadLetter;
+        return v;
     }
 
     public ParameterVersion(String job, long version, Parameters p) {

@@ -1,5 +1,6 @@
 package dev.unroll.report;
 
+import dev.unroll.job.SigningKey;
 import dev.unroll.kafka.KafkaClients;
 import dev.unroll.kafka.ParameterRecords;
 import dev.unroll.format.KeyedNetworks;
@@ -24,8 +25,8 @@ import dev.unroll.model.KeyedNetwork;
  * version's loss and, given held-out sequences, its accuracy on them.
  *
  * <p>The topic is written at-least-once, so a version can appear more than once; the later record
- * of a version wins. Records of other jobs and records that do not decode against the job's
- * network are skipped (and counted). With per-key models each key's versions are records with the
+ * of a version wins. Records of other jobs, records that do not decode against the job's
+ * network and, with a signing key, records whose signature fails are skipped (and counted). With per-key models each key's versions are records with the
  * key as the record key; given a key, only that key's history is read.
  */
 public final class ParameterHistory {
@@ -44,8 +45,8 @@ public final class ParameterHistory {
      * @param heldOut            sequences to score every {@code every}-th version (and the newest) on; null for none
      */
     public static Result read(Properties consumerProperties, String topic, String job, Network initial, Limits limits,
-                              List<Sequence> heldOut, int every, Duration timeout) {
-        return read(consumerProperties, topic, job, null, initial, limits, heldOut, every, timeout);
+                              SigningKey signingKey, List<Sequence> heldOut, int every, Duration timeout) {
+        return read(consumerProperties, topic, job, null, initial, limits, signingKey, heldOut, every, timeout);
     }
 
     /**
@@ -53,7 +54,7 @@ public final class ParameterHistory {
      * null; records of other keys count as skipped.
      */
     public static Result read(Properties consumerProperties, String topic, String job, String key, Network initial,
-                              Limits limits, List<Sequence> heldOut, int every, Duration timeout) {
+                              Limits limits, SigningKey signingKey, List<Sequence> heldOut, int every, Duration timeout) {
         byte[] keyBytes = key == null ? null : key.getBytes(StandardCharsets.UTF_8);
         if (every < 1) {
             throw new IllegalArgumentException("every must be at least 1, found " + every);
@@ -61,7 +62,7 @@ public final class ParameterHistory {
         TreeMap<Long, ParameterVersion> versions = new TreeMap<>();
         long records = 0;
         long skipped = 0;
-        ParameterRecords codec = new ParameterRecords(initial, limits);
+        ParameterRecords codec = new ParameterRecords(initial, limits, signingKey);
         for (ConsumerRecord<byte[], byte[]> r : KafkaClients.readAll(consumerProperties, topic, timeout, true)) {
             records++;
             if (keyBytes != null && !Arrays.equals(keyBytes, r.key())) {
@@ -70,7 +71,7 @@ public final class ParameterHistory {
             }
             ParameterVersion v;
             try {
-                v = codec.decode(r.value());
+                v = codec.read(r);
             } catch (RuntimeException e) {
                 skipped++;
                 continue;
@@ -108,19 +109,19 @@ public final class ParameterHistory {
     /**
      * The newest version of every key on a parameters topic of per-key models (each key's versions
      * are records keyed by the key): what the compacted topic keeps, and what a per-key file holds.
-     * Records of other jobs, without a record key, or that do not decode are skipped (and counted).
+     * Records of other jobs, without a record key, that do not decode or whose signature fails are skipped (and counted).
      */
     public static Keyed newestPerKey(Properties consumerProperties, String topic, String job, Network initial, Limits limits,
-                                     Duration timeout) {
+                                     SigningKey signingKey, Duration timeout) {
         NewestPerKey newest = new NewestPerKey();
-        ParameterRecords codec = new ParameterRecords(initial, limits);
+        ParameterRecords codec = new ParameterRecords(initial, limits, signingKey);
         long records = 0;
         long skipped = 0;
         for (ConsumerRecord<byte[], byte[]> r : KafkaClients.readAll(consumerProperties, topic, timeout, true)) {
             records++;
             ParameterVersion v;
             try {
-                v = r.key() == null ? null : codec.decode(r.value());
+                v = r.key() == null ? null : codec.read(r);
             } catch (RuntimeException e) {
                 v = null;
             }

@@ -43,7 +43,8 @@ import java.util.function.Consumer;
  * are never used. An instance in the aggregator's JVM takes the versions from its
  * {@link VersionBoard} instead of the feed (unless the job turns that off), and closes the feed
  * once it has found the board. A sequence whose gradient is not finite is left out of the sum
- * and dead-lettered, so the aggregator only ever sees finite sums.
+ * and dead-lettered, so the aggregator only ever sees finite sums; so is a record of the feed whose
+ * signature fails (counted in {@code versionsRefused}), so a forged version is never trained on.
  */
 public class BpttShard extends ProcessFunction<Shard, ShardGradient> {
     private static final Logger LOG = LoggerFactory.getLogger(BpttShard.class);
@@ -65,6 +66,7 @@ public class BpttShard extends ProcessFunction<Shard, ShardGradient> {
     private transient Counter waitMillis;
     private transient Counter inProcess;
     private transient Counter fromFeed;
+    private transient Counter refused;
     private transient LongCounter inProcessTotal;
     private transient LongCounter fromFeedTotal;
     private transient Histogram bpttTrace;
@@ -88,6 +90,7 @@ public class BpttShard extends ProcessFunction<Shard, ShardGradient> {
         waitMillis = metrics.counter("versionWaitMillis");
         inProcess = metrics.counter("versionsInProcess");
         fromFeed = metrics.counter("versionsFromTopic");
+        refused = metrics.counter("versionsRefused");
         bpttTrace = new Histogram();
         waitTrace = new Histogram();
         backTrace = new Histogram();
@@ -117,9 +120,10 @@ public class BpttShard extends ProcessFunction<Shard, ShardGradient> {
             announced = true;
         }
         long needed = spec.versionFor(shard.batch);
-        ParameterVersion at = await(needed, shard.batch);
+        Consumer<DeadLetter> deadLetters = dead -> ctx.output(DecodeSequences.DEAD_LETTERS, dead);
+        ParameterVersion at = await(needed, shard.batch, deadLetters);
         long start = LoopTrace.nowMicros();
-        ShardGradient sum = compute(shard, at, dead -> ctx.output(DecodeSequences.DEAD_LETTERS, dead));
+        ShardGradient sum = compute(shard, at, deadLetters);
         sum.emittedMicros = LoopTrace.nowMicros();
         LoopTrace.add(bpttTrace, sum.emittedMicros - start);
         out.collect(sum);
@@ -127,7 +131,7 @@ public class BpttShard extends ProcessFunction<Shard, ShardGradient> {
         versions.headMap(needed).clear();
     }
 
-    private ParameterVersion await(long needed, long batch) throws InterruptedException {
+    private ParameterVersion await(long needed, long batch, Consumer<DeadLetter> deadLetters) throws InterruptedException {
         ParameterVersion v = versions.get(needed);
         if (v != null) {
             LoopTrace.add(waitTrace, 0);
@@ -153,7 +157,10 @@ public class BpttShard extends ProcessFunction<Shard, ShardGradient> {
                 }
             } else {
                 for (ParameterVersion p : reader.poll(POLL)) {
-                    if (epoch.equals(p.epoch) && p.version >= needed) {
+                    if (p.refused != null) {
+                        refused.inc();
+                        deadLetters.accept(p.refused);
+                    } else if (epoch.equals(p.epoch) && p.version >= needed) {
                         fromFeed.inc();
                         fromFeedTotal.add(1L);
                         arrived(p);

@@ -28,6 +28,7 @@ import dev.unroll.model.KeyedNetwork;
  * <pre>
  *   requests (P) -> predict (P, + the newest parameter version, broadcast) -> predictions
  *                          +-> dead letters (stage predict)
+ *   versions (1) -> check version signatures -> broadcast; a record whose signature fails -> dead letters
  * </pre>
  * It has its own reader of the parameters topic rather than sharing training's: a shared reader
  * would let a backlog of requests hold back the versions training waits for. Part of the
@@ -112,10 +113,7 @@ public final class ServingJob {
             buildPerKey(env, spec, io, requests);
             return;
         }
-        BroadcastStream<ParameterVersion> versions = env
-                .fromSource(io.versions(), WatermarkStrategy.noWatermarks(), "serving versions")
-                .setParallelism(1).uid("serving-versions")
-                .broadcast(PredictSequences.NEWEST);
+        BroadcastStream<ParameterVersion> versions = versions(env, io).broadcast(PredictSequences.NEWEST);
 
         SingleOutputStreamOperator<PredictionRecord> predictions = requests
                 .connect(versions)
@@ -125,6 +123,21 @@ public final class ServingJob {
         predictions.getSideOutput(DecodeSequences.DEAD_LETTERS)
                 .sinkTo(io.deadLetters()).name("prediction dead letters").setParallelism(io.parallelism())
                 .uid("predict-dead-letters-sink");
+    }
+
+    /**
+     * The versions source, its refused records split off before anything serves them, to a dead-letter
+     * sink of their own: chained to the source, it leaves the predictions' sinks chained to predict.
+     */
+    private static SingleOutputStreamOperator<ParameterVersion> versions(StreamExecutionEnvironment env, Wiring io) {
+        SingleOutputStreamOperator<ParameterVersion> checked = env
+                .fromSource(io.versions(), WatermarkStrategy.noWatermarks(), "serving versions")
+                .setParallelism(1).uid("serving-versions")
+                .process(new DropRefusedVersions()).name("check version signatures").setParallelism(1)
+                .uid("serving-refused-versions");
+        checked.getSideOutput(DecodeSequences.DEAD_LETTERS).sinkTo(io.deadLetters()).name("version dead letters")
+                .setParallelism(1).uid("serving-version-dead-letters-sink");
+        return checked;
     }
 
     /**
@@ -138,9 +151,7 @@ public final class ServingJob {
     private static void buildPerKey(StreamExecutionEnvironment env, TrainingSpec spec, Wiring io,
                                     DataStream<RawRecord> requestRecords) {
         int p = io.parallelism();
-        SingleOutputStreamOperator<ParameterVersion> versions = env
-                .fromSource(io.versions(), WatermarkStrategy.noWatermarks(), "serving versions")
-                .setParallelism(1).uid("serving-versions")
+        SingleOutputStreamOperator<ParameterVersion> versions = versions(env, io)
                 .filter(v -> v.key != null && spec.job().equals(v.job)).name("keyed versions").setParallelism(1)
                 .uid("serving-keyed-versions");
         SingleOutputStreamOperator<KeyedRequest> requests = requestRecords

@@ -112,7 +112,7 @@ class RunCrashTest {
     private static ParameterFollower follower(String servers, Network net) {
         Properties p = new Properties();
         p.put("bootstrap.servers", servers);
-        return new ParameterFollower(p, "unroll.crash.parameters", "crash", net, Limits.DEFAULT, 0);
+        return new ParameterFollower(p, "unroll.crash.parameters", "crash", net, Limits.DEFAULT, 0, null);
     }
 
     private static long awaitTrained(ParameterFollower follower, long atLeast, Process process, Path log) throws Exception {

@@ -24,7 +24,7 @@ class ClientSettingsTest {
     void securitySettingsReachEveryClient() throws Exception {
         JobConfig config = job("kafka:\n  security.protocol: SASL_SSL\n  sasl.mechanism: PLAIN\n"
                 + "  ssl.truststore.location: /etc/kafka/truststore.jks\n");
-        KafkaConnectors kafka = new KafkaConnectors("127.0.0.1:1", config.kafka());
+        KafkaConnectors kafka = KafkaConnectors.of("127.0.0.1:1", config);
         for (var props : new java.util.Properties[] {kafka.producerProperties(), kafka.consumerProperties(),
                 kafka.batchedVersionProducerProperties(), kafka.followerConsumerProperties(), kafka.bulkProducerProperties()}) {
             assertEquals("SASL_SSL", props.getProperty("security.protocol"));
@@ -35,15 +35,15 @@ class ClientSettingsTest {
 
     @Test
     void perKeyVersionsGoInCompressedBatchesUnlessTheJobSaysOtherwise() throws Exception {
-        KafkaConnectors plain = new KafkaConnectors("127.0.0.1:1", job("").kafka());
+        KafkaConnectors plain = KafkaConnectors.of("127.0.0.1:1", job(""));
         assertEquals("0", plain.producerProperties().getProperty("linger.ms"));
         assertEquals("20", plain.batchedVersionProducerProperties().getProperty("linger.ms"));
         assertEquals("lz4", plain.batchedVersionProducerProperties().getProperty("compression.type"));
         assertEquals("all", plain.batchedVersionProducerProperties().getProperty("acks"));
         assertEquals("65536", plain.followerConsumerProperties().getProperty("fetch.min.bytes"));
 
-        KafkaConnectors own = new KafkaConnectors("127.0.0.1:1",
-                job("kafka:\n  linger.ms: 0\n  compression.type: zstd\n  fetch.min.bytes: 1\n").kafka());
+        KafkaConnectors own = KafkaConnectors.of("127.0.0.1:1",
+                job("kafka:\n  linger.ms: 0\n  compression.type: zstd\n  fetch.min.bytes: 1\n"));
         assertEquals("0", own.batchedVersionProducerProperties().getProperty("linger.ms"));
         assertEquals("zstd", own.batchedVersionProducerProperties().getProperty("compression.type"));
         assertEquals("1", own.followerConsumerProperties().getProperty("fetch.min.bytes"));

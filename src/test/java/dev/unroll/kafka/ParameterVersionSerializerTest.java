@@ -17,7 +17,7 @@ class ParameterVersionSerializerTest {
     void everyPerKeyVersionIsKeyedByItsKeyAndCarriesTheJobsProvenance() {
         JobConfig config = JobConfig.read(TestSupport.examples().resolve("per-key/pk1-three-keys/job.yaml"));
         TrainingSpec spec = TrainingSpec.of(config, config.loadNetwork(), 2);
-        ParameterVersionSerializer serializer = new ParameterVersionSerializer(spec, "params");
+        ParameterVersionSerializer serializer = new ParameterVersionSerializer(spec, "params", null);
         serializer.open(null, null);
         for (String key : new String[] {"pump-1", "valve/ü"}) {
             ParameterVersion v = new ParameterVersion(spec.job(), 3, spec.network().parameters());

@@ -155,7 +155,7 @@ class ClusterJobTest {
             newest.clear();
             for (ConsumerRecord<byte[], byte[]> r : KafkaClients.readAll(props(), config.get(JobConfig.PARAMETERS_TOPIC),
                     Duration.ofSeconds(5), false)) {
-                ParameterVersion v = ParameterRecords.withKey(records.decode(r.value()), r);
+                ParameterVersion v = records.read(r);
                 newest.merge(v.key, v.version, Math::max);
             }
             int models = config.perKey() ? KEYS.length : 1;

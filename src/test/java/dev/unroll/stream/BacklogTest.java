@@ -56,7 +56,7 @@ class BacklogTest extends BrokerTestBase {
         }
         reference.finish();
 
-        KafkaConnectors kafka = new KafkaConnectors(broker.bootstrapServers(), config.kafka());
+        KafkaConnectors kafka = KafkaConnectors.of(broker.bootstrapServers(), config);
         Pipeline.Topics topics = Pipeline.Topics.of(config);
         broker.createTopic(topics.sequences(), 1);
         FilePublisher.publishLines(kafka.producerProperties(), topics.sequences(), data);

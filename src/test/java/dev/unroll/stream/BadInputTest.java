@@ -146,7 +146,7 @@ class BadInputTest extends BrokerTestBase {
         corpus.putAll(avro);
 
         Pipeline.Topics topics = Pipeline.Topics.of(config);
-        KafkaConnectors kafka = new KafkaConnectors(broker.bootstrapServers(), config.kafka());
+        KafkaConnectors kafka = KafkaConnectors.of(broker.bootstrapServers(), config);
         try (Pipeline pipeline = Pipeline.start(LocalFlink.create(2), TrainingSpec.of(config, net, 2), kafka, topics, 1,
                 Pipeline.Options.live(config).checkpointingEvery(0))) {
             Map<Long, String> kindAt = new LinkedHashMap<>();
@@ -207,7 +207,7 @@ class BadInputTest extends BrokerTestBase {
         String small = "{\"steps\": 2, \"targets\": [{\"t\": 2, \"units\": [0], \"values\": [1]}]}";
         String huge = "{\"steps\": 1000, \"targets\": [{\"t\": 1000, \"units\": [0], \"values\": [1]}]}";
         Pipeline.Topics topics = Pipeline.Topics.of(config);
-        KafkaConnectors kafka = new KafkaConnectors(broker.bootstrapServers(), config.kafka());
+        KafkaConnectors kafka = KafkaConnectors.of(broker.bootstrapServers(), config);
         try (Pipeline pipeline = Pipeline.start(LocalFlink.create(2), TrainingSpec.of(config, net, 2), kafka, topics, 1,
                 Pipeline.Options.live(config).checkpointingEvery(0))) {
             try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(KafkaClients.producerProps(broker.bootstrapServers()))) {

@@ -56,7 +56,7 @@ class BrokerRestartTest {
         restart.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 20);
         restart.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofSeconds(1));
         try (EmbeddedKafka broker = EmbeddedKafka.start(dir.resolve("kafka-data"), 0)) {
-            KafkaConnectors kafka = new KafkaConnectors(broker.bootstrapServers(), config.kafka());
+            KafkaConnectors kafka = KafkaConnectors.of(broker.bootstrapServers(), config);
             Pipeline.Topics topics = Pipeline.Topics.of(config);
             try (Pipeline pipeline = Pipeline.start(LocalFlink.create(2, restart), TrainingSpec.of(config, net, 2), kafka,
                     topics, 1, Pipeline.Options.live(config))) {

@@ -68,7 +68,7 @@ class LiveEventsTest extends BrokerTestBase {
         Map<String, Cut> windows = new HashMap<>();
         offline.windows().forEach(w -> windows.put(w.sequence().id(), w));
 
-        KafkaConnectors kafka = new KafkaConnectors(broker.bootstrapServers(), config.kafka());
+        KafkaConnectors kafka = KafkaConnectors.of(broker.bootstrapServers(), config);
         try (Pipeline pipeline = Pipeline.start(LocalFlink.create(2), spec, kafka, topics, 2, Pipeline.Options.live(config));
              KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(KafkaClients.producerProps(broker.bootstrapServers()))) {
             for (String e : events) {
@@ -91,7 +91,7 @@ class LiveEventsTest extends BrokerTestBase {
             ParameterRecords records = new ParameterRecords(net, config.limits());
             for (ConsumerRecord<byte[], byte[]> r : KafkaClients.readAll(broker.bootstrapServers(), topics.parameters(),
                     Duration.ofSeconds(30))) {
-                ParameterVersion v = ParameterRecords.withKey(records.decode(r.value()), r);
+                ParameterVersion v = records.read(r);
                 published.put(v.key + "/" + v.version, v);
             }
             Set<String> answered = new HashSet<>();

@@ -224,7 +224,7 @@ class LivePredictionTest extends BrokerTestBase {
     }
 
     private Pipeline start(JobConfig config, Network net) throws Exception {
-        KafkaConnectors kafka = new KafkaConnectors(broker.bootstrapServers(), config.kafka());
+        KafkaConnectors kafka = KafkaConnectors.of(broker.bootstrapServers(), config);
         return Pipeline.start(LocalFlink.create(2), TrainingSpec.of(config, net, 2), kafka, Pipeline.Topics.of(config),
                 2, Pipeline.Options.live(config));
     }

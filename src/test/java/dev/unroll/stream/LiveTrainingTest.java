@@ -162,7 +162,7 @@ class LiveTrainingTest extends BrokerTestBase {
     }
 
     private Pipeline start(JobConfig config, Network net) throws Exception {
-        KafkaConnectors kafka = new KafkaConnectors(broker.bootstrapServers(), config.kafka());
+        KafkaConnectors kafka = KafkaConnectors.of(broker.bootstrapServers(), config);
         Pipeline.Options live = Pipeline.Options.live(config).checkpointingEvery(0);
         return Pipeline.start(LocalFlink.create(2), TrainingSpec.of(config, net, 2), kafka, Pipeline.Topics.of(config),
                 2, live);

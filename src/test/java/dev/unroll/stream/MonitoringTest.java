@@ -70,7 +70,7 @@ class MonitoringTest extends BrokerTestBase {
         LocalFlink.Monitoring monitoring = LocalFlink.Monitoring.choose(config.get(JobConfig.PROMETHEUS_PORT));
         assertEquals("http://127.0.0.1:" + prometheusPort + "/metrics", monitoring.metricsUrl());
 
-        KafkaConnectors kafka = new KafkaConnectors(broker.bootstrapServers(), config.kafka());
+        KafkaConnectors kafka = KafkaConnectors.of(broker.bootstrapServers(), config);
         Pipeline.Topics topics = Pipeline.Topics.of(config);
         TrainingSpec spec = TrainingSpec.forJob(config, config.loadNetwork(), null);
         try (Pipeline pipeline = Pipeline.start(LocalFlink.create(spec.shards(), monitoring.configuration()), spec, kafka,
@@ -102,7 +102,8 @@ class MonitoringTest extends BrokerTestBase {
                     "Source: sequences -> number | parallelism 1 | RUNNING",
                     "decode | parallelism " + spec.shards() + " | RUNNING",
                     "Source: requests | parallelism " + spec.shards() + " | RUNNING",
-                    "Source: serving versions | parallelism 1 | RUNNING",
+                    "Source: serving versions -> check version signatures -> version dead letters: Writer"
+                            + " -> version dead letters: Committer | parallelism 1 | RUNNING",
                     "predict -> (predictions: Writer -> predictions: Committer, prediction dead letters: Writer"
                             + " -> prediction dead letters: Committer) | parallelism " + spec.shards() + " | RUNNING",
                     "batcher | parallelism 1 | RUNNING",
