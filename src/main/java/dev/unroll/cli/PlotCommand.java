@@ -119,8 +119,8 @@ final class PlotCommand implements Callable<Integer> {
             KafkaClients.requireReachable(kafka.consumerProperties(), KafkaClients.REACH_TIMEOUT);
             List<Sequence> heldOut = t.data == null ? null : HeldOut.read(config, initial, t.data, t.key);
             String topic = t.topic != null ? t.topic : config.get(JobConfig.PARAMETERS_TOPIC);
-            ParameterHistory.Result read = ParameterHistory.read(kafka.consumerProperties(), topic, config.name(), t.key, initial,
-                    config.limits(), kafka.signingKey(), heldOut, t.every, Duration.ofSeconds(t.timeoutSeconds));
+            ParameterHistory.Result read = ParameterHistory.read(kafka.versionLog(topic, config.name(), initial, config.limits()),
+                    t.key, initial, heldOut, t.every, Duration.ofSeconds(t.timeoutSeconds));
             history = read.history();
             String of = config.name() + (t.key == null ? "" : ", key " + t.key);
             if (history.isEmpty()) {
@@ -165,8 +165,8 @@ final class PlotCommand implements Callable<Integer> {
             KafkaConnectors kafka = KafkaConnectors.of(t.bootstrap, config);
             KafkaClients.requireReachable(kafka.consumerProperties(), KafkaClients.REACH_TIMEOUT);
             String topic = t.topic != null ? t.topic : config.get(JobConfig.PARAMETERS_TOPIC);
-            ParameterHistory.Keyed read = ParameterHistory.newestPerKey(kafka.consumerProperties(), topic, config.name(), initial,
-                    config.limits(), kafka.signingKey(), Duration.ofSeconds(t.timeoutSeconds));
+            ParameterHistory.Keyed read = ParameterHistory.newestPerKey(kafka.versionLog(topic, config.name(), initial,
+                    config.limits()), initial, Duration.ofSeconds(t.timeoutSeconds));
             if (read.models().isEmpty()) {
                 System.err.println("unroll plot: " + topic + " holds no keyed parameter version of job " + config.name()
                         + " (" + read.records() + " records, " + read.skipped() + " of other jobs, without a key, undecodable or unsigned)");

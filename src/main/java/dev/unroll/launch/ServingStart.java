@@ -1,9 +1,14 @@
 package dev.unroll.launch;
 
 import dev.unroll.job.JobConfig;
-import dev.unroll.kafka.ServingTopics;
+import dev.unroll.kafka.KafkaTopics;
+import dev.unroll.kafka.ParametersTopic;
 import dev.unroll.model.Network;
+import dev.unroll.record.ParameterVersion;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.kafka.common.TopicPartition;
+
+import java.util.Map;
 
 /**
  * Where a prediction path on its own ({@code serve}, or a cluster's {@code --mode serve}) starts
@@ -18,11 +23,19 @@ import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsIni
  */
 public record ServingStart(Network network, long version, OffsetsInitializer versionsFrom) {
     public static ServingStart fromTopic(JobConfig config, Network initial, KafkaConnectors kafka) {
+        String topic = config.get(JobConfig.PARAMETERS_TOPIC);
+        // made here when training has not yet: serving follows it from the start
+        KafkaTopics.ensure(kafka.producerProperties(), topic, 1, config.perKey());
         if (config.perKey()) {
             return new ServingStart(initial, 0, OffsetsInitializer.earliest());
         }
-        ServingTopics.Start start = ServingTopics.of(config).newestVersion(kafka.consumerProperties(), config.name(),
-                initial, config.limits(), kafka.signingKey());
-        return new ServingStart(start.network(initial), start.version(), start.versionsFrom());
+        ParametersTopic.Newest newest = kafka.parametersTopic(topic, config.name(), initial, config.limits()).newest();
+        if (newest == null) {
+            return new ServingStart(initial, 0, OffsetsInitializer.earliest());
+        }
+        OffsetsInitializer after = OffsetsInitializer.offsets(Map.of(new TopicPartition(topic, 0), newest.end()));
+        ParameterVersion v = newest.version();
+        return v == null ? new ServingStart(initial, 0, after)
+                : new ServingStart(initial.withParameters(v.parameters()), v.version, after);
     }
 }
