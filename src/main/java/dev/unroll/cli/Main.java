@@ -1,7 +1,7 @@
 package dev.unroll.cli;
 
 import dev.unroll.job.JobException;
-import dev.unroll.kafka.KafkaUnreachableException;
+import dev.unroll.io.KafkaUnreachableException;
 import dev.unroll.model.ModelException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;

@@ -1,7 +1,6 @@
 package dev.unroll.cli;
 
 import dev.unroll.job.JobConfig;
-import dev.unroll.kafka.KafkaClients;
 import dev.unroll.launch.KafkaConnectors;
 import dev.unroll.format.KeyedNetworks;
 import dev.unroll.model.Network;
@@ -116,7 +115,7 @@ final class PlotCommand implements Callable<Integer> {
                 return keys(config, initial, t);
             }
             KafkaConnectors kafka = KafkaConnectors.of(t.bootstrap, config);
-            KafkaClients.requireReachable(kafka.consumerProperties(), KafkaClients.REACH_TIMEOUT);
+            kafka.requireReachable();
             List<Sequence> heldOut = t.data == null ? null : HeldOut.read(config, initial, t.data, t.key);
             String topic = t.topic != null ? t.topic : config.get(JobConfig.PARAMETERS_TOPIC);
             ParameterHistory.Result read = ParameterHistory.read(kafka.versionLog(topic, config.name(), initial, config.limits()),
@@ -163,7 +162,7 @@ final class PlotCommand implements Callable<Integer> {
             from = t.params.getFileName().toString();
         } else {
             KafkaConnectors kafka = KafkaConnectors.of(t.bootstrap, config);
-            KafkaClients.requireReachable(kafka.consumerProperties(), KafkaClients.REACH_TIMEOUT);
+            kafka.requireReachable();
             String topic = t.topic != null ? t.topic : config.get(JobConfig.PARAMETERS_TOPIC);
             ParameterHistory.Keyed read = ParameterHistory.newestPerKey(kafka.versionLog(topic, config.name(), initial,
                     config.limits()), initial, Duration.ofSeconds(t.timeoutSeconds));

@@ -155,7 +155,7 @@ final class ReplayCommand implements Callable<Integer> {
         } else {
             TopicInput t = input.topic;
             KafkaConnectors kafka = KafkaConnectors.of(t.bootstrap, config);
-            KafkaClients.requireReachable(kafka.consumerProperties(), KafkaClients.REACH_TIMEOUT);
+            kafka.requireReachable();
             // private output topics: a replay must not write into the live job's parameter history
             String run = "unroll." + config.name() + ".replay-" + System.currentTimeMillis();
             Pipeline.Topics topics = new Pipeline.Topics(t.topic, run + ".parameters", run + ".dead-letters");

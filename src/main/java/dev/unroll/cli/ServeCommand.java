@@ -64,7 +64,7 @@ final class ServeCommand implements Callable<Integer> {
             String servers = broker != null ? broker.bootstrapServers() : kafkaOption.bootstrap;
             KafkaConnectors kafka = KafkaConnectors.of(servers, config);
             if (broker == null) {
-                KafkaClients.requireReachable(kafka.consumerProperties(), KafkaClients.REACH_TIMEOUT);
+                kafka.requireReachable();
             }
             ServingStart start = ServingStart.fromTopic(config, initial, kafka);
             Network served = start.network();

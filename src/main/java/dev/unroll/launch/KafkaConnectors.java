@@ -5,6 +5,7 @@ import dev.unroll.job.SigningKey;
 import dev.unroll.kafka.DeadLetterSerializer;
 import dev.unroll.kafka.EmbeddedKafka;
 import dev.unroll.kafka.KafkaClients;
+import dev.unroll.kafka.KafkaTopics;
 import dev.unroll.kafka.KafkaVersionFeed;
 import dev.unroll.kafka.ParameterVersionDeserializer;
 import dev.unroll.kafka.ParameterVersionSerializer;
@@ -208,6 +209,16 @@ public final class KafkaConnectors {
         p.put("fetch.max.wait.ms", "100");
         p.putAll(clientProperties);
         return p;
+    }
+
+    /** @throws dev.unroll.io.KafkaUnreachableException with the reason, when no broker answers within a few seconds */
+    public void requireReachable() {
+        KafkaClients.requireReachable(consumerProperties(), KafkaClients.REACH_TIMEOUT);
+    }
+
+    /** Creates {@code topic} with {@code partitions} partitions when it is missing. */
+    public void ensureTopic(String topic, int partitions) {
+        KafkaTopics.ensure(producerProperties(), topic, partitions);
     }
 
     public String bootstrap() {

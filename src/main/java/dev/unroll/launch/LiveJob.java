@@ -82,7 +82,7 @@ public final class LiveJob implements AutoCloseable {
             String servers = broker != null ? broker.bootstrapServers() : where.bootstrap();
             KafkaConnectors kafka = KafkaConnectors.of(servers, config);
             if (broker == null) {
-                KafkaClients.requireReachable(kafka.consumerProperties(), KafkaClients.REACH_TIMEOUT);
+                kafka.requireReachable();
             }
             TrainingSpec spec = specFor.apply(kafka);
             Pipeline.Topics topics = Pipeline.Topics.of(config);
