@@ -3,6 +3,7 @@ package dev.unroll.cli;
 import dev.unroll.job.JobException;
 import dev.unroll.io.KafkaUnreachableException;
 import dev.unroll.model.ModelException;
+import dev.unroll.tool.PredictBenchCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 

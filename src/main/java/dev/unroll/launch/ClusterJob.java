@@ -1,7 +1,6 @@
 package dev.unroll.launch;
 
 import dev.unroll.job.JobConfig;
-import dev.unroll.kafka.ServingTopics;
 import dev.unroll.model.Network;
 import dev.unroll.record.TrainingSpec;
 import dev.unroll.stream.ServingJob;
@@ -62,7 +61,7 @@ public final class ClusterJob {
         int p = parallelism != null ? parallelism : config.get(JobConfig.PARALLELISM);
         KafkaConnectors kafka = KafkaConnectors.of(bootstrap, config);
         if (mode == Mode.serve) {
-            serve(env, config, initial, p, kafka);
+            serve(env, config, initial, kafka);
             return;
         }
         TrainingSpec spec = TrainingSpec.of(config, initial, p);
@@ -75,15 +74,9 @@ public final class ClusterJob {
     }
 
     /** The prediction path alone, from where {@link ServingStart} says on the parameters topic. */
-    private static void serve(StreamExecutionEnvironment env, JobConfig config, Network initial, int p,
-                              KafkaConnectors kafka) throws Exception {
-        long since = System.currentTimeMillis();
-        ServingTopics topics = ServingTopics.of(config);
-        ServingStart start = ServingStart.fromTopic(config, initial, kafka);
-        TrainingSpec spec = TrainingSpec.of(config, start.network(), p);
-        topics.ensureAll(kafka.producerProperties(), config.get(JobConfig.PARTITIONS));
-        env.setBufferTimeout(config.get(JobConfig.BUFFER_TIMEOUT));
-        ServingJob.build(env, spec, kafka.serving(spec, topics, start.versionsFrom(), since, p), start.version());
-        env.execute("unroll serve " + spec.job());
+    private void serve(StreamExecutionEnvironment env, JobConfig config, Network initial, KafkaConnectors kafka)
+            throws Exception {
+        Serving.define(env, config, initial, kafka, new Serving.Parameters.FromTopic(), parallelism);
+        env.execute("unroll serve " + config.name());
     }
 }
