@@ -30,6 +30,7 @@ class ArchitectureTest {
     void layersDependOneWay() {
         layeredArchitecture().consideringOnlyDependenciesInAnyPackage("dev.unroll..")
                 .layer("cli").definedBy("dev.unroll.cli..")
+                .layer("tool").definedBy("dev.unroll.tool..")
                 .layer("report").definedBy("dev.unroll.report..")
                 .layer("launch").definedBy("dev.unroll.launch..")
                 .layer("stream").definedBy("dev.unroll.stream..")
@@ -42,15 +43,25 @@ class ArchitectureTest {
                 .layer("events").definedBy("dev.unroll.events..")
                 .layer("model").definedBy("dev.unroll.model..")
                 .whereLayer("cli").mayNotBeAccessedByAnyLayer()
+                .whereLayer("tool").mayOnlyBeAccessedByLayers("cli")
                 .whereLayer("report").mayOnlyBeAccessedByLayers("cli")
-                .whereLayer("launch").mayOnlyBeAccessedByLayers("cli")
+                .whereLayer("launch").mayOnlyBeAccessedByLayers("cli", "tool")
                 .whereLayer("stream").mayOnlyBeAccessedByLayers("launch", "cli")
-                .whereLayer("kafka").mayOnlyBeAccessedByLayers("launch", "report", "cli")
+                .whereLayer("kafka").mayOnlyBeAccessedByLayers("launch", "report", "tool")
                 .whereLayer("record").mayOnlyBeAccessedByLayers("stream", "kafka", "launch", "report", "cli")
-                .whereLayer("task").mayOnlyBeAccessedByLayers("report", "cli")
+                .whereLayer("task").mayOnlyBeAccessedByLayers("report", "tool", "cli")
                 .whereLayer("format").mayOnlyAccessLayers("events", "model")
                 .whereLayer("events").mayOnlyAccessLayers("model")
                 .whereLayer("model").mayNotAccessAnyLayer()
+                .check(MAIN);
+    }
+
+    /** Kafka behind one door: the commands start, follow and feed jobs through launch, never Kafka or Flink themselves. */
+    @Test
+    void theCommandsReachKafkaAndFlinkOnlyThroughLaunch() {
+        noClasses().that().resideInAPackage("dev.unroll.cli..")
+                .should().dependOnClassesThat().resideInAnyPackage("dev.unroll.kafka..", "org.apache.kafka..",
+                        "org.apache.flink..")
                 .check(MAIN);
     }
 

@@ -100,7 +100,7 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
         LocalFlink.Monitoring monitoring = LocalFlink.Monitoring.choose(config.get(JobConfig.PROMETHEUS_PORT));
         try (StopSignal stop = StopSignal.onShutdown("unroll-demo-stop", Duration.ofSeconds(60));
              LiveJob live = LiveJob.start(config, LiveJob.Kafka.embedded(), kafka -> spec, Pipeline.Options.live(config),
-                     monitoring.configuration())) {
+                     monitoring)) {
             if (!quiet) {
                 monitoring.describe().forEach(line -> System.err.println("demo: " + line));
             }
@@ -135,7 +135,7 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
         DemoResults.End[] end = {null};
         ParameterVersion[] kept = {null};
         Progress progress = new Progress("demo", quiet).withDetail(last -> bar(accuracy[0]) + ", "
-                + (last ? live.deadLetters().countNow() : live.deadLetters().count()) + " dead letters");
+                + live.deadLetters(last) + " dead letters");
         live.follow(stop, new LiveJob.Watcher() {
             @Override
             public void version(ParameterVersion v) {

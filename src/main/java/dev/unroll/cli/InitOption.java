@@ -3,16 +3,11 @@ package dev.unroll.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.unroll.job.JobConfig;
-import dev.unroll.kafka.ParameterRecords;
 import dev.unroll.launch.KafkaConnectors;
-import dev.unroll.model.Limits;
 import dev.unroll.model.ModelException;
 import dev.unroll.model.Network;
 import dev.unroll.format.NetworkJson;
 import dev.unroll.record.ParameterVersion;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -25,13 +20,11 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.time.Duration;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 
 /**
  * Warm start, for {@code train}, {@code replay} and {@code run} ({@code @Mixin}): training starts
@@ -41,10 +34,6 @@ import java.util.Properties;
  * parameters file, so with either a warm start is not the same as one longer run.
  */
 class InitOption {
-    /** Records read back from the end of a parameters topic to find the newest version of the job. */
-    private static final int TOPIC_WINDOW = 16;
-    private static final Duration TOPIC_TIMEOUT = Duration.ofSeconds(30);
-
     @Option(names = "--init", paramLabel = "PARAMS.json",
             description = "start from these parameters (a file Unroll wrote, or any network.json of the job's structure)"
                     + " instead of the job's network")
@@ -78,7 +67,7 @@ class InitOption {
                 return super.start(config, jobNetwork, kafka);
             }
             String name = topic.isEmpty() ? config.get(JobConfig.PARAMETERS_TOPIC) : topic;
-            ParameterVersion v = newestVersion(kafka, name, config.name(), jobNetwork, config.limits());
+            ParameterVersion v = kafka.newestVersion(name, config.name(), jobNetwork, config.limits());
             Map<String, Object> p = new LinkedHashMap<>();
             p.put("topic", name);
             p.put("version", v.version);
@@ -187,50 +176,6 @@ class InitOption {
             }
         }
         return count;
-    }
-
-    /** The newest version of {@code job} among the last records of {@code topic}'s single partition. */
-    static ParameterVersion newestVersion(KafkaConnectors kafka, String topic, String job, Network structure, Limits limits) {
-        ParameterRecords records = new ParameterRecords(structure, limits, kafka.signingKey());
-        Properties p = kafka.consumerProperties();
-        p.put("key.deserializer", "org.apache.kafka.common.serialization.ByteArrayDeserializer");
-        p.put("value.deserializer", "org.apache.kafka.common.serialization.ByteArrayDeserializer");
-        p.put("enable.auto.commit", "false");
-        p.remove("group.id");
-        String source = "topic " + topic;
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p)) {
-            if (consumer.partitionsFor(topic, TOPIC_TIMEOUT).isEmpty()) {
-                throw new ModelException(source, "", "no such topic on " + kafka.bootstrap());
-            }
-            TopicPartition partition = new TopicPartition(topic, 0);
-            consumer.assign(List.of(partition));
-            long end = consumer.endOffsets(List.of(partition), TOPIC_TIMEOUT).get(partition);
-            consumer.seek(partition, Math.max(0, end - TOPIC_WINDOW));
-            ParameterVersion newest = null;
-            String rejected = null;
-            long deadline = System.nanoTime() + TOPIC_TIMEOUT.toNanos();
-            while (consumer.position(partition) < end && System.nanoTime() < deadline) {
-                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-                    try {
-                        ParameterVersion v = records.read(record);
-                        if (job.equals(v.job)) {
-                            newest = v;
-                            rejected = null;
-                        }
-                    } catch (IllegalArgumentException e) {
-                        rejected = "offset " + record.offset() + ": " + e.getMessage();
-                    }
-                }
-            }
-            if (rejected != null) {
-                throw new ModelException(source, "", "the newest record cannot start job " + job + ": " + rejected);
-            }
-            if (newest == null) {
-                throw new ModelException(source, "", "no parameter version of job " + job + " in its last "
-                        + TOPIC_WINDOW + " records");
-            }
-            return newest;
-        }
     }
 
     private static byte[] read(Path path) {

@@ -1,38 +1,26 @@
 package dev.unroll.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.unroll.job.JobConfig;
 import dev.unroll.launch.KafkaConnectors;
+import dev.unroll.launch.Requests;
 import dev.unroll.model.Network;
 import dev.unroll.model.Prediction;
 import dev.unroll.format.SequenceJson;
 import dev.unroll.task.Additions;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Asks the live job a few additions through its requests topic, as any client would, and prints
  * the sums its predictions say, with the version that answered. Ends the binary-addition demo.
  */
 final class LiveAdditions {
-    private static final ObjectMapper MAPPER = new ObjectMapper();
-
     private LiveAdditions() {
     }
 
@@ -41,40 +29,22 @@ final class LiveAdditions {
                    PrintStream out) throws IOException {
         SplittableRandom rnd = new SplittableRandom(seed);
         Map<String, long[]> asked = new LinkedHashMap<>();
-        String predictions = config.get(JobConfig.PREDICTIONS_TOPIC);
-        Properties c = kafka.consumerProperties();
-        c.remove("group.id");
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-             KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(kafka.producerProperties())) {
-            List<TopicPartition> partitions = consumer.partitionsFor(predictions, Duration.ofSeconds(10)).stream()
-                    .map(p -> new TopicPartition(predictions, p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToEnd(partitions);
-            partitions.forEach(consumer::position);
+        try (Requests requests = new Requests(kafka, config)) {
             for (int k = 0; k < count; k++) {
                 long a = rnd.nextLong(1L << additions.bits());
                 long b = rnd.nextLong(1L << additions.bits());
                 String id = a + "+" + b;
                 asked.put(id, new long[]{a, b});
-                producer.send(new ProducerRecord<>(config.get(JobConfig.REQUESTS_TOPIC), id.getBytes(StandardCharsets.UTF_8),
-                        SequenceJson.write(additions.question(id, a, b)).getBytes(StandardCharsets.UTF_8)));
+                requests.ask(id, SequenceJson.write(additions.question(id, a, b)));
             }
-            producer.flush();
             int right = 0;
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (!asked.isEmpty() && System.nanoTime() < deadline) {
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
-                    JsonNode p = MAPPER.readTree(r.value());
-                    long[] ab = asked.remove(p.path("id").asText());
-                    if (ab == null) {
-                        continue;
-                    }
-                    long said = additions.answer(prediction(p));
-                    boolean ok = said == ab[0] + ab[1];
-                    right += ok ? 1 : 0;
-                    out.printf("demo: asked the live job %d + %d: it answers %d (version %d, %s)%n", ab[0], ab[1], said,
-                            p.path("version").asLong(), ok ? "right" : "wrong, " + (ab[0] + ab[1]) + " is right");
-                }
+            for (JsonNode p : requests.answers(asked.keySet(), Duration.ofSeconds(30))) {
+                long[] ab = asked.remove(p.path("id").asText());
+                long said = additions.answer(prediction(p));
+                boolean ok = said == ab[0] + ab[1];
+                right += ok ? 1 : 0;
+                out.printf("demo: asked the live job %d + %d: it answers %d (version %d, %s)%n", ab[0], ab[1], said,
+                        p.path("version").asLong(), ok ? "right" : "wrong, " + (ab[0] + ab[1]) + " is right");
             }
             if (!asked.isEmpty()) {
                 out.println("demo: no answer within 30 s to " + asked.keySet());

@@ -7,7 +7,6 @@ import dev.unroll.launch.SequenceFeeder;
 import dev.unroll.model.Network;
 import dev.unroll.record.ParameterVersion;
 import dev.unroll.record.TrainingSpec;
-import org.apache.flink.configuration.Configuration;
 import org.apache.commons.math3.stat.descriptive.DescriptiveStatistics;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -52,7 +51,7 @@ final class LoadCommand implements Callable<Integer> {
         int batch = spec.batchSize();
         Map<String, Object> report = new LinkedHashMap<>();
         try (LiveJob live = LiveJob.start(config, LiveJob.Kafka.embedded(), kafka -> spec, Pipeline.Options.live(config),
-                new Configuration())) {
+                null)) {
             UpdateTimes updates = new UpdateTimes();
             long start = System.nanoTime();
             ParameterVersion newest;
@@ -68,7 +67,7 @@ final class LoadCommand implements Callable<Integer> {
             long trainedAtStop = trained(newest);
             newest = orElse(live.follow(null, until(updates, drainSeconds, v -> produced - trained(v) < batch), null), newest);
             double totalSeconds = (System.nanoTime() - start) / 1e9;
-            long dead = live.deadLetters().countNow();
+            long dead = live.deadLetters(true);
             Runtime rt = Runtime.getRuntime();
             report.put("job", config.name());
             report.put("parallelism", spec.shards());

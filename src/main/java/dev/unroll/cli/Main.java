@@ -1,8 +1,9 @@
 package dev.unroll.cli;
 
 import dev.unroll.job.JobException;
-import dev.unroll.kafka.KafkaUnreachableException;
+import dev.unroll.io.KafkaUnreachableException;
 import dev.unroll.model.ModelException;
+import dev.unroll.tool.PredictBenchCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 

@@ -1,7 +1,6 @@
 package dev.unroll.cli;
 
 import dev.unroll.job.JobConfig;
-import dev.unroll.kafka.KafkaClients;
 import dev.unroll.launch.KafkaConnectors;
 import dev.unroll.format.KeyedNetworks;
 import dev.unroll.model.Network;
@@ -116,11 +115,11 @@ final class PlotCommand implements Callable<Integer> {
                 return keys(config, initial, t);
             }
             KafkaConnectors kafka = KafkaConnectors.of(t.bootstrap, config);
-            KafkaClients.requireReachable(kafka.consumerProperties(), KafkaClients.REACH_TIMEOUT);
+            kafka.requireReachable();
             List<Sequence> heldOut = t.data == null ? null : HeldOut.read(config, initial, t.data, t.key);
             String topic = t.topic != null ? t.topic : config.get(JobConfig.PARAMETERS_TOPIC);
-            ParameterHistory.Result read = ParameterHistory.read(kafka.consumerProperties(), topic, config.name(), t.key, initial,
-                    config.limits(), kafka.signingKey(), heldOut, t.every, Duration.ofSeconds(t.timeoutSeconds));
+            ParameterHistory.Result read = ParameterHistory.read(kafka.versionLog(topic, config.name(), initial, config.limits()),
+                    t.key, initial, heldOut, t.every, Duration.ofSeconds(t.timeoutSeconds));
             history = read.history();
             String of = config.name() + (t.key == null ? "" : ", key " + t.key);
             if (history.isEmpty()) {
@@ -163,10 +162,10 @@ final class PlotCommand implements Callable<Integer> {
             from = t.params.getFileName().toString();
         } else {
             KafkaConnectors kafka = KafkaConnectors.of(t.bootstrap, config);
-            KafkaClients.requireReachable(kafka.consumerProperties(), KafkaClients.REACH_TIMEOUT);
+            kafka.requireReachable();
             String topic = t.topic != null ? t.topic : config.get(JobConfig.PARAMETERS_TOPIC);
-            ParameterHistory.Keyed read = ParameterHistory.newestPerKey(kafka.consumerProperties(), topic, config.name(), initial,
-                    config.limits(), kafka.signingKey(), Duration.ofSeconds(t.timeoutSeconds));
+            ParameterHistory.Keyed read = ParameterHistory.newestPerKey(kafka.versionLog(topic, config.name(), initial,
+                    config.limits()), initial, Duration.ofSeconds(t.timeoutSeconds));
             if (read.models().isEmpty()) {
                 System.err.println("unroll plot: " + topic + " holds no keyed parameter version of job " + config.name()
                         + " (" + read.records() + " records, " + read.skipped() + " of other jobs, without a key, undecodable or unsigned)");

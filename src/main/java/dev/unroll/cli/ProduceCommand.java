@@ -2,12 +2,8 @@ package dev.unroll.cli;
 
 import dev.unroll.io.AtomicFile;
 import dev.unroll.job.JobConfig;
-import dev.unroll.kafka.KafkaClients;
-import dev.unroll.kafka.KafkaTopics;
+import dev.unroll.launch.KafkaConnectors;
 import dev.unroll.launch.SequenceFeeder;
-import org.apache.kafka.clients.CommonClientConfigs;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -18,7 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Properties;
 import java.util.concurrent.Callable;
 
 /**
@@ -94,14 +89,10 @@ final class ProduceCommand implements Callable<Integer> {
 
     private void writeKafka(JobConfig config, String bootstrap, String topic, GeneratedSequences lines, Progress progress)
             throws InterruptedException {
-        Properties props = KafkaClients.forBulkLoad(KafkaClients.producerProps(bootstrap));
-        props.putAll(config.kafka());
-        props.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        KafkaClients.requireReachable(props, KafkaClients.REACH_TIMEOUT);
-        KafkaTopics.ensure(props, topic, config.get(JobConfig.PARTITIONS));
-        try (SequenceFeeder feeder = new SequenceFeeder(props, topic, lines.records(), Long.MAX_VALUE, count, 0)) {
+        KafkaConnectors kafka = KafkaConnectors.of(bootstrap, config);
+        kafka.requireReachable();
+        kafka.ensureTopic(topic, config.get(JobConfig.PARTITIONS));
+        try (SequenceFeeder feeder = new SequenceFeeder(kafka.bulkProducerProperties(), topic, lines.records(), Long.MAX_VALUE, count, 0)) {
             while (!feeder.awaitLimit(Duration.ofMillis(200))) {
                 if (count >= PROGRESS_FROM) {
                     progress.count(feeder.produced(), count);

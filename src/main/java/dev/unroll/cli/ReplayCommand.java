@@ -1,16 +1,12 @@
 package dev.unroll.cli;
 
-import dev.unroll.format.SequenceFormat;
 import dev.unroll.job.JobConfig;
 import dev.unroll.job.JobException;
 import dev.unroll.job.Provenance;
 import dev.unroll.format.EventFile;
-import dev.unroll.kafka.EmbeddedKafka;
-import dev.unroll.kafka.FilePublisher;
-import dev.unroll.kafka.KafkaClients;
-import dev.unroll.launch.KafkaConnectors;
 import dev.unroll.launch.LocalFlink;
 import dev.unroll.launch.Pipeline;
+import dev.unroll.launch.Replay;
 import dev.unroll.model.ModelException;
 import dev.unroll.model.Network;
 import dev.unroll.record.NewestPerKey;
@@ -18,21 +14,17 @@ import dev.unroll.record.ParameterVersion;
 import dev.unroll.record.TrainingSpec;
 import dev.unroll.report.Rejections;
 import dev.unroll.stream.LoopTrace;
-import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
-import org.apache.kafka.common.TopicPartition;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.function.Function;
 
 @Command(name = "replay", description = {
         "Runs the streaming pipeline (the same Flink operators, on a local MiniCluster, with the parameter feedback",
@@ -89,9 +81,6 @@ final class ReplayCommand implements Callable<Integer> {
             + " default: none, a replay starts over)")
     long checkpointMs;
 
-    /** The line of the input file at a (partition, offset) of the replayed topic. */
-    private java.util.function.BiFunction<Integer, Long, Long> lineOf = (partition, offset) -> offset + 1;
-
     /**
      * With events, how many dead letters the input must produce (its lines that are not events);
      * null for sequences, where every record is either trained or dead-lettered.
@@ -116,60 +105,27 @@ final class ReplayCommand implements Callable<Integer> {
         } else if (input.data != null && config.hasEvents()) {
             throw new JobException(config.file().toString(), "events", "this job reads events: replay them with --events");
         }
-        if (file != null) {
-            if (!Files.isReadable(file)) {
-                throw new ModelException(file.toString(), "", "no such file");
+        if (file != null && !Files.isReadable(file)) {
+            throw new ModelException(file.toString(), "", "no such file");
+        }
+        try (Replay replay = file != null ? Replay.ofFile(config, spec, initial, file)
+                : Replay.ofTopic(config, input.topic.bootstrap, input.topic.topic, input.topic.fromOffsets)) {
+            if (file == null && !quiet) {
+                System.err.println("replay: parameters go to " + replay.topics().parameters() + ", dead letters to "
+                        + replay.topics().deadLetters());
             }
-            try (EmbeddedKafka broker = EmbeddedKafka.start()) {
-                KafkaConnectors kafka = KafkaConnectors.of(broker.bootstrapServers(), config);
-                Pipeline.Topics topics = Pipeline.Topics.of(config);
-                long records;
-                // a sequences file is JSON and the topic gets the job's record format; events go as they are
-                SequenceFormat format = config.get(JobConfig.SEQUENCE_FORMAT);
-                Function<String, byte[]> value = spec.events() != null ? line -> line.getBytes(StandardCharsets.UTF_8)
-                        : line -> format.recordOf(line, initial, config.limits());
-                if (spec.isPerKey() || spec.events() != null) {
-                    // a partition per subtask, each key's lines in one of them and in file order
-                    broker.createTopic(topics.sequences(), spec.shards());
-                    long[][] lines = FilePublisher.publishKeyedLines(kafka.bulkProducerProperties(), topics.sequences(),
-                            file, spec.shards(), spec.events() != null ? spec.events().fields().keyField() : "key", value);
-                    lineOf = (partition, offset) -> lines[partition][offset.intValue()];
-                    records = java.util.Arrays.stream(lines).mapToLong(l -> l.length).sum();
+            if (file != null && replay.records() == 0) {
+                if (deadLetters != null) {
+                    new Rejections().writeJsonLines(deadLetters);
+                }
+                if (spec.isPerKey()) {
+                    Outputs.writeKeyed(out, java.util.List.of());
                 } else {
-                    broker.createTopic(topics.sequences(), 1);
-                    records = FilePublisher.publishLines(kafka.bulkProducerProperties(), topics.sequences(), file, value);
+                    Outputs.writeNetwork(out, initial, init.provenance(config, "replay", 0, 0, source(null)));
                 }
-                if (records == 0) {
-                    if (deadLetters != null) {
-                        new Rejections().writeJsonLines(deadLetters);
-                    }
-                    if (spec.isPerKey()) {
-                        Outputs.writeKeyed(out, java.util.List.of());
-                    } else {
-                        Outputs.writeNetwork(out, initial, init.provenance(config, "replay", 0, 0, source(null)));
-                    }
-                    return 0;
-                }
-                return replay(config, spec, kafka, topics, OffsetsInitializer.earliest(), initial, records, file);
+                return 0;
             }
-        } else {
-            TopicInput t = input.topic;
-            KafkaConnectors kafka = KafkaConnectors.of(t.bootstrap, config);
-            KafkaClients.requireReachable(kafka.consumerProperties(), KafkaClients.REACH_TIMEOUT);
-            // private output topics: a replay must not write into the live job's parameter history
-            String run = "unroll." + config.name() + ".replay-" + System.currentTimeMillis();
-            Pipeline.Topics topics = new Pipeline.Topics(t.topic, run + ".parameters", run + ".dead-letters");
-            OffsetsInitializer from = OffsetsInitializer.earliest();
-            if (!t.fromOffsets.isEmpty()) {
-                Map<TopicPartition, Long> offsets = new HashMap<>();
-                t.fromOffsets.forEach((partition, offset) -> offsets.put(new TopicPartition(t.topic, partition), offset));
-                from = OffsetsInitializer.offsets(offsets);
-            }
-            if (!quiet) {
-                System.err.println("replay: parameters go to " + topics.parameters() + ", dead letters to " + topics.deadLetters());
-            }
-            long records = KafkaClients.countRecords(kafka.consumerProperties(), t.topic, t.fromOffsets);
-            return replay(config, spec, kafka, topics, from, initial, records, null);
+            return replay(config, spec, replay, initial, file);
         }
     }
 
@@ -179,16 +135,15 @@ final class ReplayCommand implements Callable<Integer> {
      *
      * @param file the input file (its records' offsets are its line numbers less one), or null for a topic
      */
-    private int replay(JobConfig config, TrainingSpec spec, KafkaConnectors kafka, Pipeline.Topics topics,
-                       OffsetsInitializer from, Network initial, long records, Path file) throws Exception {
+    private int replay(JobConfig config, TrainingSpec spec, Replay replay, Network initial, Path file) throws Exception {
+        long records = replay.records();
         Progress progress = new Progress("replay", quiet);
         ParameterVersion last = null;
         NewestPerKey keyed = null;
         long trained;
         Rejections rejected;
         LocalFlink.Monitoring monitoring = LocalFlink.Monitoring.choose(config.get(JobConfig.PROMETHEUS_PORT));
-        try (Pipeline pipeline = Pipeline.start(LocalFlink.create(spec.shards(), monitoring.configuration()), spec, kafka,
-                topics, 1, Pipeline.Options.replay(from, config).checkpointingEvery(checkpointMs))) {
+        try (Pipeline pipeline = replay.start(spec, config, monitoring, checkpointMs)) {
             if (!quiet) {
                 monitoring.describe().forEach(line -> System.err.println("replay: " + line));
             }
@@ -217,8 +172,8 @@ final class ReplayCommand implements Callable<Integer> {
                         .forEach(line -> System.err.println("replay: " + line));
             }
             // while the job runs: its at-least-once sink may still be delivering the last of them
-            rejected = Rejections.fromDeadLetters(KafkaClients.readAtLeast(kafka.consumerProperties(), topics.deadLetters(),
-                    knownDeadLetters != null ? knownDeadLetters : records - trained, DEAD_LETTER_WAIT), file, lineOf);
+            rejected = Rejections.fromDeadLetters(replay.deadLetters(
+                    knownDeadLetters != null ? knownDeadLetters : records - trained, DEAD_LETTER_WAIT), file, replay.lineOf());
         }
         rejected.summary("replay", records).forEach(System.err::println);
         if (rejected.size() == 0 && !quiet) {

@@ -9,14 +9,9 @@ import dev.unroll.launch.Pipeline;
 import dev.unroll.launch.StateDirectory;
 import dev.unroll.launch.StopSignal;
 import dev.unroll.model.Network;
-import dev.unroll.kafka.ParameterFollower;
 import dev.unroll.record.NewestPerKey;
 import dev.unroll.record.ParameterVersion;
 import dev.unroll.record.TrainingSpec;
-import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.StateRecoveryOptions;
-import org.apache.flink.core.execution.RecoveryClaimMode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -82,12 +77,10 @@ final class RunCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--init-from-topic takes one"
                     + " model; with training.models: per-key a restarted run keeps each key's model in its checkpoints");
         }
-        OffsetsInitializer start = switch (from) {
-            case "earliest" -> OffsetsInitializer.earliest();
-            case "latest" -> OffsetsInitializer.latest();
-            default -> throw new picocli.CommandLine.ParameterException(
+        if (!from.equals("earliest") && !from.equals("latest")) {
+            throw new picocli.CommandLine.ParameterException(
                     new picocli.CommandLine(this), "--from must be earliest or latest, found " + from);
-        };
+        }
         try (StopSignal stop = StopSignal.onShutdown("unroll-stop", Duration.ofSeconds(60))) {
             StateDirectory state = StateDirectory.open(stateDir != null ? stateDir : Path.of("unroll-state", config.name()),
                     config.name(), initial, fresh);
@@ -96,18 +89,17 @@ final class RunCommand implements Callable<Integer> {
             if (!quiet) {
                 System.err.println("run: state in " + state.path() + (resume == null ? " (new)" : "; resuming from " + resume));
             }
-            Pipeline.Options options = Pipeline.Options.live(config).startingAt(start).resumingFrom(resume)
+            Pipeline.Options options = Pipeline.Options.live(config)
+                    // a state directory's retained checkpoint becomes this run's; a savepoint stays the user's
+                    .resumingFrom(resume, resumeFrom == null)
                     .checkpointsIn(state.checkpointsUri());
-            LocalFlink.Monitoring monitoring = LocalFlink.Monitoring.choose(config.get(JobConfig.PROMETHEUS_PORT));
-            Configuration flink = monitoring.configuration();
-            if (resume != null) {
-                flink.set(StateRecoveryOptions.SAVEPOINT_PATH, resume);
-                // a retained checkpoint becomes this run's: deleted once a newer one replaces it
-                flink.set(StateRecoveryOptions.RESTORE_MODE, resumeFrom != null ? RecoveryClaimMode.NO_CLAIM : RecoveryClaimMode.CLAIM);
+            if (from.equals("latest")) {
+                options = options.startingAtLatest();
             }
+            LocalFlink.Monitoring monitoring = LocalFlink.Monitoring.choose(config.get(JobConfig.PROMETHEUS_PORT));
             LiveJob.Kafka where = kafkaOption.where(state.kafka());
             try (LiveJob live = LiveJob.start(config, where, kafka -> TrainingSpec.forJob(config,
-                    init.fromTopic() ? init.start(config, initial, kafka) : initial, parallelism), options, flink)) {
+                    init.fromTopic() ? init.start(config, initial, kafka) : initial, parallelism), options, monitoring)) {
                 announce(live, config);
                 if (!quiet) {
                     monitoring.describe().forEach(line -> System.err.println("run: " + line));
@@ -117,7 +109,7 @@ final class RunCommand implements Callable<Integer> {
                 long[] updates = {0};
                 Progress progress = new Progress("run", quiet)
                         .withDetail(last -> (perKey ? keys.keys() + " keys, " : "")
-                                + (last ? live.deadLetters().countNow() : live.deadLetters().count()) + " dead letters");
+                                + live.deadLetters(last) + " dead letters");
                 ParameterVersion newest = live.follow(stop, new LiveJob.Watcher() {
                     @Override
                     public void version(ParameterVersion v) {
@@ -149,7 +141,7 @@ final class RunCommand implements Callable<Integer> {
                             + " signature fails (docs/security.md)");
                 }
                 if (out != null && perKey) {
-                    NewestPerKey models = everyKey(live);
+                    NewestPerKey models = live.everyKey();
                     Outputs.writeKeyed(out, models.entries(live.spec().network()));
                     if (!quiet) {
                         System.err.println("run: wrote " + models.keys() + " keys' models (" + models.sequencesTrained()
@@ -169,21 +161,6 @@ final class RunCommand implements Callable<Integer> {
             }
         }
         return 0;
-    }
-
-    /** Every key's newest version on the (compacted) parameters topic, from its start: the models of earlier runs too. */
-    private static NewestPerKey everyKey(LiveJob live) {
-        NewestPerKey models = new NewestPerKey();
-        TrainingSpec spec = live.spec();
-        try (ParameterFollower all = new ParameterFollower(live.kafka().consumerProperties(), live.topics().parameters(),
-                spec.job(), spec.network(), spec.limits(), 0, live.kafka().signingKey())) {
-            List<ParameterVersion> got;
-            do {
-                got = all.poll(Duration.ofMillis(1000));
-                got.forEach(models::add);
-            } while (!got.isEmpty());
-        }
-        return models;
     }
 
     private void announce(LiveJob live, JobConfig config) {

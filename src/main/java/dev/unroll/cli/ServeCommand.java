@@ -1,29 +1,16 @@
 package dev.unroll.cli;
 
-import dev.unroll.io.LoopbackPorts;
 import dev.unroll.job.JobConfig;
-import dev.unroll.kafka.EmbeddedKafka;
-import dev.unroll.kafka.KafkaClients;
-import dev.unroll.kafka.ServingTopics;
-import dev.unroll.launch.KafkaConnectors;
-import dev.unroll.launch.LocalFlink;
-import dev.unroll.format.KeyedNetworks;
+import dev.unroll.launch.Serving;
 import dev.unroll.launch.StopSignal;
 import dev.unroll.model.Network;
-import dev.unroll.record.TrainingSpec;
-import dev.unroll.stream.ServingJob;
-import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
-import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
-import java.util.List;
 import java.time.Duration;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Only the prediction path of a job, so serving can be scaled apart from training: requests in,
@@ -54,59 +41,24 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        long since = System.currentTimeMillis();
         JobConfig config = JobConfig.read(job);
         Network initial = config.loadNetwork();
-        ServingTopics topics = ServingTopics.of(config);
+        Serving.Parameters parameters = params == null ? new Serving.Parameters.FromTopic()
+                : config.perKey() ? new Serving.Parameters.FixedPerKey(JobParameters.readKeyedEntries(config, initial, params))
+                : new Serving.Parameters.Fixed(JobParameters.read(config, initial, params), JobParameters.provenanceVersion(params));
         try (StopSignal stop = StopSignal.onShutdown("unroll-serve-stop", Duration.ofSeconds(30));
-             EmbeddedKafka broker = kafkaOption.bootstrap == null
-                     ? EmbeddedKafka.start(LoopbackPorts.wantedOrFree(kafkaOption.port)) : null) {
-            String servers = broker != null ? broker.bootstrapServers() : kafkaOption.bootstrap;
-            KafkaConnectors kafka = KafkaConnectors.of(servers, config);
-            if (broker == null) {
-                KafkaClients.requireReachable(kafka.consumerProperties(), KafkaClients.REACH_TIMEOUT);
-            }
-            ServingTopics.Start start = topics.newestVersion(kafka.consumerProperties(), config.name(), initial, config.limits(),
-                    kafka.signingKey());
-            Network served;
-            long version;
-            if (config.perKey()) {
-                // each key's newest version is read from the compacted topic's start; a key with none gets the job's network
-                served = initial;
-                version = 0;
-                start = new ServingTopics.Start(null, OffsetsInitializer.earliest());
-            } else if (params != null) {
-                served = JobParameters.read(config, initial, params);
-                version = JobParameters.provenanceVersion(params);
-            } else {
-                served = start.network(initial);
-                version = start.version();
-            }
-            TrainingSpec spec = TrainingSpec.forJob(config, served, parallelism);
-            ServingJob.Wiring wiring = kafka.serving(spec, topics, start.versionsFrom(), since, spec.shards());
-            if (params != null && config.perKey()) {
-                wiring = wiring.withVersions(ServingJob.fixedPerKey(spec.job(), List.copyOf(
-                        KeyedNetworks.read(params, config.limits()))));
-            } else if (params != null) {
-                wiring = wiring.withVersions(ServingJob.fixed(spec.job(), version, served.parameters()));
-            }
-            // created last: a client that waits for them knows its requests will be read
-            topics.ensureAll(kafka.producerProperties(), config.get(JobConfig.PARTITIONS));
-            StreamExecutionEnvironment env = LocalFlink.create(spec.shards());
-            env.setBufferTimeout(config.get(JobConfig.BUFFER_TIMEOUT));
-            ServingJob.build(env, spec, wiring, version);
-            JobClient client = env.executeAsync("unroll serve " + spec.job());
+             Serving serving = Serving.start(config, initial, kafkaOption.where(null), parameters, parallelism)) {
             if (!quiet) {
-                System.err.println("serve: job " + config.name() + " on " + (broker != null ? "an embedded Kafka broker at " : "Kafka at ")
-                        + servers + ", parallelism " + spec.shards());
-                System.err.println("serve: requests in:     " + topics.requests());
-                System.err.println("serve: predictions out: " + topics.predictions());
+                System.err.println("serve: job " + config.name() + " on " + (serving.embedded() ? "an embedded Kafka broker at "
+                        : "Kafka at ") + serving.servers() + ", parallelism " + serving.parallelism());
+                System.err.println("serve: requests in:     " + config.get(JobConfig.REQUESTS_TOPIC));
+                System.err.println("serve: predictions out: " + config.get(JobConfig.PREDICTIONS_TOPIC));
                 System.err.println("serve: parameters:      " + (params != null ? params.toString()
-                        : "the newest version on " + topics.parameters()) + ", version " + version + " now");
-                System.err.println("serve: dead letters:    " + topics.deadLetters());
+                        : "the newest version on " + config.get(JobConfig.PARAMETERS_TOPIC)) + ", version "
+                        + serving.version() + " now");
+                System.err.println("serve: dead letters:    " + config.get(JobConfig.DEAD_LETTER_TOPIC));
             }
             stop.await(maxSeconds == null ? null : Duration.ofSeconds(maxSeconds));
-            client.cancel().get(30, TimeUnit.SECONDS);
         }
         return 0;
     }

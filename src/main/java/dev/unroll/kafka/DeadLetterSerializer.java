@@ -2,6 +2,7 @@ package dev.unroll.kafka;
 
 import dev.unroll.record.DeadLetter;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 
@@ -35,6 +36,26 @@ public class DeadLetterSerializer implements KafkaRecordSerializationSchema<Dead
         headers.add(SOURCE_PARTITION, utf8(Integer.toString(d.partition)));
         headers.add(SOURCE_OFFSET, utf8(Long.toString(d.offset)));
         return new ProducerRecord<>(topic, null, null, d.key, d.value, headers);
+    }
+
+    /** A dead-letter record as it was written: the record as it arrived, where it came from and why. */
+    public static DeadLetter read(ConsumerRecord<byte[], byte[]> r) {
+        return new DeadLetter(header(r, SOURCE_TOPIC), (int) number(header(r, SOURCE_PARTITION)),
+                number(header(r, SOURCE_OFFSET)), r.key(), r.value(), header(r, STAGE), header(r, REASON));
+    }
+
+    /** -1 for a header that is missing or not a number (written by something else). */
+    private static long number(String s) {
+        try {
+            return Long.parseLong(s);
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    private static String header(ConsumerRecord<byte[], byte[]> r, String name) {
+        org.apache.kafka.common.header.Header h = r.headers().lastHeader(name);
+        return h == null || h.value() == null ? "" : new String(h.value(), StandardCharsets.UTF_8);
     }
 
     private static byte[] utf8(String s) {

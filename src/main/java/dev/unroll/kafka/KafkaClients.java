@@ -1,5 +1,6 @@
 package dev.unroll.kafka;
 
+import dev.unroll.io.KafkaUnreachableException;
 import java.security.cert.CertificateExpiredException;
 import java.security.cert.CertificateNotYetValidException;
 import java.time.Duration;

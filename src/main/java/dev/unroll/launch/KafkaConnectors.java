@@ -5,19 +5,24 @@ import dev.unroll.job.SigningKey;
 import dev.unroll.kafka.DeadLetterSerializer;
 import dev.unroll.kafka.EmbeddedKafka;
 import dev.unroll.kafka.KafkaClients;
+import dev.unroll.kafka.KafkaTopics;
 import dev.unroll.kafka.KafkaVersionFeed;
 import dev.unroll.kafka.ParameterVersionDeserializer;
 import dev.unroll.kafka.ParameterVersionSerializer;
 import dev.unroll.kafka.PredictionSerializer;
+import dev.unroll.kafka.ParametersTopic;
 import dev.unroll.kafka.ParsingDeserializer;
 import dev.unroll.kafka.RawRecordDeserializer;
 import dev.unroll.kafka.ServingTopics;
+import dev.unroll.model.Limits;
+import dev.unroll.model.Network;
 import dev.unroll.record.DeadLetter;
 import dev.unroll.record.ParameterVersion;
 import dev.unroll.record.PredictionRecord;
 import dev.unroll.record.RawRecord;
 import dev.unroll.record.RecordParser;
 import dev.unroll.record.TrainingSpec;
+import dev.unroll.record.VersionLog;
 import dev.unroll.stream.ServingJob;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
@@ -82,6 +87,21 @@ public final class KafkaConnectors {
             b.setBounded(stop);
         }
         return b.build();
+    }
+
+    /** The newest version of {@code job} on the parameters topic {@code topic}, to start from ({@link ParametersTopic#newestToStartFrom}). */
+    public ParameterVersion newestVersion(String topic, String job, Network structure, Limits limits) {
+        return parametersTopic(topic, job, structure, limits).newestToStartFrom();
+    }
+
+    /** The history of {@code job}'s versions on the parameters topic {@code topic}, for reports. */
+    public VersionLog versionLog(String topic, String job, Network structure, Limits limits) {
+        return parametersTopic(topic, job, structure, limits);
+    }
+
+    /** {@code topic} as a parameters topic of {@code job}'s versions of {@code structure}'s network, read with these clients' settings. */
+    ParametersTopic parametersTopic(String topic, String job, Network structure, Limits limits) {
+        return new ParametersTopic(consumerProperties(), topic, job, structure, limits, signingKey);
     }
 
     /** The parameter versions from {@code from} on, for the prediction path (a restored job resumes from its checkpointed offset). */
@@ -189,6 +209,16 @@ public final class KafkaConnectors {
         p.put("fetch.max.wait.ms", "100");
         p.putAll(clientProperties);
         return p;
+    }
+
+    /** @throws dev.unroll.io.KafkaUnreachableException with the reason, when no broker answers within a few seconds */
+    public void requireReachable() {
+        KafkaClients.requireReachable(consumerProperties(), KafkaClients.REACH_TIMEOUT);
+    }
+
+    /** Creates {@code topic} with {@code partitions} partitions when it is missing. */
+    public void ensureTopic(String topic, int partitions) {
+        KafkaTopics.ensure(producerProperties(), topic, partitions);
     }
 
     public String bootstrap() {

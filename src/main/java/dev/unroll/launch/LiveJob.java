@@ -5,6 +5,7 @@ import dev.unroll.job.JobConfig;
 import dev.unroll.kafka.DeadLetterCount;
 import dev.unroll.kafka.EmbeddedKafka;
 import dev.unroll.kafka.KafkaClients;
+import dev.unroll.record.NewestPerKey;
 import dev.unroll.record.ParameterVersion;
 import dev.unroll.record.TrainingSpec;
 import org.apache.flink.api.common.JobStatus;
@@ -70,10 +71,12 @@ public final class LiveJob implements AutoCloseable {
 
     /**
      * Starts Kafka, then the job with the spec {@code specFor} gives once Kafka is there (a warm
-     * start may read it from a topic), on a MiniCluster with {@code flink}'s settings.
+     * start may read it from a topic), on a MiniCluster showing what {@code monitoring} says (null: nothing
+     * beyond Flink's defaults).
      */
     public static LiveJob start(JobConfig config, Kafka where, Function<KafkaConnectors, TrainingSpec> specFor,
-                                Pipeline.Options options, Configuration flink) throws Exception {
+                                Pipeline.Options options, LocalFlink.Monitoring monitoring) throws Exception {
+        Configuration flink = options.flinkSettings(monitoring == null ? new Configuration() : monitoring.configuration());
         int port = where.port() == 0 ? 0 : LoopbackPorts.wantedOrFree(where.port());
         EmbeddedKafka broker = where.bootstrap() != null ? null
                 : where.brokerDir() != null ? EmbeddedKafka.start(where.brokerDir(), port) : EmbeddedKafka.start(port);
@@ -82,7 +85,7 @@ public final class LiveJob implements AutoCloseable {
             String servers = broker != null ? broker.bootstrapServers() : where.bootstrap();
             KafkaConnectors kafka = KafkaConnectors.of(servers, config);
             if (broker == null) {
-                KafkaClients.requireReachable(kafka.consumerProperties(), KafkaClients.REACH_TIMEOUT);
+                kafka.requireReachable();
             }
             TrainingSpec spec = specFor.apply(kafka);
             Pipeline.Topics topics = Pipeline.Topics.of(config);
@@ -153,6 +156,17 @@ public final class LiveJob implements AutoCloseable {
         }
     }
 
+    /**
+     * Every key's newest version on the (compacted) parameters topic, from its start: the models of
+     * earlier runs too.
+     */
+    public NewestPerKey everyKey() {
+        NewestPerKey models = new NewestPerKey();
+        kafka.parametersTopic(topics.parameters(), spec.job(), spec.network(), spec.limits())
+                .history(null, true, Duration.ofSeconds(60)).versions().forEach(models::add);
+        return models;
+    }
+
     public String servers() {
         return servers;
     }
@@ -177,8 +191,12 @@ public final class LiveJob implements AutoCloseable {
         return pipeline;
     }
 
-    public DeadLetterCount deadLetters() {
-        return deadLetters;
+    /**
+     * Dead letters since the job started: as of the last answer (at most a second old), or with
+     * {@code now} asking the broker now, for the last line of a run.
+     */
+    public long deadLetters(boolean now) {
+        return now ? deadLetters.countNow() : deadLetters.count();
     }
 
     /** Cancels the job and stops Kafka; after a stop request Flink's own hooks may be tearing down already. */

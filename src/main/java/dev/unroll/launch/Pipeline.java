@@ -16,6 +16,8 @@ import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.ExternalizedCheckpointRetention;
 import org.apache.flink.configuration.StateBackendOptions;
+import org.apache.flink.configuration.StateRecoveryOptions;
+import org.apache.flink.core.execution.RecoveryClaimMode;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
@@ -49,36 +51,53 @@ public final class Pipeline implements AutoCloseable {
         }
     }
 
-    /** How to run: which sequences to read, whether to stop at the end of them, and how state is kept. */
+    /**
+     * How to run: which sequences to read, whether to stop at the end of them, and how state is kept.
+     *
+     * @param resumeFrom a savepoint or retained checkpoint to resume from (state, offsets and the version), or null
+     * @param claim      whether the resumed checkpoint becomes this run's, deleted once a newer one replaces it (a
+     *                   state directory's), rather than left as it is (a savepoint a user keeps)
+     */
     public record Options(OffsetsInitializer from, OffsetsInitializer boundedAt, long checkpointIntervalMs,
-                          long bufferTimeoutMs, String resumeFrom, Durability durability) {
+                          long bufferTimeoutMs, String resumeFrom, boolean claim, Durability durability) {
         public static Options replay(OffsetsInitializer from, JobConfig config) {
-            return new Options(from, OffsetsInitializer.latest(), 0, config.get(JobConfig.BUFFER_TIMEOUT), null,
+            return new Options(from, OffsetsInitializer.latest(), 0, config.get(JobConfig.BUFFER_TIMEOUT), null, false,
                     Durability.of(config));
         }
 
         public static Options live(JobConfig config) {
             return new Options(OffsetsInitializer.earliest(), null, config.get(JobConfig.CHECKPOINT_INTERVAL),
-                    config.get(JobConfig.BUFFER_TIMEOUT), null, Durability.of(config));
+                    config.get(JobConfig.BUFFER_TIMEOUT), null, false, Durability.of(config));
         }
 
-        public Options startingAt(OffsetsInitializer start) {
-            return new Options(start, boundedAt, checkpointIntervalMs, bufferTimeoutMs, resumeFrom, durability);
+        /** From the input's end when started without state: only what is produced from now on. */
+        public Options startingAtLatest() {
+            return new Options(OffsetsInitializer.latest(), boundedAt, checkpointIntervalMs, bufferTimeoutMs, resumeFrom,
+                    claim, durability);
         }
 
         public Options checkpointingEvery(long ms) {
-            return new Options(from, boundedAt, ms, bufferTimeoutMs, resumeFrom, durability);
+            return new Options(from, boundedAt, ms, bufferTimeoutMs, resumeFrom, claim, durability);
         }
 
-        /** Resume from a savepoint (or retained checkpoint): state, offsets and the parameter version. */
-        public Options resumingFrom(String savepoint) {
-            return new Options(from, boundedAt, checkpointIntervalMs, bufferTimeoutMs, savepoint, durability);
+        /** Resume from a savepoint or retained checkpoint ({@code claim}: see the record): state, offsets and the version. */
+        public Options resumingFrom(String savepoint, boolean claimIt) {
+            return new Options(from, boundedAt, checkpointIntervalMs, bufferTimeoutMs, savepoint, claimIt, durability);
         }
 
         /** Checkpoints written to (and retained in) {@code uri} unless the job names its own place. */
         public Options checkpointsIn(String uri) {
-            return new Options(from, boundedAt, checkpointIntervalMs, bufferTimeoutMs, resumeFrom,
+            return new Options(from, boundedAt, checkpointIntervalMs, bufferTimeoutMs, resumeFrom, claim,
                     durability.checkpointDir() != null ? durability : durability.in(uri));
+        }
+
+        /** The settings of a local cluster that resumes as these options say. */
+        Configuration flinkSettings(Configuration flink) {
+            if (resumeFrom != null) {
+                flink.set(StateRecoveryOptions.SAVEPOINT_PATH, resumeFrom);
+                flink.set(StateRecoveryOptions.RESTORE_MODE, claim ? RecoveryClaimMode.CLAIM : RecoveryClaimMode.NO_CLAIM);
+            }
+            return flink;
         }
     }
 

@@ -1,22 +1,15 @@
 package dev.unroll.report;
 
-import dev.unroll.job.SigningKey;
-import dev.unroll.kafka.KafkaClients;
-import dev.unroll.kafka.ParameterRecords;
 import dev.unroll.format.KeyedNetworks;
-import dev.unroll.model.Limits;
 import dev.unroll.model.Network;
 import dev.unroll.model.Sequence;
 import dev.unroll.record.NewestPerKey;
 import dev.unroll.record.ParameterVersion;
-import dev.unroll.task.Evaluation;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-
-import java.nio.charset.StandardCharsets;
+import dev.unroll.record.VersionLog;
 import java.time.Duration;
-import java.util.Arrays;
+import dev.unroll.task.Evaluation;
+
 import java.util.List;
-import java.util.Properties;
 import java.util.TreeMap;
 import dev.unroll.model.KeyedNetwork;
 
@@ -38,53 +31,24 @@ public final class ParameterHistory {
     }
 
     /**
-     * Reads {@code topic} from its beginning to its end at call time.
+     * Reads the history of one key's model (per-key models), or of the job's one model when
+     * {@code key} is null, from the topic's beginning to its end at call time; records of other
+     * keys count as skipped.
      *
-     * @param consumerProperties bootstrap servers and any client settings; no group is used
-     * @param initial            the job's network: the structure every record must have, and version 0
-     * @param heldOut            sequences to score every {@code every}-th version (and the newest) on; null for none
+     * @param initial the job's network: the structure every record must have, and version 0
+     * @param heldOut sequences to score every {@code every}-th version (and the newest) on; null for none
      */
-    public static Result read(Properties consumerProperties, String topic, String job, Network initial, Limits limits,
-                              SigningKey signingKey, List<Sequence> heldOut, int every, Duration timeout) {
-        return read(consumerProperties, topic, job, null, initial, limits, signingKey, heldOut, every, timeout);
-    }
-
-    /**
-     * The history of one key's model (per-key models), or of the job's one model when {@code key} is
-     * null; records of other keys count as skipped.
-     */
-    public static Result read(Properties consumerProperties, String topic, String job, String key, Network initial,
-                              Limits limits, SigningKey signingKey, List<Sequence> heldOut, int every, Duration timeout) {
-        byte[] keyBytes = key == null ? null : key.getBytes(StandardCharsets.UTF_8);
+    public static Result read(VersionLog topic, String key, Network initial, List<Sequence> heldOut, int every,
+                              Duration timeout) {
         if (every < 1) {
             throw new IllegalArgumentException("every must be at least 1, found " + every);
         }
+        VersionLog.History read = topic.history(key, false, timeout);
         TreeMap<Long, ParameterVersion> versions = new TreeMap<>();
-        long records = 0;
-        long skipped = 0;
-        ParameterRecords codec = new ParameterRecords(initial, limits, signingKey);
-        for (ConsumerRecord<byte[], byte[]> r : KafkaClients.readAll(consumerProperties, topic, timeout, true)) {
-            records++;
-            if (keyBytes != null && !Arrays.equals(keyBytes, r.key())) {
-                skipped++;
-                continue;
-            }
-            ParameterVersion v;
-            try {
-                v = codec.read(r);
-            } catch (RuntimeException e) {
-                skipped++;
-                continue;
-            }
-            if (!job.equals(v.job)) {
-                skipped++;
-                continue;
-            }
-            versions.put(v.version, v);
-        }
+        read.versions().forEach(v -> versions.put(v.version, v));
         History history = new History();
         if (versions.isEmpty()) {
-            return new Result(history, records, skipped);
+            return new Result(history, read.records(), read.skipped());
         }
         long firstPublished = versions.values().stream().mapToLong(v -> v.publishedAt).min().orElse(0);
         if (versions.firstKey() == 1) {
@@ -100,7 +64,7 @@ public final class ParameterHistory {
             history.add(new History.Point(v.version, v.sequencesTrained, v.batchLoss, accuracy, seconds, v.windowLoss,
                     v.windowAccuracy));
         }
-        return new Result(history, records, skipped);
+        return new Result(history, read.records(), read.skipped());
     }
 
     /** The newest models of per-key training, and how many records were read and passed over. */
@@ -112,28 +76,11 @@ public final class ParameterHistory {
      * are records keyed by the key): what the compacted topic keeps, and what a per-key file holds.
      * Records of other jobs, without a record key, that do not decode or whose signature fails are skipped (and counted).
      */
-    public static Keyed newestPerKey(Properties consumerProperties, String topic, String job, Network initial, Limits limits,
-                                     SigningKey signingKey, Duration timeout) {
+    public static Keyed newestPerKey(VersionLog topic, Network initial, Duration timeout) {
+        VersionLog.History read = topic.history(null, true, timeout);
         NewestPerKey newest = new NewestPerKey();
-        ParameterRecords codec = new ParameterRecords(initial, limits, signingKey);
-        long records = 0;
-        long skipped = 0;
-        for (ConsumerRecord<byte[], byte[]> r : KafkaClients.readAll(consumerProperties, topic, timeout, true)) {
-            records++;
-            ParameterVersion v;
-            try {
-                v = r.key() == null ? null : codec.read(r);
-            } catch (RuntimeException e) {
-                v = null;
-            }
-            if (v == null || !job.equals(v.job)) {
-                skipped++;
-                continue;
-            }
-            v.key = new String(r.key(), StandardCharsets.UTF_8);
-            newest.add(v);
-        }
-        return new Keyed(newest.entries(initial), records, skipped);
+        read.versions().forEach(newest::add);
+        return new Keyed(newest.entries(initial), read.records(), read.skipped());
     }
 
     /** The fraction of sequences with every binary target right. */

@@ -1,10 +1,8 @@
 package dev.unroll.report;
 
 import dev.unroll.io.AtomicFile;
-import dev.unroll.kafka.DeadLetterSerializer;
 import dev.unroll.format.Json;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.common.header.Header;
+import dev.unroll.record.DeadLetter;
 
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -65,31 +63,22 @@ public final class Rejections {
 
     /**
      * The records of a dead-letter topic, each once (the sink is at-least-once). With {@code file}
-     * given, the input was that file published one line per record to partition 0 of a new topic,
-     * so a record's offset is its line number less one.
+     * given, the input was that file published to a topic, and {@code lineOf} gives the file's line
+     * number of each (partition, offset).
      */
-    public static Rejections fromDeadLetters(List<ConsumerRecord<byte[], byte[]>> records, Path file) {
-        return fromDeadLetters(records, file, (partition, offset) -> offset + 1);
-    }
-
-    /** The same, with the file's line number of each (partition, offset) given by {@code lineOf}. */
-    public static Rejections fromDeadLetters(List<ConsumerRecord<byte[], byte[]>> records, Path file,
+    public static Rejections fromDeadLetters(List<DeadLetter> deadLetters, Path file,
                                              java.util.function.BiFunction<Integer, Long, Long> lineOf) {
         Rejections r = new Rejections();
         Set<String> seen = new HashSet<>();
-        for (ConsumerRecord<byte[], byte[]> d : records) {
-            String topic = header(d, DeadLetterSerializer.SOURCE_TOPIC);
-            String partition = header(d, DeadLetterSerializer.SOURCE_PARTITION);
-            String offset = header(d, DeadLetterSerializer.SOURCE_OFFSET);
-            String stage = header(d, DeadLetterSerializer.STAGE);
-            if (!seen.add(stage + " " + topic + "/" + partition + "@" + offset)) {
+        for (DeadLetter d : deadLetters) {
+            String origin = d.topic + "/" + d.partition + "@" + d.offset;
+            if (!seen.add(d.stage + " " + origin)) {
                 continue;
             }
-            String origin = topic + "/" + partition + "@" + offset;
-            String reason = withoutPrefix(header(d, DeadLetterSerializer.REASON), origin);
-            long line = file != null ? lineOf.apply((int) parseLong(partition), parseLong(offset)) : 0;
+            String reason = withoutPrefix(d.reason, origin);
+            long line = file != null ? lineOf.apply(d.partition, d.offset) : 0;
             String source = file != null ? file + ":" + line : origin;
-            r.add(new Rejection(source, line, stage, reason, d.value()));
+            r.add(new Rejection(source, line, d.stage, reason, d.value));
         }
         return r;
     }
@@ -175,18 +164,5 @@ public final class Rejections {
             }
         }
         return m;
-    }
-
-    private static String header(ConsumerRecord<byte[], byte[]> record, String key) {
-        Header h = record.headers().lastHeader(key);
-        return h == null || h.value() == null ? "" : new String(h.value(), StandardCharsets.UTF_8);
-    }
-
-    private static long parseLong(String s) {
-        try {
-            return Long.parseLong(s);
-        } catch (NumberFormatException e) {
-            return -1;
-        }
     }
 }

@@ -34,9 +34,9 @@ class DurabilityTest {
     @Test
     void runsWithoutCheckpointsOrWithAStateDirectoryGetItsCheckpoints() {
         Pipeline.Durability job = new Pipeline.Durability("s3://bucket/unroll", "hashmap", true);
-        assertEquals("s3://bucket/unroll", new Pipeline.Options(null, null, 100, 0, null, job)
+        assertEquals("s3://bucket/unroll", new Pipeline.Options(null, null, 100, 0, null, false, job)
                 .checkpointsIn("file:///state").durability().checkpointDir(), "the job file's place wins");
-        assertEquals("file:///state", new Pipeline.Options(null, null, 100, 0, null, job.in(null))
+        assertEquals("file:///state", new Pipeline.Options(null, null, 100, 0, null, false, job.in(null))
                 .checkpointsIn("file:///state").durability().checkpointDir());
     }
 }

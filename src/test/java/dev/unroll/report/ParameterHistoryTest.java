@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.unroll.job.JobConfig;
 import dev.unroll.job.ParameterFormat;
+import dev.unroll.kafka.ParametersTopic;
 import dev.unroll.kafka.EmbeddedKafka;
 import dev.unroll.kafka.KafkaClients;
 import dev.unroll.kafka.ParameterRecords;
@@ -82,7 +83,8 @@ class ParameterHistoryTest {
 
             Properties props = new Properties();
             props.put("bootstrap.servers", broker.bootstrapServers());
-            ParameterHistory.Result read = ParameterHistory.read(props, TOPIC, "adder", initial, config.limits(), null, heldOut, 2,
+            ParameterHistory.Result read = ParameterHistory.read(new ParametersTopic(props, TOPIC, "adder", initial, config.limits(), null), null,
+                    initial, heldOut, 2,
                     Duration.ofSeconds(60));
             assertEquals(6, read.records());
             assertEquals(2, read.skipped(), "the other job's record and the one that is not a record");
@@ -145,14 +147,13 @@ class ParameterHistoryTest {
         Properties props = new Properties();
         props.put("bootstrap.servers", broker.bootstrapServers());
 
-        ParameterHistory.Result a = ParameterHistory.read(props, topic, "adders", "dev-a", initial, Limits.DEFAULT, null, null, 1,
-                Duration.ofSeconds(60));
+        ParametersTopic adders = new ParametersTopic(props, topic, "adders", initial, Limits.DEFAULT, null);
+        ParameterHistory.Result a = ParameterHistory.read(adders, "dev-a", initial, null, 1, Duration.ofSeconds(60));
         assertEquals(List.of(0L, 1L, 2L, 3L), a.history().points().stream().map(History.Point::version).toList());
         assertEquals(0.7, a.history().last().batchLoss());
         assertEquals(4, a.skipped(), "dev-b's two, the other job's and the one without a key");
 
-        ParameterHistory.Keyed newest = ParameterHistory.newestPerKey(props, topic, "adders", initial, Limits.DEFAULT, null,
-                Duration.ofSeconds(60));
+        ParameterHistory.Keyed newest = ParameterHistory.newestPerKey(adders, initial, Duration.ofSeconds(60));
         assertEquals(2, newest.skipped(), "the other job's and the one without a key");
         assertEquals(List.of("dev-a", "dev-b"), newest.models().stream().map(e -> e.key()).toList());
         assertEquals(3, newest.models().get(0).version());

@@ -1,4 +1,4 @@
-package dev.unroll.cli;
+package dev.unroll.tool;
 
 import dev.unroll.job.JobConfig;
 import dev.unroll.launch.KafkaConnectors;
@@ -44,8 +44,8 @@ import java.util.concurrent.locks.LockSupport;
  * start and the tail of a backlog do not count.
  * </ul>
  */
-@Command(name = "predict-bench", description = "Latency (produce -> prediction) at a given request rate, or the rate at which a backlog of requests was answered.")
-final class PredictBenchCommand implements Callable<Integer> {
+@Command(name = "predict-bench", description = "A load tool for bench/predict.sh: latency (produce -> prediction) at a given request rate, or the rate at which a backlog of requests was answered.")
+public final class PredictBenchCommand implements Callable<Integer> {
     @Option(names = "--job", required = true, description = "the job file (YAML) with a task section")
     Path job;
 

@@ -1,4 +1,4 @@
-package dev.unroll.kafka;
+package dev.unroll.io;
 
 /** No broker answered at the servers a command was given: a user's error to fix, not a crash. */
 public final class KafkaUnreachableException extends RuntimeException {
