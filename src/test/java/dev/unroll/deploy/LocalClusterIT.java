@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -70,6 +71,7 @@ class LocalClusterIT {
     Path dir;
 
     @Test
+    @Timeout(value = 8, unit = java.util.concurrent.TimeUnit.MINUTES) // a whole multi-process cluster: start, kill, restart
     void trainsAcrossTwoTaskManagersAsTheOfflineTrainerDoes() throws Exception {
         String kcat = ExternalTools.require("kcat", "-V");
         ExternalTools.require("curl", "--version");
