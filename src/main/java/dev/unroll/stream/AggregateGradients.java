@@ -91,7 +91,7 @@ public class AggregateGradients extends KeyedProcessFunction<Integer, ShardGradi
     @Override
     public void close() {
         if (board != null) {
-            VersionBoard.close(epoch);
+            VersionBoard.close(epoch, board);
         }
     }
 

@@ -367,7 +367,7 @@ class OperatorHarnessTest {
                 assertEquals(1, READERS_CLOSED.get(), "the topic reader is closed once the board is found");
             }
         } finally {
-            VersionBoard.close(epoch);
+            VersionBoard.close(epoch, board);
         }
         assertEquals(1, READERS_CLOSED.get(), "and not closed again with the operator");
         assertTrue(topic.records().isEmpty(), "nothing came from the topic");
