@@ -1,5 +1,6 @@
 package dev.unroll.stream;
 
+import dev.unroll.format.SequenceCodec;
 import dev.unroll.model.GradientSum;
 import dev.unroll.record.TrainingSpec;
 import org.apache.flink.api.common.functions.OpenContext;
@@ -107,7 +108,7 @@ public class Batcher extends KeyedProcessFunction<Integer, SequenceItem, Shard> 
         int shards = spec.shards();
         int[] steps = new int[items.size()];
         for (int k = 0; k < steps.length; k++) {
-            steps[k] = items.get(k).steps;
+            steps[k] = SequenceCodec.steps(items.get(k).sequence);
         }
         int[][] chunks = GradientSum.chunks(steps);
         int[] first = firstChunks(chunks, steps, shards);

@@ -52,7 +52,6 @@ public class DecodeSequences extends ProcessFunction<RawRecord, SequenceItem> {
         if (parsed.problem() == null) {
             SequenceItem item = new SequenceItem(record, SequenceCodec.encode(parsed.value()));
             item.key = parsed.value().key();
-            item.steps = parsed.value().steps();
             accepted.inc();
             out.collect(item);
             return;

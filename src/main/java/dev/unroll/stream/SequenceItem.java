@@ -13,8 +13,6 @@ public class SequenceItem {
     public long offset;
     public long position;
     public byte[] sequence;
-    /** the sequence's length T, by which the batcher groups sequences into chunks; 0 for a dead-lettered record */
-    public int steps;
     /** with per-key models, the model it trains (the sequence's key, else its record's key); null otherwise */
     public String key;
 

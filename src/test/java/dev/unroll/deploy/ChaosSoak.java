@@ -21,6 +21,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
@@ -36,6 +37,7 @@ import java.util.Properties;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -81,9 +83,11 @@ class ChaosSoak {
     }
 
     @Test
+    @Timeout(value = 2, unit = TimeUnit.HOURS) // unroll.soak.minutes up to 100, start, the last recovery and the checks
     void killedTaskManagersJobManagersAndBrokersChangeNothing() throws Exception {
         ExternalTools.require("curl", "--version");
         double minutes = Double.parseDouble(System.getProperty("unroll.soak.minutes", "10"));
+        assertTrue(minutes <= 100, "unroll.soak.minutes: at most 100 (the test's timeout is 2 hours)");
         long seed = Long.getLong("unroll.soak.seed", System.nanoTime());
         SplittableRandom random = new SplittableRandom(seed);
         Path jobJar = LocalCluster.REPO.resolve("target/unroll-job.jar");

@@ -4,6 +4,7 @@ import dev.unroll.job.JobConfig;
 import dev.unroll.model.Gradients;
 import dev.unroll.model.Network;
 import dev.unroll.model.Parameters;
+import dev.unroll.model.Sequence;
 import dev.unroll.model.Optimizer;
 import dev.unroll.model.TestSupport;
 import dev.unroll.record.ParameterVersion;
@@ -66,8 +67,7 @@ class OperatorHarnessTest {
         i.topic = "t";
         i.offset = offset;
         i.position = offset;
-        i.sequence = new byte[] {(byte) offset};
-        i.steps = steps;
+        i.sequence = SequenceCodec.encode(new Sequence("s" + offset, steps, null, null, null, 0, List.of()));
         return i;
     }
 

@@ -3,6 +3,7 @@ package dev.unroll.stream;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -11,6 +12,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * {@link StopAndResumeTest} on random seeds for a while: each run has 1 to 5 stops, each seed is
@@ -30,8 +34,11 @@ class StopAndResumeIT {
     Path dir;
 
     @Test
+    @Timeout(value = 2, unit = TimeUnit.HOURS) // unroll.resume.minutes up to 100, and the last run
     void randomStopsAndResumesGiveTheTrainersVersions() throws Exception {
-        Duration budget = Duration.ofSeconds((long) (60 * Double.parseDouble(System.getProperty("unroll.resume.minutes", "5"))));
+        double minutes = Double.parseDouble(System.getProperty("unroll.resume.minutes", "5"));
+        assertTrue(minutes <= 100, "unroll.resume.minutes: at most 100 (the test's timeout is 2 hours)");
+        Duration budget = Duration.ofSeconds((long) (60 * minutes));
         SplittableRandom seeds = new SplittableRandom(Long.getLong("unroll.resume.seed", System.nanoTime()));
         long end = System.nanoTime() + budget.toNanos();
         int runs = 0;
