@@ -80,7 +80,11 @@ logger.kafka.level = WARN
 logger.apache.name = org.apache.kafka
 logger.apache.level = WARN
 EOF
-cluster_id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
+# a random cluster id as Kafka writes them; one that starts with "-" would read as an option (as Kafka's own avoid)
+cluster_id=-
+until [[ $cluster_id != -* ]]; do
+  cluster_id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
+done
 "$JAVA" -Dlog4j2.configurationFile="$RUN_DIR/conf/log4j-kafka.properties" -cp "$KAFKA_CP" \
   kafka.tools.StorageTool format -t "$cluster_id" -c "$RUN_DIR/kafka/server.properties" \
   >"$RUN_DIR/logs/kafka-format.out" 2>&1 || die "formatting Kafka storage failed: $RUN_DIR/logs/kafka-format.out"
