@@ -15,6 +15,10 @@
 #                              default empty: not pinned)
 #   UNROLL_TM_CPUS             pins TaskManager K to the K-th of these space-separated taskset lists, for
 #                              example "2-3 4-5" (default empty: not pinned)
+#   UNROLL_HA                  1: JobManager high availability, a ZooKeeper server for leader election and
+#                              the recovery data (job graphs, checkpoint pointers) under RUN_DIR/flink/ha
+#                              (default 0: none, a killed JobManager loses its jobs)
+#   UNROLL_ZOOKEEPER_PORT      the ZooKeeper server's client port with UNROLL_HA=1 (default 12181)
 #   JAVA_HOME                  the JDK to run (17 or later)
 
 LOCAL_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -30,6 +34,8 @@ JOB_JAR=${UNROLL_JOB_JAR:-$REPO_DIR/target/unroll-job.jar}
 PROMETHEUS_PORTS=${UNROLL_PROMETHEUS_PORTS:-}
 BROKER_CPUS=${UNROLL_BROKER_CPUS:-}
 TM_CPUS=${UNROLL_TM_CPUS:-}
+HA=${UNROLL_HA:-0}
+ZOOKEEPER_PORT=${UNROLL_ZOOKEEPER_PORT:-12181}
 HOST=127.0.0.1
 BOOTSTRAP=$HOST:$KAFKA_PORT
 REST_URL=http://$HOST:$REST_PORT
@@ -115,6 +121,8 @@ launch() {
     set -- taskset -c "$cpus" "$@"
   fi
   mkdir -p "$RUN_DIR/pids" "$RUN_DIR/logs"
+  # a process started again must not be taken for the one that died: wait for the new pid
+  rm -f "$RUN_DIR/pids/$name.pid"
   # the inner shell writes its own pid and execs, so the recorded pid is the JVM's
   setsid bash -c 'echo $$ >"$0"; exec "$@"' "$RUN_DIR/pids/$name.pid" "$@" \
     </dev/null >"$RUN_DIR/logs/$name.out" 2>&1 &
@@ -141,6 +149,56 @@ flink_jvm() { # NAME JVM-FLAGS: the command line of a Flink process, into the ar
   read -r -a flags <<<"$2"
   cmd=("$JAVA" "$RUN_MARKER" "${JAVA_MODULE_FLAGS[@]}" "${flags[@]}" -Dlog.file="$RUN_DIR/logs/$1.log"
     -Dlog4j.configurationFile="$RUN_DIR/conf/log4j.properties" -cp "$FLINK_CP")
+}
+
+# Starts the broker on its formatted storage (start.sh formats it once; a restart keeps its data).
+start_kafka() {
+  KAFKA_CP=${KAFKA_CP:-$(classpath kafka)}
+  launch kafka "$JAVA" "$RUN_MARKER" -Xms256m -Xmx512m -Djava.net.preferIPv4Stack=true \
+    -Dlog4j2.configurationFile="$RUN_DIR/conf/log4j-kafka.properties" -cp "$KAFKA_CP" \
+    kafka.Kafka "$RUN_DIR/kafka/server.properties"
+}
+
+# Starts the JobManager with the cluster's configuration; with UNROLL_HA=1 it recovers the jobs
+# a killed one ran (their graphs and newest checkpoints) from ZooKeeper and RUN_DIR/flink/ha.
+start_jobmanager() {
+  local jm jm_settings
+  FLINK_CP=${FLINK_CP:-$(classpath flink)}
+  mapfile -t jm < <(resource_params GET_JM_RESOURCE_PARAMS)
+  [[ ${#jm[@]} -eq 2 ]] || die "unexpected BashJavaUtils output for the JobManager: ${jm[*]}"
+  read -r -a jm_settings <<<"${jm[1]}"
+  flink_jvm jobmanager "${jm[0]}"
+  launch jobmanager "${cmd[@]}" org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint \
+    --configDir "$RUN_DIR/conf" "${jm_settings[@]}"
+}
+
+# Starts the single ZooKeeper server of UNROLL_HA=1 (Flink's own launcher of its shaded ZooKeeper).
+start_zookeeper() {
+  FLINK_CP=${FLINK_CP:-$(classpath flink)}
+  flink_jvm zookeeper "-Xmx128m"
+  launch zookeeper "${cmd[@]}" org.apache.flink.runtime.zookeeper.FlinkZooKeeperQuorumPeer \
+    --zkConfigFile "$RUN_DIR/conf/zoo.cfg" --peerId 1
+}
+
+# Waits until PORT on HOST accepts connections; NAME's death or TIMEOUT seconds end the wait with an error.
+await_port() {
+  local name=$1 port=$2 deadline=$(($(date +%s) + $3))
+  until (exec 3<>"/dev/tcp/$HOST/$port") 2>/dev/null; do
+    live_pid "$name" >/dev/null || die "$name exited during start-up; see $RUN_DIR/logs/$name.out and $name.log"
+    (($(date +%s) < deadline)) || die "$name did not open $HOST:$port; see $RUN_DIR/logs/$name.log"
+    sleep 0.2
+  done
+}
+
+# The processes of this cluster, in the order stop.sh stops them.
+process_names() {
+  local file
+  for file in "$RUN_DIR"/pids/taskmanager-*.pid; do
+    [[ -e $file ]] && basename "$file" .pid
+  done
+  echo jobmanager
+  echo kafka
+  [[ ! -e $RUN_DIR/pids/zookeeper.pid ]] || echo zookeeper
 }
 
 # Starts TaskManager K (resource id taskmanager-K) with the cluster's configuration.

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Starts a real multi-process cluster on 127.0.0.1, each part its own JVM:
 #   a Kafka broker (single-node KRaft, kafka.Kafka),
-#   a Flink JobManager (StandaloneSessionClusterEntrypoint) and
-#   UNROLL_TASKMANAGERS (default 2) Flink TaskManagers (TaskManagerRunner).
+#   a Flink JobManager (StandaloneSessionClusterEntrypoint),
+#   UNROLL_TASKMANAGERS (default 2) Flink TaskManagers (TaskManagerRunner) and,
+#   with UNROLL_HA=1, a ZooKeeper server for the JobManager's high availability.
 # Classpaths come from Maven (deploy/local/pom.xml); no flink-dist or Kafka tarball is needed.
 # Each start is a fresh cluster: the run dir's old state and logs are removed (its classpath cache stays).
 # Waits until the broker answers and every TaskManager has registered, then prints the addresses.
@@ -10,12 +11,14 @@
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 
-for name in kafka jobmanager $(seq -f 'taskmanager-%g' 1 "$TASKMANAGERS"); do
+for name in kafka jobmanager zookeeper $(seq -f 'taskmanager-%g' 1 "$TASKMANAGERS"); do
   if pid=$(live_pid "$name"); then
     die "$name is already running (pid $pid); stop the cluster first with deploy/local/stop.sh"
   fi
 done
-for port in "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT" "$REST_PORT" "$RPC_PORT"; do
+ports=("$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT" "$REST_PORT" "$RPC_PORT")
+[[ $HA != 1 ]] || ports+=("$ZOOKEEPER_PORT")
+for port in "${ports[@]}"; do
   if (exec 3<>"/dev/tcp/$HOST/$port") 2>/dev/null; then
     die "port $port on $HOST is taken; choose others (UNROLL_KAFKA_PORT, UNROLL_FLINK_REST_PORT, ...)"
   fi
@@ -24,8 +27,8 @@ done
 command -v curl >/dev/null || die "curl is needed to talk to Flink's REST API (apt-get install -y curl)"
 
 started=$(date +%s)
-rm -rf "$RUN_DIR/conf" "$RUN_DIR/kafka" "$RUN_DIR/flink" "$RUN_DIR/logs" "$RUN_DIR/pids" "$RUN_DIR/jobs" \
-  "$RUN_DIR/cluster.env"
+rm -rf "$RUN_DIR/conf" "$RUN_DIR/kafka" "$RUN_DIR/flink" "$RUN_DIR/zookeeper" "$RUN_DIR/logs" "$RUN_DIR/pids" \
+  "$RUN_DIR/jobs" "$RUN_DIR/cluster.env"
 mkdir -p "$RUN_DIR/conf" "$RUN_DIR/kafka/data" "$RUN_DIR/flink"/{checkpoints,savepoints,tmp,plugins} \
   "$RUN_DIR/logs" "$RUN_DIR/pids" "$RUN_DIR/jobs"
 
@@ -77,12 +80,15 @@ logger.kafka.level = WARN
 logger.apache.name = org.apache.kafka
 logger.apache.level = WARN
 EOF
-KAFKA_JVM=("$JAVA" "$RUN_MARKER" -Xms256m -Xmx512m -Djava.net.preferIPv4Stack=true
-  -Dlog4j2.configurationFile="$RUN_DIR/conf/log4j-kafka.properties" -cp "$KAFKA_CP")
-cluster_id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
-"${KAFKA_JVM[@]}" kafka.tools.StorageTool format -t "$cluster_id" -c "$RUN_DIR/kafka/server.properties" \
+# a random cluster id as Kafka writes them; one that starts with "-" would read as an option (as Kafka's own avoid)
+cluster_id=-
+until [[ $cluster_id != -* ]]; do
+  cluster_id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
+done
+"$JAVA" -Dlog4j2.configurationFile="$RUN_DIR/conf/log4j-kafka.properties" -cp "$KAFKA_CP" \
+  kafka.tools.StorageTool format -t "$cluster_id" -c "$RUN_DIR/kafka/server.properties" \
   >"$RUN_DIR/logs/kafka-format.out" 2>&1 || die "formatting Kafka storage failed: $RUN_DIR/logs/kafka-format.out"
-launch kafka "${KAFKA_JVM[@]}" kafka.Kafka "$RUN_DIR/kafka/server.properties"
+start_kafka
 
 # ---- Flink: one configuration for the JobManager, the TaskManagers and the client ----
 cat >"$RUN_DIR/conf/config.yaml" <<EOF
@@ -120,6 +126,31 @@ heartbeat.interval: 1000
 heartbeat.timeout: 8000
 env.java.opts.all: ${JAVA_MODULE_FLAGS[*]}
 EOF
+if [[ $HA == 1 ]]; then
+  # one JobManager that a supervisor (or jobmanager.sh) starts again: ZooKeeper holds the leader's address
+  # and pointers to the job graphs and newest checkpoints, which lie on the file system under flink/ha.
+  # A killed leader's ZooKeeper session ends after the session timeout; only then can the next one lead.
+  mkdir -p "$RUN_DIR/zookeeper" "$RUN_DIR/flink/ha"
+  cat >"$RUN_DIR/conf/zoo.cfg" <<EOF
+dataDir=$RUN_DIR/zookeeper
+clientPort=$ZOOKEEPER_PORT
+clientPortAddress=$HOST
+tickTime=1000
+maxClientCnxns=0
+admin.enableServer=false
+EOF
+  cat >>"$RUN_DIR/conf/config.yaml" <<EOF
+high-availability.type: zookeeper
+high-availability.zookeeper.quorum: $HOST:$ZOOKEEPER_PORT
+high-availability.storageDir: file://$RUN_DIR/flink/ha
+high-availability.cluster-id: /unroll-local
+high-availability.zookeeper.client.session-timeout: 6000
+high-availability.zookeeper.client.connection-timeout: 5000
+high-availability.jobmanager.port: $RPC_PORT
+# no Kerberos here: without this every ZooKeeper client warns that it found no JAAS section
+zookeeper.sasl.disable: true
+EOF
+fi
 if [[ -n $PROMETHEUS_PORTS ]]; then
   # a reporter is a cluster setting (the job key metrics.prometheusPort is the embedded default's):
   # every Flink process serves its own metrics, the job's operators on the TaskManagers
@@ -152,12 +183,11 @@ logger.kafka.level = ERROR
 EOF
 export FLINK_CONF_DIR=$RUN_DIR/conf FLINK_PLUGINS_DIR=$RUN_DIR/flink/plugins
 
-mapfile -t jm < <(resource_params GET_JM_RESOURCE_PARAMS)
-[[ ${#jm[@]} -eq 2 ]] || die "unexpected BashJavaUtils output for the JobManager: ${jm[*]}"
-read -r -a jm_settings <<<"${jm[1]}"
-flink_jvm jobmanager "${jm[0]}"
-launch jobmanager "${cmd[@]}" org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint \
-  --configDir "$RUN_DIR/conf" "${jm_settings[@]}"
+if [[ $HA == 1 ]]; then
+  start_zookeeper
+  await_port zookeeper "$ZOOKEEPER_PORT" "${UNROLL_START_TIMEOUT:-120}"
+fi
+start_jobmanager
 
 for k in $(seq 1 "$TASKMANAGERS"); do
   start_taskmanager "$k"
@@ -167,7 +197,7 @@ done
 deadline=$(($(date +%s) + ${UNROLL_START_TIMEOUT:-120}))
 check_alive() {
   local name
-  for name in kafka jobmanager $(seq -f 'taskmanager-%g' 1 "$TASKMANAGERS"); do
+  for name in $(process_names); do
     live_pid "$name" >/dev/null || die "$name exited during start-up; see $RUN_DIR/logs/$name.out and $name.log"
   done
 }
@@ -192,6 +222,7 @@ TASKMANAGERS=$TASKMANAGERS
 TM_SLOTS=$TM_SLOTS
 BROKER_CPUS='$BROKER_CPUS'
 TM_CPUS='$TM_CPUS'
+HA=$HA
 EOF
 echo "started in $(($(date +%s) - started)) s (run dir $RUN_DIR)"
 echo "kafka bootstrap: $BOOTSTRAP"
@@ -200,7 +231,8 @@ if [[ -n $PROMETHEUS_PORTS ]]; then
   echo "prometheus:      http://$HOST:PORT/metrics, PORT one of $PROMETHEUS_PORTS per Flink process (all interfaces)"
 fi
 echo "taskmanagers:    $registered x $TM_SLOTS slot(s)"
-for name in kafka jobmanager $(seq -f 'taskmanager-%g' 1 "$TASKMANAGERS"); do
+[[ $HA != 1 ]] || echo "high availability: ZooKeeper at $HOST:$ZOOKEEPER_PORT, recovery data in $RUN_DIR/flink/ha"
+for name in $(process_names); do
   cpus=$(cpus_of "$name")
   echo "  $name pid $(live_pid "$name"), log $RUN_DIR/logs/$name.log${cpus:+, pinned to CPUs $cpus}"
 done

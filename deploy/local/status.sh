@@ -6,7 +6,7 @@ set -uo pipefail
 . "$(dirname "$0")/env.sh"
 
 down=0
-for name in kafka jobmanager $(ls "$RUN_DIR/pids" 2>/dev/null | grep '^taskmanager-' | sed 's/\.pid$//'); do
+for name in $(process_names); do
   if pid=$(live_pid "$name"); then
     printf '%-14s running  pid %s\n' "$name" "$pid"
   else

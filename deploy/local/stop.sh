@@ -1,16 +1,12 @@
 #!/usr/bin/env bash
 # Stops the local cluster started by start.sh: each process by its recorded pid (TaskManagers,
-# then the JobManager, then the broker), SIGTERM first and SIGKILL after UNROLL_STOP_TIMEOUT
+# then the JobManager, then the broker, then ZooKeeper), SIGTERM first and SIGKILL after UNROLL_STOP_TIMEOUT
 # seconds (default 20). Only processes whose command line carries this run dir's marker are
 # signalled. State and logs stay in the run dir until the next start.
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 
-names=()
-for file in "$RUN_DIR"/pids/taskmanager-*.pid; do
-  [[ -e $file ]] && names+=("$(basename "$file" .pid)")
-done
-names+=(jobmanager kafka)
+mapfile -t names < <(process_names)
 
 stopped=0
 for name in "${names[@]}"; do

@@ -96,6 +96,14 @@ public final class SequenceCodec {
         }
     }
 
+    /** The number of steps T of an encoded sequence, read from its head without decoding the rest. */
+    public static int steps(byte[] bytes) {
+        ByteBuffer b = ByteBuffer.wrap(bytes);
+        getText(b);
+        getText(b);
+        return b.getInt();
+    }
+
     private static String getText(ByteBuffer b) {
         int length = b.getInt();
         if (length < 0) {

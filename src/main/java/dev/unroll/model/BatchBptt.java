@@ -133,21 +133,60 @@ public final class BatchBptt {
      * group) and splits each group into ceil(size / chunkSize) chunks of near-equal size.
      */
     static List<List<Sequence>> chunks(List<Sequence> seqs, int chunkSize) {
-        Map<Integer, List<Sequence>> byLength = new LinkedHashMap<>();
-        for (Sequence s : seqs) {
-            byLength.computeIfAbsent(s.steps(), k -> new ArrayList<>()).add(s);
+        return pick(seqs, cut(steps(seqs), chunkSize));
+    }
+
+    static int[] steps(List<Sequence> seqs) {
+        int[] steps = new int[seqs.size()];
+        for (int k = 0; k < steps.length; k++) {
+            steps[k] = seqs.get(k).steps();
         }
-        List<List<Sequence>> chunks = new ArrayList<>();
-        for (List<Sequence> group : byLength.values()) {
+        return steps;
+    }
+
+    /** The sequences of each chunk of {@code cut}. */
+    static List<List<Sequence>> pick(List<Sequence> seqs, int[][] cut) {
+        List<List<Sequence>> chunks = new ArrayList<>(cut.length);
+        for (int[] chunk : cut) {
+            List<Sequence> c = new ArrayList<>(chunk.length);
+            for (int k : chunk) {
+                c.add(seqs.get(k));
+            }
+            chunks.add(c);
+        }
+        return chunks;
+    }
+
+    /** {@link #chunks} from the sequences' lengths alone: each chunk as the indices of its sequences. */
+    static int[][] cut(int[] steps, int chunkSize) {
+        Map<Integer, List<Integer>> byLength = new LinkedHashMap<>();
+        for (int k = 0; k < steps.length; k++) {
+            byLength.computeIfAbsent(steps[k], t -> new ArrayList<>()).add(k);
+        }
+        List<int[]> chunks = new ArrayList<>();
+        for (List<Integer> group : byLength.values()) {
             int count = (group.size() + chunkSize - 1) / chunkSize;
             int from = 0;
             for (int c = 0; c < count; c++) {
                 int size = group.size() / count + (c < group.size() % count ? 1 : 0);
-                chunks.add(group.subList(from, from + size));
+                chunks.add(group.subList(from, from + size).stream().mapToInt(Integer::intValue).toArray());
                 from += size;
             }
         }
-        return chunks;
+        return chunks.toArray(new int[0][]);
+    }
+
+    /**
+     * The unconstrained sum of each chunk (sequences of one length, as {@link #chunks} cuts them),
+     * on the calling thread: the same numbers, bit for bit, that {@link #sum} adds up for them.
+     */
+    static List<Gradients> chunkSums(Network net, List<List<Sequence>> chunks) {
+        Model model = new Model(net, Stack.BLOCK);
+        List<Gradients> sums = new ArrayList<>(chunks.size());
+        for (List<Sequence> c : chunks) {
+            sums.add(chunk(model, c));
+        }
+        return sums;
     }
 
     /** Adds chunk sums in chunk order whatever order they finish in, keeping only those that wait. */

@@ -1,6 +1,8 @@
 package dev.unroll.stream;
 
+import dev.unroll.model.GradientSum;
 import dev.unroll.model.Gradients;
+import dev.unroll.model.Network;
 import dev.unroll.model.Optimizer;
 import dev.unroll.model.Parameters;
 import dev.unroll.model.Prequential;
@@ -18,13 +20,16 @@ import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
  * The parameter-aggregation stage (one instance per job). It waits for every shard of batch k,
- * adds the shard sums in shard order, averages over the batch and applies the update to version
- * k (the same {@link Optimizer} as the offline trainer, whatever version the batch's gradient was
- * taken at), then publishes version k+1. Its state is the authoritative copy of the parameters: a shard
+ * adds their chunk sums in chunk order as the offline trainer does ({@link GradientSum#total}),
+ * averages over the batch and applies the update to version k (the same {@link Optimizer} as the
+ * offline trainer, whatever version the batch's gradient was taken at), then publishes version
+ * k+1. Its state is the authoritative copy of the parameters: a shard
  * sum for a batch it has already applied (a replay after recovery) is dropped, so every sequence
  * counts in exactly one version.
  *
@@ -35,6 +40,7 @@ import java.util.Map;
  */
 public class AggregateGradients extends KeyedProcessFunction<Integer, ShardGradient, ParameterVersion> {
     private final TrainingSpec spec;
+    private transient Network network;
     private transient String epoch;
     private transient VersionBoard board;
     /** the newest version's number; its parameters are in {@link #recent} */
@@ -60,6 +66,7 @@ public class AggregateGradients extends KeyedProcessFunction<Integer, ShardGradi
 
     @Override
     public void open(OpenContext context) {
+        network = spec.network();
         epoch = spec.epoch(getRuntimeContext().getTaskInfo().getAttemptNumber());
         board = spec.inProcessVersions() ? VersionBoard.open(epoch, spec.staleness()) : null;
         newest = getRuntimeContext().getState(new ValueStateDescriptor<>("newest", Long.class));
@@ -84,7 +91,7 @@ public class AggregateGradients extends KeyedProcessFunction<Integer, ShardGradi
     @Override
     public void close() {
         if (board != null) {
-            VersionBoard.close(epoch);
+            VersionBoard.close(epoch, board);
         }
     }
 
@@ -141,7 +148,7 @@ public class AggregateGradients extends KeyedProcessFunction<Integer, ShardGradi
     }
 
     /**
-     * The shard sums of the batch added in shard order, or null while any shard is missing. The
+     * The batch's sum from its shards' parts, or null while any shard is missing. The
      * number of shards is the one the batch was cut into, which a job resumed at another
      * parallelism still finds on the shard sums taken before it stopped.
      */
@@ -155,18 +162,18 @@ public class AggregateGradients extends KeyedProcessFunction<Integer, ShardGradi
                 return null;
             }
         }
-        Gradients sum = null;
+        List<Gradients> parts = new ArrayList<>();
         boolean last = false;
         SourceRanges source = null;
         for (int s = 0; s < first.shards; s++) {
-            ShardGradient part = waiting.get(slot(batch, s));
-            stalenessGauge = batch - part.version;
-            last |= part.last;
-            source = SourceRanges.merge(source, part.source);
-            sum = sum == null ? part.gradients() : sum.add(part.gradients());
+            ShardGradient shard = waiting.get(slot(batch, s));
+            stalenessGauge = batch - shard.version;
+            last |= shard.last;
+            source = SourceRanges.merge(source, shard.source);
+            parts.addAll(shard.parts());
             waiting.remove(slot(batch, s));
         }
-        return new CompleteBatch(sum, last, source);
+        return new CompleteBatch(GradientSum.total(network, parts), last, source);
     }
 
     /** Where shard {@code shard} of {@code batch} waits: independent of the current parallelism. */

@@ -1,5 +1,7 @@
 package dev.unroll.stream;
 
+import dev.unroll.format.SequenceCodec;
+import dev.unroll.model.GradientSum;
 import dev.unroll.record.TrainingSpec;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ListState;
@@ -16,10 +18,12 @@ import java.util.List;
 
 /**
  * Puts decoded records back in the order the job read them (their {@code position}: decoders run
- * in parallel), numbers the valid sequences into batches of {@code batchSize} in that order and
- * cuts each batch into one contiguous shard per BPTT instance. Runs as a single instance (one
- * key) so the numbering is one sequence. At the end of a bounded input (the final watermark) it
- * sends the short last batch, or an empty one, marked {@code last}.
+ * in parallel), numbers the valid sequences into batches of {@code batchSize} in that order, cuts
+ * each batch into chunks as the offline trainer does ({@link GradientSum#chunks}) and gives each
+ * BPTT instance a run of them, so that the aggregator can add the chunk sums in the trainer's
+ * order whatever the parallelism. Runs as a single instance (one key) so the numbering is one
+ * sequence. At the end of a bounded input (the final watermark) it sends the short last batch, or
+ * an empty one, marked {@code last}.
  */
 public class Batcher extends KeyedProcessFunction<Integer, SequenceItem, Shard> {
     private final TrainingSpec spec;
@@ -102,14 +106,54 @@ public class Batcher extends KeyedProcessFunction<Integer, SequenceItem, Shard> 
         }
         long batch = nextBatch.value() == null ? 0 : nextBatch.value();
         int shards = spec.shards();
-        int n = items.size();
+        int[] steps = new int[items.size()];
+        for (int k = 0; k < steps.length; k++) {
+            steps[k] = SequenceCodec.steps(items.get(k).sequence);
+        }
+        int[][] chunks = GradientSum.chunks(steps);
+        int[] first = firstChunks(chunks, steps, shards);
         for (int s = 0; s < shards; s++) {
-            int from = (int) ((long) s * n / shards);
-            int to = (int) ((long) (s + 1) * n / shards);
-            out.collect(new Shard(batch, s, shards, last,
-                    items.subList(from, to).toArray(new SequenceItem[0])));
+            int[] sizes = new int[first[s + 1] - first[s]];
+            List<SequenceItem> shard = new ArrayList<>();
+            for (int c = first[s]; c < first[s + 1]; c++) {
+                sizes[c - first[s]] = chunks[c].length;
+                for (int k : chunks[c]) {
+                    shard.add(items.get(k));
+                }
+            }
+            out.collect(new Shard(batch, s, shards, last, first[s], sizes, shard.toArray(new SequenceItem[0])));
         }
         nextBatch.update(batch + 1);
         pending.clear();
+    }
+
+    /**
+     * Where each shard's run of chunks begins ({@code shards + 1} entries, the last the number of
+     * chunks): chunk c goes to the shard in whose equal share of the batch's steps its middle lies,
+     * so that the instances get about the same work.
+     */
+    static int[] firstChunks(int[][] chunks, int[] steps, int shards) {
+        long[] work = new long[chunks.length];
+        long total = 0;
+        for (int c = 0; c < chunks.length; c++) {
+            work[c] = (long) chunks[c].length * steps[chunks[c][0]];
+            total += work[c];
+        }
+        int[] first = new int[shards + 1];
+        long before = 0;
+        int shard = 0;
+        for (int c = 0; c < chunks.length; c++) {
+            // the share that holds the middle, (before + work / 2) * shards / total, in whole numbers;
+            // a middle on a boundary goes to the share below
+            int s = (int) Math.min(shards - 1, ((2 * before + work[c]) * shards - 1) / (2 * total));
+            while (shard < s) {
+                first[++shard] = c;
+            }
+            before += work[c];
+        }
+        while (shard < shards) {
+            first[++shard] = chunks.length;
+        }
+        return first;
     }
 }

@@ -30,8 +30,8 @@ import java.util.function.Consumer;
 
 /**
  * The BPTT operator. For shard s of batch k it waits until parameter version max(0, k - S) is
- * known, runs full BPTT over every sequence of the shard and emits one gradient sum tagged with
- * the batch and version. Version 0 is the job's network; later ones come from the
+ * known, runs full BPTT over every sequence of the shard and emits the sums of its chunks tagged
+ * with the batch and version. Version 0 is the job's network; later ones come from the
  * {@link VersionFeed}, read here and not through a second Flink input, so that waiting holds back
  * this operator's only input: the shards queue in Flink's bounded network buffers, the batcher and
  * the source slow down, and the unread backlog stays in Kafka. Up to S + 1 batches are computed
@@ -184,25 +184,38 @@ public class BpttShard extends ProcessFunction<Shard, ShardGradient> {
         }
     }
 
+    /**
+     * The sums of the shard's chunks; the shard that begins the batch adds its own up (the
+     * aggregator's addition begins with them), the others send theirs apart.
+     */
     private ShardGradient compute(Shard shard, ParameterVersion version, Consumer<DeadLetter> deadLetters) {
         InjectedFault.maybeFail(spec.fault(), "bptt", shard.batch);
         Network at = network.withParameters(version.parameters());
-        List<Sequence> sequences = new ArrayList<>(shard.items.length);
+        List<List<Sequence>> chunks = new ArrayList<>(shard.chunkSizes.length);
+        int[] start = new int[shard.chunkSizes.length];
         SourceRanges source = new SourceRanges();
-        for (SequenceItem item : shard.items) {
-            sequences.add(SequenceCodec.decode(item.sequence));
-            source.add(item.topic, item.partition, item.offset);
+        int next = 0;
+        for (int c = 0; c < shard.chunkSizes.length; c++) {
+            start[c] = next;
+            List<Sequence> chunk = new ArrayList<>(shard.chunkSizes[c]);
+            for (int k = 0; k < shard.chunkSizes[c]; k++, next++) {
+                SequenceItem item = shard.items[next];
+                chunk.add(SequenceCodec.decode(item.sequence));
+                source.add(item.topic, item.partition, item.offset);
+            }
+            chunks.add(chunk);
         }
-        Gradients sum = GradientSum.finite(at, sequences, k -> {
+        List<Gradients> sums = GradientSum.chunkSums(at, chunks, (c, k) -> {
             nonFinite.inc();
-            SequenceItem item = shard.items[k];
+            SequenceItem item = shard.items[start[c] + k];
             deadLetters.accept(new DeadLetter(item.topic, item.partition, item.offset, null,
-                    SequenceJson.write(sequences.get(k)).getBytes(StandardCharsets.UTF_8), "bptt",
+                    SequenceJson.write(chunks.get(c).get(k)).getBytes(StandardCharsets.UTF_8), "bptt",
                     item.topic + "/" + item.partition + "@" + item.offset + ": gradient is not finite at version "
                             + version.version + "; left out of the update"));
         });
-        sequencesComputed.inc(sequences.size());
-        ShardGradient g = new ShardGradient(shard, version.version, sum);
+        sequencesComputed.inc(shard.items.length);
+        ShardGradient g = new ShardGradient(shard, version.version,
+                shard.firstChunk == 0 ? List.of(GradientSum.inOrder(network.units(), sums)) : sums);
         g.source = source.isEmpty() ? null : source;
         return g;
     }

@@ -12,8 +12,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * topic still gets every version, right after; instances elsewhere read it there, and the result
  * is the same either way: the same numbers, in a version object nobody changes once published.
  *
- * <p>One board per epoch (one attempt of one submission), so that an instance never takes a version
- * of another job or of a failed attempt. It holds the newest {@code S + 2} versions: an instance
+ * <p>One board per aggregator, found by its epoch (one attempt of one submission), so that an
+ * instance never takes a version of another job or of a failed attempt; a newer aggregator of the
+ * same epoch (after a JobManager took over) replaces the older one's board. It holds the newest {@code S + 2} versions: an instance
  * computing batch j needs version j - S, and the aggregator cannot get past version j before every
  * instance has sent its share of batch j - 1, so no instance needs a version older than the newest
  * minus S.
@@ -28,9 +29,15 @@ final class VersionBoard {
         this.keep = keep;
     }
 
-    /** The aggregator's board for {@code epoch}, made on first use. */
+    /**
+     * A new board for the aggregator of {@code epoch}, in place of any other of that epoch: a
+     * JobManager that took over counts attempts from 0 again, and its aggregator's board must not
+     * be one that a lingering aggregator of the attempt before still fills with its own versions.
+     */
     static VersionBoard open(String epoch, int staleness) {
-        return BOARDS.computeIfAbsent(epoch, e -> new VersionBoard(staleness + 2));
+        VersionBoard board = new VersionBoard(staleness + 2);
+        BOARDS.put(epoch, board);
+        return board;
     }
 
     /** The board of {@code epoch} if its aggregator runs in this JVM, else null. */
@@ -38,8 +45,9 @@ final class VersionBoard {
         return BOARDS.get(epoch);
     }
 
-    static void close(String epoch) {
-        BOARDS.remove(epoch);
+    /** Takes {@code board} off, unless another aggregator's board has taken its place. */
+    static void close(String epoch, VersionBoard board) {
+        BOARDS.remove(epoch, board);
     }
 
     synchronized void post(ParameterVersion v) {

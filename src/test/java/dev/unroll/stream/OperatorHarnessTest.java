@@ -4,6 +4,7 @@ import dev.unroll.job.JobConfig;
 import dev.unroll.model.Gradients;
 import dev.unroll.model.Network;
 import dev.unroll.model.Parameters;
+import dev.unroll.model.Sequence;
 import dev.unroll.model.Optimizer;
 import dev.unroll.model.TestSupport;
 import dev.unroll.record.ParameterVersion;
@@ -56,13 +57,17 @@ class OperatorHarnessTest {
         return TrainingSpec.of(config, net, shards);
     }
 
-    /** The record read at {@code offset}, the {@code offset}-th the job read. */
+    /** The record read at {@code offset}, the {@code offset}-th the job read: a sequence of 2 steps. */
     private static SequenceItem item(long offset) {
+        return item(offset, 2);
+    }
+
+    private static SequenceItem item(long offset, int steps) {
         SequenceItem i = new SequenceItem();
         i.topic = "t";
         i.offset = offset;
         i.position = offset;
-        i.sequence = new byte[] {(byte) offset};
+        i.sequence = SequenceCodec.encode(new Sequence("s" + offset, steps, null, null, null, 0, List.of()));
         return i;
     }
 
@@ -82,24 +87,48 @@ class OperatorHarnessTest {
     }
 
     @Test
-    void theBatcherCutsContiguousShardsAndClosesWithAShortLastBatch() throws Exception {
+    void theBatcherCutsTheTrainersChunksSharesThemOutAndClosesWithAShortLastBatch() throws Exception {
         try (var h = batcher(spec(5, 0, 2, ""))) {
             h.open();
-            for (long k = 0; k < 8; k++) {
-                h.processElement(item(k), 0);
+            int[] steps = {3, 5, 3, 3, 5, 2, 2, 2};
+            for (int k = 0; k < steps.length; k++) {
+                h.processElement(item(k, steps[k]), 0);
             }
             List<Shard> out = shards(h);
             assertEquals(2, out.size(), "one full batch, two shards");
-            assertEquals(List.of(0L, 1L), Arrays.stream(out.get(0).items).map(i -> i.offset).toList());
-            assertEquals(List.of(2L, 3L, 4L), Arrays.stream(out.get(1).items).map(i -> i.offset).toList());
+            // the trainer's chunks of batch 0: the three of length 3, then the two of length 5
+            assertEquals(List.of(0L, 2L, 3L), Arrays.stream(out.get(0).items).map(i -> i.offset).toList());
+            assertArrayEquals(new int[] {3}, out.get(0).chunkSizes);
+            assertEquals(0, out.get(0).firstChunk);
+            assertEquals(List.of(1L, 4L), Arrays.stream(out.get(1).items).map(i -> i.offset).toList());
+            assertArrayEquals(new int[] {2}, out.get(1).chunkSizes);
+            assertEquals(1, out.get(1).firstChunk);
             assertTrue(out.stream().allMatch(s -> s.batch == 0 && s.shards == 2 && !s.last));
             h.processWatermark(new Watermark(Long.MAX_VALUE)); // the end of a bounded input
             out = shards(h);
             assertEquals(4, out.size());
             assertTrue(out.get(2).last && out.get(3).last && out.get(2).batch == 1);
-            assertEquals(List.of(5L), Arrays.stream(out.get(2).items).map(i -> i.offset).toList());
-            assertEquals(List.of(6L, 7L), Arrays.stream(out.get(3).items).map(i -> i.offset).toList());
+            assertEquals(List.of(5L, 6L, 7L), Arrays.stream(out.get(2).items).map(i -> i.offset).toList(),
+                    "one chunk is not cut: it goes to one instance");
+            assertEquals(0, out.get(3).items.length);
+            assertEquals(1, out.get(3).firstChunk, "an empty shard after the batch's one chunk");
         }
+    }
+
+    @Test
+    void chunksAreSharedOutInRunsOfAboutEqualWork() {
+        // work per chunk (sequences x steps): 16, 16, 16, 16
+        int[][] four = {{0, 1}, {2, 3}, {4, 5}, {6, 7}};
+        int[] eight = {8, 8, 8, 8, 8, 8, 8, 8};
+        assertArrayEquals(new int[] {0, 4}, Batcher.firstChunks(four, eight, 1));
+        assertArrayEquals(new int[] {0, 2, 4}, Batcher.firstChunks(four, eight, 2));
+        assertArrayEquals(new int[] {0, 1, 3, 4}, Batcher.firstChunks(four, eight, 3));
+        assertArrayEquals(new int[] {0, 1, 2, 2, 3, 4}, Batcher.firstChunks(four, eight, 5));
+        // one long chunk (8 x 30) and three short ones (2 x 4 each): the long one alone
+        int[][] mixed = {{0, 1, 2, 3, 4, 5, 6, 7}, {8, 9}, {10, 11}, {12, 13}};
+        int[] steps = {30, 30, 30, 30, 30, 30, 30, 30, 4, 4, 4, 4, 4, 4};
+        assertArrayEquals(new int[] {0, 1, 4}, Batcher.firstChunks(mixed, steps, 2));
+        assertArrayEquals(new int[] {0, 0, 0}, Batcher.firstChunks(new int[0][], new int[0], 2), "an empty batch");
     }
 
     @Test
@@ -189,8 +218,8 @@ class OperatorHarnessTest {
         Arrays.fill(w, value);
         Arrays.fill(b, value);
         Arrays.fill(s, value);
-        Shard cut = new Shard(batch, shard, shards, false, new SequenceItem[0]);
-        return new ShardGradient(cut, 0, new Gradients(n, w, b, s, 0.5 * count, count));
+        Shard cut = new Shard(batch, shard, shards, false, shard, new int[0], new SequenceItem[0]);
+        return new ShardGradient(cut, 0, List.of(new Gradients(n, w, b, s, 0.5 * count, count)));
     }
 
     @Test
@@ -206,7 +235,7 @@ class OperatorHarnessTest {
             assertEquals(4, out.get(0).batchSize);
             // the two shards' sums (1.0 each, so 2.0 in all) averaged over the batch's 4 sequences
             Parameters expected = Optimizer.Settings.plain(0.1).create().step(net.parameters(),
-                    sum(0, 0, 1, 4, 2.0).gradients(), 0);
+                    sum(0, 0, 1, 4, 2.0).parts().get(0), 0);
             assertArrayEquals(expected.weights, out.get(0).weights, 0.0);
 
             h.processElement(sum(0, 0, 2, 2, 9.0), 0); // a shard sum of a batch already applied (a replay)
@@ -266,7 +295,7 @@ class OperatorHarnessTest {
             String seq = "{\"steps\": 2, \"targets\": [{\"t\": 2, \"units\": [0], \"values\": [0.5]}]}";
             SequenceItem one = new SequenceItem(new RawRecord("t", 0, 0, null, null),
                     dev.unroll.format.SequenceCodec.encode(dev.unroll.format.SequenceJson.parse(seq, "s", net, spec.limits())));
-            h.processElement(new Shard(0, 0, 1, false, new SequenceItem[] {one}), 0);
+            h.processElement(new Shard(0, 0, 1, false, 0, new int[] {1}, new SequenceItem[] {one}), 0);
             List<ShardGradient> out = h.extractOutputValues();
             assertTrue(out.get(0).announcement, "an instance announces itself before its first shard");
             assertEquals(0, out.get(1).version, "batch 0 at version 0, the job's network, without waiting");
@@ -287,11 +316,11 @@ class OperatorHarnessTest {
                 }
                 topic.append(own);
             });
-            h.processElement(new Shard(1, 0, 1, false, new SequenceItem[] {one}), 0);
+            h.processElement(new Shard(1, 0, 1, false, 0, new int[] {1}, new SequenceItem[] {one}), 0);
             publish.get(10, TimeUnit.SECONDS);
             ShardGradient second = h.extractOutputValues().get(2);
             assertEquals(1, second.version);
-            assertArrayEquals(out.get(1).weights, second.weights, 0.0, "computed at its own version 1 (equal to"
+            assertArrayEquals(out.get(1).weights[0], second.weights[0], 0.0, "computed at its own version 1 (equal to"
                     + " version 0 here), not at the other run's moved one");
             assertFalse(second.announcement);
         }
@@ -327,18 +356,18 @@ class OperatorHarnessTest {
             String seq = "{\"steps\": 2, \"targets\": [{\"t\": 2, \"units\": [0], \"values\": [0.5]}]}";
             SequenceItem one = new SequenceItem(new RawRecord("t", 0, 0, null, null),
                     dev.unroll.format.SequenceCodec.encode(dev.unroll.format.SequenceJson.parse(seq, "s", net, spec.limits())));
-            h.processElement(new Shard(0, 0, 1, false, new SequenceItem[] {one}), 0);
+            h.processElement(new Shard(0, 0, 1, false, 0, new int[] {1}, new SequenceItem[] {one}), 0);
             assertEquals(0, READERS_CLOSED.get(), "batch 0 needs no version from anywhere");
             for (long v = 1; v <= 2; v++) {
                 ParameterVersion own = new ParameterVersion("harness", v, net.parameters());
                 own.epoch = epoch;
                 board.post(own);
-                h.processElement(new Shard(v, 0, 1, false, new SequenceItem[] {one}), 0);
+                h.processElement(new Shard(v, 0, 1, false, 0, new int[] {1}, new SequenceItem[] {one}), 0);
                 assertEquals(v, h.extractOutputValues().get((int) v + 1).version, "batch " + v + " at its version, from the board");
                 assertEquals(1, READERS_CLOSED.get(), "the topic reader is closed once the board is found");
             }
         } finally {
-            VersionBoard.close(epoch);
+            VersionBoard.close(epoch, board);
         }
         assertEquals(1, READERS_CLOSED.get(), "and not closed again with the operator");
         assertTrue(topic.records().isEmpty(), "nothing came from the topic");

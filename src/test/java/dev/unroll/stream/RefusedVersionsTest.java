@@ -54,17 +54,17 @@ class RefusedVersionsTest {
             String seq = "{\"steps\": 2, \"targets\": [{\"t\": 2, \"units\": [0], \"values\": [0.5]}]}";
             SequenceItem one = new SequenceItem(new RawRecord("t", 0, 0, null, null),
                     SequenceCodec.encode(SequenceJson.parse(seq, "s", net, spec.limits())));
-            h.processElement(new Shard(0, 0, 1, false, new SequenceItem[] {one}), 0);
+            h.processElement(new Shard(0, 0, 1, false, 0, new int[] {1}, new SequenceItem[] {one}), 0);
 
             ParameterVersion own = new ParameterVersion("harness", 1, net.parameters());
             own.epoch = spec.epoch(0);
             topic.append(refusal(7));
             topic.append(own);
-            h.processElement(new Shard(1, 0, 1, false, new SequenceItem[] {one}), 0);
+            h.processElement(new Shard(1, 0, 1, false, 0, new int[] {1}, new SequenceItem[] {one}), 0);
 
             List<ShardGradient> out = h.extractOutputValues();
             assertEquals(1, out.get(2).version, "batch 1 at version 1, the job's own");
-            assertArrayEquals(out.get(1).weights, out.get(2).weights, 0.0, "version 1 equals version 0 here");
+            assertArrayEquals(out.get(1).weights[0], out.get(2).weights[0], 0.0, "version 1 equals version 0 here");
             List<DeadLetter> dead = h.getSideOutput(DecodeSequences.DEAD_LETTERS).stream().map(StreamRecord::getValue).toList();
             assertEquals(1, dead.size());
             assertEquals(7, dead.get(0).offset);
