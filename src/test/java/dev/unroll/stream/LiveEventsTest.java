@@ -86,14 +86,7 @@ class LiveEventsTest extends BrokerTestBase {
             assertTrue(header(dead.get(1), DeadLetterSerializer.REASON).contains(": late: event time"));
             assertEquals(events.get(1), new String(dead.get(1).value(), StandardCharsets.UTF_8), "the late event as it came");
 
-            // every version published, by key (one model: the key null) and number
-            Map<String, ParameterVersion> published = new HashMap<>();
-            ParameterRecords records = new ParameterRecords(net, config.limits());
-            for (ConsumerRecord<byte[], byte[]> r : KafkaClients.readAll(broker.bootstrapServers(), topics.parameters(),
-                    Duration.ofSeconds(30))) {
-                ParameterVersion v = records.read(r);
-                published.put(v.key + "/" + v.version, v);
-            }
+            Map<String, ParameterVersion> published = published(config, net, answers, spec.isPerKey());
             Set<String> answered = new HashSet<>();
             for (ConsumerRecord<byte[], byte[]> a : answers) {
                 JsonNode p = TestSupport.json(new String(a.value(), StandardCharsets.UTF_8));
@@ -117,6 +110,32 @@ class LiveEventsTest extends BrokerTestBase {
                 }
             }
         }
+    }
+
+    /**
+     * Every version published, by key (one model: the key null) and number, read until it holds
+     * every version the answers name: the test reads the topic while the job goes on writing it.
+     */
+    private static Map<String, ParameterVersion> published(JobConfig config, Network net,
+                                                           List<ConsumerRecord<byte[], byte[]>> answers, boolean perKey) {
+        Set<String> named = new HashSet<>();
+        for (ConsumerRecord<byte[], byte[]> a : answers) {
+            long version = TestSupport.json(new String(a.value(), StandardCharsets.UTF_8)).get("version").asLong();
+            if (version > 0) {
+                named.add((perKey ? new String(a.key(), StandardCharsets.UTF_8) : null) + "/" + version);
+            }
+        }
+        ParameterRecords records = new ParameterRecords(net, config.limits());
+        Map<String, ParameterVersion> published = new HashMap<>();
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        do {
+            for (ConsumerRecord<byte[], byte[]> r : KafkaClients.readAll(broker.bootstrapServers(),
+                    config.get(JobConfig.PARAMETERS_TOPIC), Duration.ofSeconds(30))) {
+                ParameterVersion v = records.read(r);
+                published.put(v.key + "/" + v.version, v);
+            }
+        } while (!published.keySet().containsAll(named) && System.nanoTime() < deadline);
+        return published;
     }
 
     private static byte[] utf8(String s) {
