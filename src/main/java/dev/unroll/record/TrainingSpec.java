@@ -33,7 +33,6 @@ import java.util.UUID;
  * @param inProcessVersions BPTT instances in the aggregator's JVM take its versions in memory
  *                        instead of reading them back from the parameters topic
  * @param provenance      the job, its settings and the code, as JSON ({@code Provenance}), for every parameter record
- * @param fault           a failure to inject for recovery tests; null in normal operation
  * @param perKey          with {@code training.models: per-key}, its settings; null for one model
  * @param quality         the prequential figures' window and fading factor
  * @param serving         which versions the prediction path may answer with
@@ -43,7 +42,7 @@ import java.util.UUID;
 public record TrainingSpec(String job, String run, String networkJson, Limits limits, int maxRecordBytes,
                            int batchSize, int staleness, int shards, Optimizer.Settings optimizer,
                            ParameterFormat parameterFormat, boolean inProcessVersions, String provenance,
-                           InjectedFault fault, PerKey perKey, Prequential.Settings quality, ServingPolicy serving,
+                           PerKey perKey, Prequential.Settings quality, ServingPolicy serving,
                            EventInput events)
         implements Serializable {
     /**
@@ -59,7 +58,7 @@ public record TrainingSpec(String job, String run, String networkJson, Limits li
         return new TrainingSpec(config.name(), UUID.randomUUID().toString(), NetworkJson.write(initial, null),
                 config.limits(), config.get(JobConfig.MAX_RECORD_BYTES), config.get(JobConfig.BATCH_SIZE),
                 config.get(JobConfig.STALENESS), shards, config.optimizer(), config.get(JobConfig.PARAMETER_FORMAT),
-                config.get(JobConfig.IN_PROCESS_VERSIONS), Json.write(Provenance.of(config)), null,
+                config.get(JobConfig.IN_PROCESS_VERSIONS), Json.write(Provenance.of(config)),
                 config.perKey() ? new PerKey(config.get(JobConfig.MAX_KEYS), config.get(JobConfig.IDLE_KEY_TTL)) : null,
                 config.quality(), ServingPolicy.of(config), config.events(initial));
     }
@@ -74,20 +73,15 @@ public record TrainingSpec(String job, String run, String networkJson, Limits li
         return of(config, initial, shards);
     }
 
-    public TrainingSpec withFault(InjectedFault newFault) {
-        return new TrainingSpec(job, run, networkJson, limits, maxRecordBytes, batchSize, staleness, shards, optimizer,
-                parameterFormat, inProcessVersions, provenance, newFault, perKey, quality, serving, events);
-    }
-
     public TrainingSpec withPerKey(PerKey settings) {
         return new TrainingSpec(job, run, networkJson, limits, maxRecordBytes, batchSize, staleness, shards, optimizer,
-                parameterFormat, inProcessVersions, provenance, fault, settings, quality, serving, events);
+                parameterFormat, inProcessVersions, provenance, settings, quality, serving, events);
     }
 
     /** The same spec with every version read back from the parameters topic (or handed in memory, with true). */
     public TrainingSpec withInProcessVersions(boolean inProcess) {
         return new TrainingSpec(job, run, networkJson, limits, maxRecordBytes, batchSize, staleness, shards, optimizer,
-                parameterFormat, inProcess, provenance, fault, perKey, quality, serving, events);
+                parameterFormat, inProcess, provenance, perKey, quality, serving, events);
     }
 
     /** True with per-key models. */

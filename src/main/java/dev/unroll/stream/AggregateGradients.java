@@ -6,7 +6,6 @@ import dev.unroll.model.Network;
 import dev.unroll.model.Optimizer;
 import dev.unroll.model.Parameters;
 import dev.unroll.model.Prequential;
-import dev.unroll.record.InjectedFault;
 import dev.unroll.record.ParameterVersion;
 import dev.unroll.record.SourceRanges;
 import dev.unroll.record.TrainingSpec;
@@ -187,7 +186,6 @@ public class AggregateGradients extends KeyedProcessFunction<Integer, ShardGradi
      * still publishes the next version number, because the BPTT instances wait for it.
      */
     private ParameterVersion apply(ParameterVersion now, CompleteBatch batch) throws Exception {
-        InjectedFault.maybeFail(spec.fault(), "aggregate", now.version);
         Gradients sum = batch.sum();
         ParameterVersion next;
         if (sum.count == 0 && batch.last()) {

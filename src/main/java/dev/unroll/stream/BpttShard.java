@@ -7,7 +7,6 @@ import dev.unroll.model.Sequence;
 import dev.unroll.format.SequenceCodec;
 import dev.unroll.format.SequenceJson;
 import dev.unroll.record.DeadLetter;
-import dev.unroll.record.InjectedFault;
 import dev.unroll.record.ParameterVersion;
 import dev.unroll.record.SourceRanges;
 import dev.unroll.record.TrainingSpec;
@@ -189,7 +188,6 @@ public class BpttShard extends ProcessFunction<Shard, ShardGradient> {
      * aggregator's addition begins with them), the others send theirs apart.
      */
     private ShardGradient compute(Shard shard, ParameterVersion version, Consumer<DeadLetter> deadLetters) {
-        InjectedFault.maybeFail(spec.fault(), "bptt", shard.batch);
         Network at = network.withParameters(version.parameters());
         List<List<Sequence>> chunks = new ArrayList<>(shard.chunkSizes.length);
         int[] start = new int[shard.chunkSizes.length];

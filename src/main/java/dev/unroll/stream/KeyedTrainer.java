@@ -2,7 +2,6 @@ package dev.unroll.stream;
 
 import dev.unroll.record.ParameterVersion;
 import dev.unroll.record.DeadLetter;
-import dev.unroll.record.InjectedFault;
 import dev.unroll.record.TrainingSpec;
 import dev.unroll.model.GradientSum;
 import dev.unroll.format.Json;
@@ -156,7 +155,6 @@ public class KeyedTrainer extends KeyedProcessFunction<String, SequenceItem, Par
     }
 
     private void update(KeyModel m, boolean last, Context ctx, Collector<ParameterVersion> out) {
-        InjectedFault.maybeFail(spec.fault(), STAGE, m.version);
         Network at = m.weights == null ? network
                 : network.withParameters(new Parameters(network.units(), m.weights, m.biases, m.initialState));
         List<Sequence> batch = new ArrayList<>(m.pending.length);

@@ -11,7 +11,6 @@ import dev.unroll.model.Trainer;
 import dev.unroll.format.SequenceJson;
 import dev.unroll.model.TestSupport;
 import dev.unroll.record.DeadLetter;
-import dev.unroll.record.InjectedFault;
 import dev.unroll.record.NewestPerKey;
 import dev.unroll.record.ParameterVersion;
 import dev.unroll.record.RawRecord;
@@ -140,15 +139,14 @@ class PerKeyJobTest {
         return new DataGeneratorSource<>(generator(records), records.values().size(), TypeInformation.of(RawRecord.class));
     }
 
-    @ParameterizedTest(name = "fails at a key's batch {0}, checkpoints every {1} ms, {2}")
+    @ParameterizedTest(name = "fails publishing a key's version {0}, checkpoints every {1} ms, {2}")
     @CsvSource({"1, 0, sgd", "2, 40, adam"})
     void aFailureInTheTrainerChangesNothing(long batch, long checkpointMs, String optimizer) throws Exception {
         JobConfig config = job(optimizer);
         Network net = config.loadNetwork();
         Records records = layout(2);
         Path marker = dir.resolve("failed-once");
-        TrainingSpec spec = TrainingSpec.of(config, net, 2).withFault(new InjectedFault(KeyedTrainer.STAGE, batch,
-                marker.toString()));
+        TrainingSpec spec = TrainingSpec.of(config, net, 2);
 
         InMemoryTopic<ParameterVersion> parameters = new InMemoryTopic<>();
         InMemoryTopic<DeadLetter> deadLetters = new InMemoryTopic<>();
@@ -161,8 +159,10 @@ class PerKeyJobTest {
         if (checkpointMs > 0) {
             env.enableCheckpointing(checkpointMs);
         }
-        TrainingJob.build(env, spec, slowSource(records, 40), InMemoryTopic.feed(parameters), parameters.sink(),
-                deadLetters.sink(), null);
+        // the parameters sink is chained to the trainer: failing it fails the trainer's task as it publishes
+        TrainingJob.build(env, spec, slowSource(records, 40), InMemoryTopic.feed(parameters),
+                FailOnce.sink(parameters.sink(), (ParameterVersion v) -> v.version == batch, marker), deadLetters.sink(),
+                null);
         env.execute("per-key recovery");
 
         assertTrue(Files.exists(marker), "the injected failure happened");
