@@ -29,7 +29,8 @@ class RunSavepointTest {
     Path dir;
 
     @ParameterizedTest(name = "parallelism {0}, resumed at {1}, staleness {2}, {3}")
-    @CsvSource({"2, 2, 0, momentum", "2, 1, 0, momentum", "1, 3, 2, adam"})
+    // StopAndResumeTest stops and resumes the job graph itself at random P and S; here, the command's way
+    @CsvSource({"2, 1, 0, momentum", "1, 3, 2, adam"})
     void stopAndResumeGivesTheUninterruptedParameters(int before, int after, int staleness, String rule) throws Exception {
         Path example = TestSupport.examples().resolve("training").resolve("j2-tanh-b7");
         Files.copy(example.resolve("network.json"), dir.resolve("network.json"));
