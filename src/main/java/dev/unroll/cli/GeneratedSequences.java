@@ -11,6 +11,7 @@ import dev.unroll.task.Tasks;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
+import java.util.stream.Stream;
 
 /**
  * A job's task sequences for a seed as checked JSON lines, or as records in the job's
@@ -47,37 +48,21 @@ final class GeneratedSequences implements Iterator<GeneratedSequences.Line> {
         this.config = config;
         if (config.hasEvents()) {
             SensorReadings readings = SensorReadings.fromJob(config, seed);
-            lines = new Iterator<>() {
-                @Override
-                public boolean hasNext() {
-                    return true;
-                }
-
-                @Override
-                public Line next() {
-                    SensorReadings.Reading r = readings.next();
-                    return new Line(null, r.key(), r.json());
-                }
-            };
+            lines = Stream.generate(() -> {
+                SensorReadings.Reading r = readings.next();
+                return new Line(null, r.key(), r.json());
+            }).iterator();
             return;
         }
         Iterator<Sequence> sequences = Tasks.generator(Tasks.fromJob(config, net), seed, Tasks.idPrefix(config, seed));
-        lines = new Iterator<>() {
-            @Override
-            public boolean hasNext() {
-                return true;
+        lines = Stream.generate(() -> {
+            Sequence seq = sequences.next();
+            String json = SequenceJson.write(seq);
+            if (check) {
+                SequenceJson.parse(json, config.file() + ": generated sequence " + seq.id(), net, config.limits());
             }
-
-            @Override
-            public Line next() {
-                Sequence seq = sequences.next();
-                String json = SequenceJson.write(seq);
-                if (check) {
-                    SequenceJson.parse(json, config.file() + ": generated sequence " + seq.id(), net, config.limits());
-                }
-                return Line.of(seq, json);
-            }
-        };
+            return Line.of(seq, json);
+        }).iterator();
     }
 
     @Override
