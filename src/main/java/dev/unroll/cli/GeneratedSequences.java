@@ -4,6 +4,7 @@ import dev.unroll.job.JobConfig;
 import dev.unroll.launch.SequenceFeeder;
 import dev.unroll.model.Network;
 import dev.unroll.model.Sequence;
+import dev.unroll.format.EventAvro;
 import dev.unroll.format.SequenceFormat;
 import dev.unroll.format.SequenceJson;
 import dev.unroll.task.SensorReadings;
@@ -11,13 +12,15 @@ import dev.unroll.task.Tasks;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
+import java.util.function.Function;
 import java.util.stream.Stream;
 
 /**
  * A job's task sequences for a seed as checked JSON lines, or as records in the job's
  * {@code stream.sequenceFormat}: what the trainer reads back must pass its checks (limits
  * included), or it would be dead-lettered and training would stall. With an events input, its
- * sensor readings instead, as JSON (they are checked where they are cut).
+ * sensor readings instead, as JSON lines or records in {@code events.format} (they are checked
+ * where they are cut).
  */
 final class GeneratedSequences implements Iterator<GeneratedSequences.Line> {
     /**
@@ -30,14 +33,20 @@ final class GeneratedSequences implements Iterator<GeneratedSequences.Line> {
             return new Line(seq, seq.key() != null ? seq.key() : seq.id(), json);
         }
 
-        SequenceFeeder.Record record(SequenceFormat format) {
-            return new SequenceFeeder.Record(key == null ? null : key.getBytes(StandardCharsets.UTF_8),
-                    seq == null || format == SequenceFormat.JSON ? json.getBytes(StandardCharsets.UTF_8) : format.write(seq));
+        /** Its value in the job's format: stream.sequenceFormat for a sequence, events.format for an event. */
+        byte[] value(JobConfig config, Function<String, byte[]> events) {
+            if (seq == null) {
+                return events.apply(json);
+            }
+            SequenceFormat format = config.get(JobConfig.SEQUENCE_FORMAT);
+            return format == SequenceFormat.JSON ? json.getBytes(StandardCharsets.UTF_8) : format.write(seq);
         }
     }
 
     private final JobConfig config;
     private final Iterator<Line> lines;
+    /** with an events input, how a reading's JSON becomes its record; null otherwise */
+    private final Function<String, byte[]> events;
 
     GeneratedSequences(JobConfig config, Network net, long seed) {
         this(config, net, seed, true);
@@ -46,6 +55,7 @@ final class GeneratedSequences implements Iterator<GeneratedSequences.Line> {
     /** Unchecked ({@code check} false) where the generator is trusted and its cost would be measured (`load`). */
     GeneratedSequences(JobConfig config, Network net, long seed, boolean check) {
         this.config = config;
+        this.events = config.hasEvents() ? EventAvro.records(config.events(net)) : null;
         if (config.hasEvents()) {
             SensorReadings readings = SensorReadings.fromJob(config, seed);
             lines = Stream.generate(() -> {
@@ -75,20 +85,12 @@ final class GeneratedSequences implements Iterator<GeneratedSequences.Line> {
         return lines.next();
     }
 
-    /** The same sequences as records for a topic, in the job's {@code stream.sequenceFormat}. */
+    /** The same sequences as records for a topic, in the job's format. */
     Iterator<SequenceFeeder.Record> records() {
-        Iterator<Line> lines = this;
-        SequenceFormat format = config.get(JobConfig.SEQUENCE_FORMAT);
-        return new Iterator<>() {
-            @Override
-            public boolean hasNext() {
-                return lines.hasNext();
-            }
-
-            @Override
-            public SequenceFeeder.Record next() {
-                return lines.next().record(format);
-            }
-        };
+        return Stream.generate(() -> {
+            Line line = next();
+            return new SequenceFeeder.Record(line.key() == null ? null : line.key().getBytes(StandardCharsets.UTF_8),
+                    line.value(config, events));
+        }).iterator();
     }
 }

@@ -13,8 +13,11 @@ import java.io.Serializable;
  *                            the watermark trails the newest event time by this much
  * @param idleTimeoutMs       a partition with no event for this long (processing time) stops holding the
  *                            watermark back, so the other partitions' windows still close; 0 is never
+ * @param avroSchema          with Avro event records, the text of their schema (the job's {@code events.schema});
+ *                            null when the events are JSON
  */
-public record EventInput(String topic, EventFields fields, EventRule rule, long maxOutOfOrdernessMs, long idleTimeoutMs)
+public record EventInput(String topic, EventFields fields, EventRule rule, long maxOutOfOrdernessMs, long idleTimeoutMs,
+                         String avroSchema)
         implements Serializable {
     /** The offline rule over events in the order read. */
     public Assembler assembler() {

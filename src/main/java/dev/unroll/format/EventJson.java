@@ -42,17 +42,17 @@ public final class EventJson {
     }
 
     private static String key(JsonReader r, JsonNode node, String field) {
-        String key;
-        if (node.isTextual()) {
-            key = node.textValue();
-        } else if (node.isIntegralNumber()) {
-            key = node.asText();
-        } else {
+        if (!node.isTextual() && !node.isIntegralNumber()) {
             throw r.fail(field, "must be a string or a whole number naming the key, found " + JsonReader.kind(node));
         }
+        return checkedKey(node.isTextual() ? node.textValue() : node.asText(), r.source(), field);
+    }
+
+    /** {@code key}, when it may name a key. */
+    static String checkedKey(String key, String source, String field) {
         String problem = SequenceJson.keyProblem(key);
         if (problem != null) {
-            throw r.fail(field, problem);
+            throw new ModelException(source, field, problem);
         }
         return key;
     }
@@ -62,14 +62,27 @@ public final class EventJson {
             return node.longValue();
         }
         if (node.isTextual()) {
-            try {
-                return OffsetDateTime.parse(node.textValue()).toInstant().toEpochMilli();
-            } catch (DateTimeParseException | ArithmeticException e) {
-                throw r.fail(field, "must be an ISO-8601 time with an offset, such as 2026-12-07T10:15:00Z, found \""
-                        + JsonReader.oneLine(node.textValue()) + "\"");
-            }
+            return isoMillis(node.textValue(), r.source(), field);
         }
         throw r.fail(field, "must be epoch milliseconds or ISO-8601 text, found " + JsonReader.kind(node));
+    }
+
+    /** An ISO-8601 time with an offset as epoch milliseconds. */
+    static long isoMillis(String text, String source, String field) {
+        Long millis = isoMillisOrNull(text);
+        if (millis == null) {
+            throw new ModelException(source, field, "must be an ISO-8601 time with an offset, such as"
+                    + " 2026-12-07T10:15:00Z, found \"" + JsonReader.oneLine(text) + "\"");
+        }
+        return millis;
+    }
+
+    static Long isoMillisOrNull(String text) {
+        try {
+            return OffsetDateTime.parse(text).toInstant().toEpochMilli();
+        } catch (DateTimeParseException | ArithmeticException e) {
+            return null;
+        }
     }
 
     private static double[] numbers(JsonReader r, JsonNode root, List<String> names) {

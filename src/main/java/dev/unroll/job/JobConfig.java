@@ -9,7 +9,9 @@ import dev.unroll.events.EventRule;
 import dev.unroll.model.Limits;
 import dev.unroll.model.Network;
 import dev.unroll.format.NetworkJson;
+import dev.unroll.format.EventAvro;
 import dev.unroll.format.SequenceFormat;
+import dev.unroll.model.ModelException;
 import dev.unroll.model.Optimizer;
 import dev.unroll.model.Prequential;
 import dev.unroll.model.Trainer;
@@ -165,6 +167,13 @@ public final class JobConfig {
                     + " stale; dead-letter, no prediction and a dead letter (stage predict) instead");
     public static final JobKey<String> EVENTS_TOPIC = new JobKey<>("events.topic", "a topic name", null, JobKey.text(),
             JobConfig::checkTopic, "with an events input: the topic of raw keyed events (default unroll.NAME.events)");
+    public static final JobKey<String> EVENTS_FORMAT = new JobKey<>("events.format", "json or avro", "json",
+            JobKey.text(), v -> v.equals("json") || v.equals("avro") ? null : "must be json or avro",
+            "how `produce`, `load` and `replay --events` write the events topic's records: JSON objects, or Avro's"
+                    + " single-object encoding with events.schema (see docs/events.md); the job reads either");
+    public static final JobKey<String> EVENTS_SCHEMA = new JobKey<>("events.schema", "a path", null, JobKey.text(),
+            v -> null, "the Avro record schema (.avsc) of the events, relative to the job file; required with"
+                    + " events.format: avro");
     public static final JobKey<String> EVENTS_KEY = new JobKey<>("events.key", "a field name", null, JobKey.text(),
             v -> null, "the event field naming its key (a device, a user, a metric); required for an events input,"
                     + " which a job has when its file has an events section (see docs/events.md)");
@@ -219,7 +228,7 @@ public final class JobConfig {
             SEQUENCES_TOPIC, PARAMETERS_TOPIC, DEAD_LETTER_TOPIC, REQUESTS_TOPIC, PREDICTIONS_TOPIC, PARTITIONS,
             SIGNING_KEY_FILE, PROMETHEUS_PORT, QUALITY_WINDOW, QUALITY_FADING, GATE_FACTOR, MAX_MODEL_AGE, MODEL_AGE_CLOCK,
             STALE_MODELS,
-            EVENTS_TOPIC, EVENTS_KEY, EVENTS_TIME, EVENTS_FIELDS, EVENTS_OUT_OF_ORDERNESS, EVENTS_IDLE_TIMEOUT,
+            EVENTS_TOPIC, EVENTS_FORMAT, EVENTS_SCHEMA, EVENTS_KEY, EVENTS_TIME, EVENTS_FIELDS, EVENTS_OUT_OF_ORDERNESS, EVENTS_IDLE_TIMEOUT,
             EVENTS_WINDOW, EVENTS_STEPS, EVENTS_SLIDE, EVENTS_GAP, EVENTS_MIN_STEPS, EVENTS_TARGETS, EVENTS_TARGET_FIELDS,
             EVENTS_TARGET_STEPS, EVENTS_NORMALIZE);
     /** Sections whose contents are checked by whoever uses them. */
@@ -501,7 +510,33 @@ public final class JobConfig {
         EventRule rule = new EventRule(EventRule.Window.valueOf(get(EVENTS_WINDOW).toUpperCase(java.util.Locale.ROOT)),
                 get(EVENTS_STEPS), get(EVENTS_SLIDE), get(EVENTS_GAP), get(EVENTS_MIN_STEPS), targets,
                 get(EVENTS_TARGET_STEPS), network.outputUnits());
-        return new EventInput(get(EVENTS_TOPIC), eventFields, rule, get(EVENTS_OUT_OF_ORDERNESS), get(EVENTS_IDLE_TIMEOUT));
+        return new EventInput(get(EVENTS_TOPIC), eventFields, rule, get(EVENTS_OUT_OF_ORDERNESS), get(EVENTS_IDLE_TIMEOUT),
+                avroSchema(eventFields));
+    }
+
+    /** With {@code events.format: avro}, the schema's text, checked to hold the fields the job reads; else null. */
+    private String avroSchema(EventFields fields) {
+        if (get(EVENTS_FORMAT).equals("json")) {
+            return null;
+        }
+        if (get(EVENTS_SCHEMA) == null) {
+            throw new JobException(file.toString(), EVENTS_SCHEMA.path, "missing: events.format: avro needs the events'"
+                    + " Avro schema");
+        }
+        Path schemaFile = file.getParent().resolve(get(EVENTS_SCHEMA)).normalize();
+        String text;
+        try {
+            text = Files.readString(schemaFile);
+        } catch (IOException e) {
+            throw new JobException(file.toString(), EVENTS_SCHEMA.path, "cannot read " + schemaFile + ": "
+                    + (e instanceof java.nio.file.NoSuchFileException ? "no such file" : e.getMessage()));
+        }
+        try {
+            EventAvro.check(text, schemaFile.toString(), fields);
+        } catch (ModelException e) {
+            throw new JobException(file.toString(), EVENTS_SCHEMA.path, e.getMessage());
+        }
+        return text;
     }
 
     private static double[] column(List<String> fields, Map<String, double[]> normalize, int which, double otherwise) {

@@ -1,5 +1,6 @@
 package dev.unroll.launch;
 
+import dev.unroll.format.EventAvro;
 import dev.unroll.format.SequenceFormat;
 import dev.unroll.job.JobConfig;
 import dev.unroll.kafka.DeadLetterSerializer;
@@ -13,7 +14,6 @@ import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsIni
 import org.apache.kafka.common.TopicPartition;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -49,8 +49,8 @@ public final class Replay implements AutoCloseable {
     /**
      * A file published, one record per line, to the job's input topic on an embedded broker. Per-key
      * models and events go to a partition per subtask, each key's lines in one of them in file order;
-     * sequences of one model to one partition, whose order makes the batches. A sequences file is JSON
-     * and the topic gets the job's record format; events go as they are.
+     * sequences of one model to one partition, whose order makes the batches. A file is JSON and the
+     * topic gets the job's record format (stream.sequenceFormat, or events.format).
      */
     public static Replay ofFile(JobConfig config, TrainingSpec spec, Network initial, Path file) throws IOException {
         EmbeddedKafka broker = EmbeddedKafka.start();
@@ -58,7 +58,7 @@ public final class Replay implements AutoCloseable {
             KafkaConnectors kafka = KafkaConnectors.of(broker.bootstrapServers(), config);
             Pipeline.Topics topics = Pipeline.Topics.of(config);
             SequenceFormat format = config.get(JobConfig.SEQUENCE_FORMAT);
-            Function<String, byte[]> value = spec.events() != null ? line -> line.getBytes(StandardCharsets.UTF_8)
+            Function<String, byte[]> value = spec.events() != null ? EventAvro.records(spec.events())
                     : line -> format.recordOf(line, initial, config.limits());
             if (spec.isPerKey() || spec.events() != null) {
                 broker.createTopic(topics.sequences(), spec.shards());

@@ -16,7 +16,7 @@ import java.nio.charset.StandardCharsets;
  * A record read, or why it cannot be: the checks every operator that parses records (training's
  * decoder, the prediction operators, the events source) makes before parsing; and the parse
  * itself (a sequence in either format, single-object Avro by its marker and JSON text otherwise,
- * or an event's JSON), with every failure a reason for the dead letters.
+ * or an event in either), with every failure a reason for the dead letters.
  */
 final class RecordText {
     /** A record that is not text to parse; the message names the record and the reason. */
@@ -58,6 +58,16 @@ final class RecordText {
                 SequenceAvro.isSingleObject(value) ? SequenceAvro.read(value, record.origin(), net, limits)
                         : request ? SequenceJson.parseRequest(text(record, value), record.origin(), net, limits)
                         : SequenceJson.parse(text(record, value), record.origin(), net, limits)));
+    }
+
+    /** Reads a record's bytes into a value (an Avro event); a bad one throws with the reason. */
+    interface BytesParser<T> {
+        T parse(byte[] value) throws ModelException;
+    }
+
+    /** Reads a record's bytes with {@code parser}, after the same checks as text; never throws. */
+    static <T> Parsed<T> parseBytes(RawRecord record, int maxBytes, BytesParser<T> parser) {
+        return read(record, maxBytes, parser::parse);
     }
 
     /** Reads a record of JSON text with {@code parser}; never throws. */

@@ -1,5 +1,7 @@
 package dev.unroll.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.unroll.events.EventJobs;
 import dev.unroll.model.TestSupport;
 import org.junit.jupiter.api.Test;
@@ -9,6 +11,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -61,6 +64,36 @@ class EventCommandsTest {
         List<String> dead = Files.readAllLines(dir.resolve("dead.jsonl"));
         assertEquals(1, dead.size(), "the one line that is not an event");
         assertTrue(dead.get(0).contains("\"line\":34"), dead.get(0));
+    }
+
+    @Test
+    @Timeout(240)
+    void avroEventsThroughABrokerTrainAsTheirLinesDo() throws Exception {
+        Files.writeString(dir.resolve("events.avsc"), "{\"type\":\"record\",\"name\":\"Reading\",\"fields\":["
+                + "{\"name\":\"device\",\"type\":\"string\"},{\"name\":\"ts\",\"type\":\"long\"},"
+                + "{\"name\":\"temp\",\"type\":[\"null\",\"double\"],\"default\":null}]}");
+        Path job = EventJobs.write(dir, EventJobs.COUNT, BOUND, "one", "  format: avro\n  schema: events.avsc\n").file();
+        List<String> lines = new ArrayList<>(EventJobs.readings(3, 40, BOUND, 5));
+        // an Avro record with a null reading: the job dead-letters it, as the offline rule skips the line
+        lines.add(20, "{\"device\":\"dev-1\",\"ts\":1765000030000,\"unit\":\"C\"}");
+        Path events = Files.write(dir.resolve("events.jsonl"), lines);
+
+        String[] train = {"--job", job.toString(), "--quiet"};
+        assertEquals(0, Main.run(concat("train", train, "--events", events.toString(), "--skip-bad",
+                "--out", dir.resolve("train.json").toString())));
+        TestSupport.Result replay = TestSupport.run(concat("replay", train, "--events", events.toString(),
+                "--parallelism", "2", "--out", dir.resolve("replay.json").toString(),
+                "--dead-letters", dir.resolve("dead.jsonl").toString()));
+        assertEquals(0, replay.exitCode(), replay.describe());
+        TestSupport.assertSameParameters(TestSupport.json(dir.resolve("train.json")),
+                TestSupport.json(dir.resolve("replay.json")));
+        List<String> dead = Files.readAllLines(dir.resolve("dead.jsonl"));
+        assertEquals(1, dead.size(), String.join("\n", dead));
+        JsonNode letter = new ObjectMapper().readTree(dead.get(0));
+        assertTrue(letter.get("reason").asText().endsWith("temp: missing"), dead.get(0));
+        byte[] record = Base64.getDecoder().decode(letter.get("recordBase64").asText());
+        assertEquals(0xC3, record[0] & 0xFF, "the topic held the Avro record");
+        assertEquals(0x01, record[1]);
     }
 
     @Test

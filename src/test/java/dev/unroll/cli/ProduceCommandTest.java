@@ -11,6 +11,7 @@ import dev.unroll.kafka.KafkaClients;
 import dev.unroll.model.Limits;
 import dev.unroll.model.Network;
 import dev.unroll.model.Sequence;
+import dev.unroll.format.EventAvro;
 import dev.unroll.format.SequenceAvro;
 import dev.unroll.format.SequenceFile;
 import dev.unroll.format.SequenceJson;
@@ -186,6 +187,26 @@ class ProduceCommandTest {
                 decoded.add(SequenceJson.write(seq));
             }
             assertEquals(new HashSet<>(lines), decoded, "the same sequences as the file's lines");
+
+            // events.format: avro: the sensor readings as Avro records of jobs/sensors.avsc, keyed by device
+            Files.copy(Path.of("jobs/sensors.network.json"), dir.resolve("sensors.network.json"));
+            Files.copy(Path.of("jobs/sensors.avsc"), dir.resolve("sensors.avsc"));
+            Path sensors = Files.writeString(dir.resolve("sensors.yaml"), Files.readString(Path.of("jobs/sensors.yaml"))
+                    .replace("events:\n", "events:\n  format: avro\n  schema: sensors.avsc\n  topic: sensors.avro\n"));
+            kafka.createTopic("sensors.avro", 2);
+            TestSupport.Result readings = TestSupport.run("produce", "--job", sensors.toString(), "--bootstrap-servers",
+                    kafka.bootstrapServers(), "--count", "50");
+            assertEquals(0, readings.exitCode(), readings.describe());
+            JobConfig sensorsJob = JobConfig.read(sensors);
+            EventAvro reader = EventAvro.of(sensorsJob.events(sensorsJob.loadNetwork()));
+            List<ConsumerRecord<byte[], byte[]>> events = KafkaClients.readAll(kafka.bootstrapServers(), "sensors.avro",
+                    Duration.ofSeconds(30));
+            assertEquals(50, events.size());
+            for (ConsumerRecord<byte[], byte[]> rec : events) {
+                assertTrue(SequenceAvro.isSingleObject(rec.value()), "an Avro record");
+                assertEquals(new String(rec.key(), StandardCharsets.UTF_8), reader.parse(rec.value(), "record", 0, 0).key,
+                        "the device is the record's key");
+            }
         }
     }
 }
