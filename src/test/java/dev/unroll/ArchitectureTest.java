@@ -5,9 +5,14 @@ import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
+import dev.unroll.job.JobConfig;
+import dev.unroll.record.TrainingSpec;
+import dev.unroll.stream.ModelLayout;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import org.junit.jupiter.api.Test;
+
+import java.util.function.Supplier;
 
 /**
  * The packages depend one way: model <- events <- format <- job <- record <- (stream | kafka) <- launch <- cli.
@@ -84,6 +89,28 @@ class ArchitectureTest {
     void theNumericCoreParsesNoFormat() {
         noClasses().that().resideInAPackage("dev.unroll.model..")
                 .should().dependOnClassesThat().resideInAnyPackage("com.fasterxml..", "dev.unroll.format..")
+                .check(MAIN);
+    }
+
+    /**
+     * One model or a model per key is read in one place, where {@link ModelLayout#of} chooses the
+     * layout (and where the setting lives, and the file formats); the job graph, launching and the
+     * commands ask the chosen layout, so that what differs between the modes stays in its two classes.
+     */
+    @Test
+    void theModelsSettingIsReadOnlyWhereTheLayoutIsChosen() {
+        noClasses().that().doNotBelongToAnyOf(ModelLayout.class, JobConfig.class, TrainingSpec.class)
+                .and().resideOutsideOfPackage("dev.unroll.format..")
+                .should().callMethod(TrainingSpec.class, "isPerKey")
+                .orShould().callMethod(JobConfig.class, "perKey")
+                .check(MAIN);
+    }
+
+    /** The commands map the chosen layout to their own two implementations in one place, not command by command. */
+    @Test
+    void theCommandsMapTheLayoutInOnePlace() {
+        noClasses().that().doNotHaveFullyQualifiedName("dev.unroll.cli.ModelCommands")
+                .should().callMethod(ModelLayout.class, "choose", Supplier.class, Supplier.class)
                 .check(MAIN);
     }
 }

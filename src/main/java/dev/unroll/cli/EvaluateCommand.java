@@ -69,9 +69,11 @@ final class EvaluateCommand implements Callable<Integer> {
         }
         JobConfig config = JobConfig.read(job);
         Network initial = config.loadNetwork();
-        if (config.perKey()) {
-            return perKey(config, initial);
-        }
+        return ModelCommands.of(config).evaluate(this, config, initial);
+    }
+
+    /** One model: the summary over the sequences, and the traced one. */
+    int scoreOneModel(JobConfig config, Network initial) {
         if (key != null || each) {
             System.err.println("unroll evaluate: --key and --each need a job with training.models: per-key; "
                     + config.file() + " trains one model");
@@ -106,7 +108,7 @@ final class EvaluateCommand implements Callable<Integer> {
     }
 
     /** Each sequence scored by its key's model: a summary over keys, or key K's own figures with {@code --key}. */
-    private int perKey(JobConfig config, Network initial) {
+    int scorePerKey(JobConfig config, Network initial) {
         List<KeyedNetwork> models = JobParameters.readKeyedEntries(config, initial, params);
         List<Sequence> sequences = HeldOut.read(config, initial, data, key);
         KeyedEvaluation scored = KeyedEvaluation.of(models, initial, sequences, stepsBeyond, data.toString());

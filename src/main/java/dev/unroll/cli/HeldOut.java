@@ -24,7 +24,7 @@ final class HeldOut {
     static List<Sequence> read(JobConfig config, Network initial, Path data, String key) {
         List<Sequence> all = new ArrayList<>();
         try (SequenceFile file = new SequenceFile(data, initial, config.limits())) {
-            (config.perKey() ? file.requireKeys() : file).forEach(all::add);
+            ModelCommands.of(config).keyed(file).forEach(all::add);
         }
         if (key == null) {
             return all;

@@ -103,7 +103,8 @@ final class PlotCommand implements Callable<Integer> {
                 return usage("give either --bootstrap-servers (a parameters topic) or --params (a per-key parameters file)");
             }
             JobConfig config = JobConfig.read(t.job);
-            if (!config.perKey() && (t.params != null || t.key != null)) {
+            ModelCommands models = ModelCommands.of(config);
+            if (!models.hasKeys() && (t.params != null || t.key != null)) {
                 return usage((t.key != null ? "--key" : "--params") + " needs a job with training.models: per-key; "
                         + config.file() + " trains one model");
             }
@@ -111,7 +112,7 @@ final class PlotCommand implements Callable<Integer> {
                 return usage("one key's run comes from the parameters topic: --bootstrap-servers with --key");
             }
             Network initial = config.loadNetwork();
-            if (config.perKey() && t.key == null) {
+            if (models.hasKeys() && t.key == null) {
                 return keys(config, initial, t);
             }
             KafkaConnectors kafka = KafkaConnectors.of(t.bootstrap, config);

@@ -12,7 +12,6 @@ import picocli.CommandLine.Option;
 import java.io.BufferedWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
 import dev.unroll.format.PredictionJson;
@@ -42,19 +41,10 @@ final class PredictCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         JobConfig config = JobConfig.read(job);
         Network jobNetwork = config.loadNetwork();
-        Function<Sequence, Network> modelOf;
-        SequenceFile sequenceFile;
-        if (config.perKey()) {
-            Map<String, Network> models = JobParameters.readKeyed(config, jobNetwork, params);
-            modelOf = seq -> models.getOrDefault(seq.key(), jobNetwork);
-            sequenceFile = SequenceFile.toPredict(data, jobNetwork, config.limits()).requireKeys();
-        } else {
-            Network net = JobParameters.read(config, jobNetwork, params);
-            modelOf = seq -> net;
-            sequenceFile = SequenceFile.toPredict(data, net, config.limits());
-        }
+        ModelCommands.Predictor predictor = ModelCommands.of(config).predictor(config, jobNetwork, params, data);
+        Function<Sequence, Network> modelOf = predictor.modelOf();
         AtomicFile.write(out, tmp -> {
-            try (SequenceFile sequences = sequenceFile;
+            try (SequenceFile sequences = predictor.sequences();
                  BufferedWriter w = Files.newBufferedWriter(tmp)) {
                 for (Sequence seq : sequences) {
                     w.write(PredictionJson.write(Prediction.of(modelOf.apply(seq), seq)));

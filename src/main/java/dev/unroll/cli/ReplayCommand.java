@@ -9,11 +9,9 @@ import dev.unroll.launch.Pipeline;
 import dev.unroll.launch.Replay;
 import dev.unroll.model.ModelException;
 import dev.unroll.model.Network;
-import dev.unroll.record.NewestPerKey;
 import dev.unroll.record.ParameterVersion;
 import dev.unroll.record.TrainingSpec;
 import dev.unroll.report.Rejections;
-import dev.unroll.stream.LoopTrace;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -95,6 +93,7 @@ final class ReplayCommand implements Callable<Integer> {
         JobConfig config = JobConfig.read(job);
         Network initial = init.start(config, config.loadNetwork());
         TrainingSpec spec = TrainingSpec.forJob(config, initial, parallelism);
+        ModelCommands models = ModelCommands.of(config);
         Path file = input.data != null ? input.data : input.events;
         if (input.events != null) {
             AssembleCommand.requireEvents(config, initial);
@@ -118,14 +117,10 @@ final class ReplayCommand implements Callable<Integer> {
                 if (deadLetters != null) {
                     new Rejections().writeJsonLines(deadLetters);
                 }
-                if (spec.isPerKey()) {
-                    Outputs.writeKeyed(out, java.util.List.of());
-                } else {
-                    Outputs.writeNetwork(out, initial, init.provenance(config, "replay", 0, 0, source(null)));
-                }
+                models.untrained().write(out, initial, provenance(config));
                 return 0;
             }
-            return replay(config, spec, replay, initial, file);
+            return replay(config, spec, models, replay, initial, file);
         }
     }
 
@@ -135,11 +130,11 @@ final class ReplayCommand implements Callable<Integer> {
      *
      * @param file the input file (its records' offsets are its line numbers less one), or null for a topic
      */
-    private int replay(JobConfig config, TrainingSpec spec, Replay replay, Network initial, Path file) throws Exception {
+    private int replay(JobConfig config, TrainingSpec spec, ModelCommands models, Replay replay, Network initial, Path file)
+            throws Exception {
         long records = replay.records();
         Progress progress = new Progress("replay", quiet);
-        ParameterVersion last = null;
-        NewestPerKey keyed = null;
+        ModelCommands.Trained result;
         long trained;
         Rejections rejected;
         LocalFlink.Monitoring monitoring = LocalFlink.Monitoring.choose(config.get(JobConfig.PROMETHEUS_PORT));
@@ -147,30 +142,8 @@ final class ReplayCommand implements Callable<Integer> {
             if (!quiet) {
                 monitoring.describe().forEach(line -> System.err.println("replay: " + line));
             }
-            if (spec.isPerKey()) {
-                long submitted = System.nanoTime();
-                KeyedRate rate = new KeyedRate();
-                keyed = pipeline.awaitEnd(v -> rate.add(System.nanoTime(), v.batchSize), Duration.ofSeconds(stallSeconds));
-                trained = keyed.sequencesTrained();
-                if (!quiet) {
-                    double all = (rate.lastSeen() - submitted) / 1e9;
-                    double between = rate.seconds();
-                    System.err.printf(java.util.Locale.ROOT, "replay: %d keys, %d sequences trained; %.1f s from submission"
-                                    + " to the last version, %.1f s from the first version to the last (%.0f sequences/s;"
-                                    + " %.0f sequences/s over the second half of the versions)%n",
-                            keyed.keys(), trained, all, between, between > 0 ? trained / between : 0.0, rate.secondHalf());
-                }
-            } else {
-                last = pipeline.awaitLast(v -> progress.update(v.version, v.sequencesTrained, v.batchLoss),
-                        Duration.ofSeconds(stallSeconds));
-                trained = last.sequencesTrained;
-                // before the job is cancelled: its shutdown is not training time
-                progress.done(last.version, last.sequencesTrained, last.batchLoss);
-            }
-            if (!quiet && !spec.isPerKey()) {
-                LoopTrace.summary(pipeline.accumulators(Duration.ofSeconds(10)))
-                        .forEach(line -> System.err.println("replay: " + line));
-            }
+            result = models.awaitTrained(pipeline, progress, quiet, Duration.ofSeconds(stallSeconds));
+            trained = result.sequencesTrained();
             // while the job runs: its at-least-once sink may still be delivering the last of them
             rejected = Rejections.fromDeadLetters(replay.deadLetters(
                     knownDeadLetters != null ? knownDeadLetters : records - trained, DEAD_LETTER_WAIT), file, replay.lineOf());
@@ -191,13 +164,13 @@ final class ReplayCommand implements Callable<Integer> {
             System.err.println("replay: no record was a valid sequence; nothing written to " + out);
             return Main.BAD_INPUT;
         }
-        if (keyed != null) {
-            Outputs.writeKeyed(out, keyed.entries(initial));
-            return 0;
-        }
-        Outputs.writeNetwork(out, initial.withParameters(last.parameters()),
-                init.provenance(config, "replay", last.version, last.sequencesTrained, source(last)));
+        result.write(out, initial, provenance(config));
         return 0;
+    }
+
+    /** One model's provenance: the replay, the version and where its sequences came from. */
+    private ModelCommands.Provenancer provenance(JobConfig config) {
+        return (version, trained, newest) -> init.provenance(config, "replay", version, trained, source(newest));
     }
 
     /** The data file with its SHA-256, or the replayed topic's offset ranges. */

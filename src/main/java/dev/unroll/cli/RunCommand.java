@@ -9,7 +9,6 @@ import dev.unroll.launch.Pipeline;
 import dev.unroll.launch.StateDirectory;
 import dev.unroll.launch.StopSignal;
 import dev.unroll.model.Network;
-import dev.unroll.record.NewestPerKey;
 import dev.unroll.record.ParameterVersion;
 import dev.unroll.record.TrainingSpec;
 import picocli.CommandLine.Command;
@@ -72,8 +71,8 @@ final class RunCommand implements Callable<Integer> {
         JobConfig config = JobConfig.read(job);
         Network network = config.loadNetwork();
         Network initial = init.fromTopic() ? network : init.start(config, network);
-        boolean perKey = config.perKey();
-        if (perKey && init.fromTopic()) {
+        ModelCommands models = ModelCommands.of(config);
+        if (models.hasKeys() && init.fromTopic()) {
             throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--init-from-topic takes one"
                     + " model; with training.models: per-key a restarted run keeps each key's model in its checkpoints");
         }
@@ -104,26 +103,19 @@ final class RunCommand implements Callable<Integer> {
                 if (!quiet) {
                     monitoring.describe().forEach(line -> System.err.println("run: " + line));
                 }
-                // per-key: the versions are every key's updates, the sequences those of all keys
-                NewestPerKey keys = new NewestPerKey();
-                long[] updates = {0};
+                ModelCommands.Tally tally = models.tally();
                 Progress progress = new Progress("run", quiet)
-                        .withDetail(last -> (perKey ? keys.keys() + " keys, " : "")
-                                + live.deadLetters(last) + " dead letters");
+                        .withDetail(last -> tally.detail() + live.deadLetters(last) + " dead letters");
                 ParameterVersion newest = live.follow(stop, new LiveJob.Watcher() {
                     @Override
                     public void version(ParameterVersion v) {
-                        if (perKey) {
-                            keys.add(v);
-                            updates[0]++;
-                        }
+                        tally.add(v);
                     }
 
                     @Override
                     public boolean poll(ParameterVersion v, double seconds) {
-                        long trained = perKey ? keys.sequencesTrained() : v == null ? 0 : v.sequencesTrained;
-                        progress.update(perKey ? updates[0] : v == null ? 0 : v.version, trained,
-                                v == null ? Double.NaN : v.batchLoss);
+                        long trained = tally.sequencesTrained(v);
+                        progress.update(tally.version(v), trained, v == null ? Double.NaN : v.batchLoss);
                         return (maxSeconds != null && seconds >= maxSeconds) || (maxSequences != null && trained >= maxSequences);
                     }
                 }, null);
@@ -140,22 +132,12 @@ final class RunCommand implements Callable<Integer> {
                     System.err.println("run: passed over " + pipeline.refusedVersions() + " parameter records whose"
                             + " signature fails (docs/security.md)");
                 }
-                if (out != null && perKey) {
-                    NewestPerKey models = live.everyKey();
-                    Outputs.writeKeyed(out, models.entries(live.spec().network()));
+                if (out != null) {
+                    String wrote = models.trained(live, newest).write(out, live.spec().network(),
+                            (version, trained, v) -> init.provenance(config, "run", version, trained,
+                                    Provenance.topic(v == null ? null : v.sourceText())));
                     if (!quiet) {
-                        System.err.println("run: wrote " + models.keys() + " keys' models (" + models.sequencesTrained()
-                                + " sequences) to " + out);
-                    }
-                } else if (out != null) {
-                    Network startedFrom = live.spec().network();
-                    Network result = newest == null ? startedFrom : startedFrom.withParameters(newest.parameters());
-                    long version = newest == null ? 0 : newest.version;
-                    long trained = newest == null ? 0 : newest.sequencesTrained;
-                    Outputs.writeNetwork(out, result, init.provenance(config, "run", version, trained,
-                            Provenance.topic(newest == null ? null : newest.sourceText())));
-                    if (!quiet) {
-                        System.err.println("run: wrote version " + version + " (" + trained + " sequences) to " + out);
+                        System.err.println("run: wrote " + wrote + " to " + out);
                     }
                 }
             }

@@ -44,8 +44,7 @@ final class ServeCommand implements Callable<Integer> {
         JobConfig config = JobConfig.read(job);
         Network initial = config.loadNetwork();
         Serving.Parameters parameters = params == null ? new Serving.Parameters.FromTopic()
-                : config.perKey() ? new Serving.Parameters.FixedPerKey(JobParameters.readKeyedEntries(config, initial, params))
-                : new Serving.Parameters.Fixed(JobParameters.read(config, initial, params), JobParameters.provenanceVersion(params));
+                : ModelCommands.of(config).fixed(config, initial, params);
         try (StopSignal stop = StopSignal.onShutdown("unroll-serve-stop", Duration.ofSeconds(30));
              Serving serving = Serving.start(config, initial, kafkaOption.where(null), parameters, parallelism)) {
             if (!quiet) {

@@ -84,14 +84,11 @@ final class TrainCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
                     "--dead-letters needs --skip-bad (without it the first bad line stops the run)");
         }
-        if (config.perKey()) {
-            if (heldOut != null || historyFile != null) {
-                throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), (heldOut != null
-                        ? "--until-right scores" : "--history follows") + " one model; with training.models: per-key there"
-                        + " is one per key");
-            }
-            return trainPerKey(config, initial);
-        }
+        return ModelCommands.of(config).train(this, config, initial);
+    }
+
+    /** One model: its versions on the progress line, scored with --until-right, in the --history. */
+    int trainOneModel(JobConfig config, Network initial, ModelCommands commands) throws Exception {
         Trainer trainer = config.trainer(initial);
         Progress progress = new Progress("train", quiet);
         Rejections rejected = new Rejections();
@@ -120,7 +117,7 @@ final class TrainCommand implements Callable<Integer> {
             }
             history.add(row(trainer, accuracy));
         };
-        readInput(config, initial, train, rejected, false);
+        readInput(config, initial, commands, train, rejected);
         long before = trainer.version();
         Network result = rightAt[0] >= 0 ? trainer.network() : trainer.finish();
         if (trainer.version() != before) {
@@ -160,14 +157,19 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     /** {@code training.models: per-key}: each key trains its own model on its own sequences; one line per key out. */
-    private int trainPerKey(JobConfig config, Network initial) throws Exception {
+    int trainPerKey(JobConfig config, Network initial, ModelCommands commands) throws Exception {
+        if (heldOut != null || historyFile != null) {
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), (heldOut != null
+                    ? "--until-right scores" : "--history follows") + " one model; with training.models: per-key there"
+                    + " is one per key");
+        }
         PerKeyTrainer trainer = new PerKeyTrainer(() -> config.trainer(initial));
         Rejections rejected = new Rejections();
         long[] valid = {0};
-        readInput(config, initial, seq -> {
+        readInput(config, initial, commands, seq -> {
             valid[0]++;
             trainer.add(seq);
-        }, rejected, true);
+        }, rejected);
         List<KeyedNetwork> models = trainer.finish();
         if (!quiet) {
             System.err.println("train: " + models.size() + " keys, " + trainer.sequencesTrained() + " sequences trained");
@@ -186,8 +188,8 @@ final class TrainCommand implements Callable<Integer> {
      * Every sequence of the input to {@code train}, in order: the lines of --data, or what the job's
      * events input cuts from --events. A bad line stops the run, or with --skip-bad goes to {@code rejected}.
      */
-    private void readInput(JobConfig config, Network initial, Consumer<Sequence> train, Rejections rejected,
-                           boolean keysRequired) {
+    private void readInput(JobConfig config, Network initial, ModelCommands commands, Consumer<Sequence> train,
+                           Rejections rejected) {
         if (input.events != null) {
             EventSequences cut = EventSequences.cut(input.events, AssembleCommand.requireEvents(config, initial), skipBad);
             if (!quiet) {
@@ -199,7 +201,7 @@ final class TrainCommand implements Callable<Integer> {
             return;
         }
         try (SequenceFile sequences = new SequenceFile(input.data, initial, config.limits())) {
-            read(keysRequired ? sequences.requireKeys() : sequences, train, rejected);
+            read(commands.keyed(sequences), train, rejected);
         }
     }
 

@@ -3,6 +3,7 @@ package dev.unroll.launch;
 import dev.unroll.job.JobConfig;
 import dev.unroll.model.Network;
 import dev.unroll.record.TrainingSpec;
+import dev.unroll.stream.ModelLayout;
 import dev.unroll.stream.ServingJob;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
@@ -68,7 +69,7 @@ public final class ClusterJob {
         Pipeline.Topics all = Pipeline.Topics.of(config);
         Pipeline.Topics topics = mode == Mode.train ? new Pipeline.Topics(all.sequences(), all.parameters(), all.deadLetters())
                 : all;
-        Pipeline.ensureTopics(kafka, topics, config.get(JobConfig.PARTITIONS), config.perKey());
+        Pipeline.ensureTopics(kafka, topics, config.get(JobConfig.PARTITIONS), ModelLayout.of(spec));
         Pipeline.define(env, spec, kafka, topics, Pipeline.Options.live(config));
         env.execute("unroll " + spec.job());
     }

@@ -8,6 +8,7 @@ import dev.unroll.record.EventRecord;
 import dev.unroll.record.NewestPerKey;
 import dev.unroll.record.ParameterVersion;
 import dev.unroll.record.TrainingSpec;
+import dev.unroll.stream.ModelLayout;
 import dev.unroll.stream.ParseEvents;
 import dev.unroll.stream.TrainingInput;
 import dev.unroll.stream.TrainingJob;
@@ -145,11 +146,11 @@ public final class Pipeline implements AutoCloseable {
     /** Creates missing topics, submits the job and returns once it is submitted. */
     public static Pipeline start(StreamExecutionEnvironment env, TrainingSpec spec, KafkaConnectors kafka,
                                  Topics topics, int partitions, Options options) throws Exception {
-        ensureTopics(kafka, topics, partitions, spec.isPerKey());
+        ModelLayout layout = ModelLayout.of(spec);
+        ensureTopics(kafka, topics, partitions, layout);
         long since = System.currentTimeMillis();
         // a resumed job's newest version was published before it stopped: follow from the topic's last record
-        // per-key versions come thousands a second; the one model's one per update, or one producer batch per 20 ms
-        Properties following = spec.isPerKey() ? kafka.followerConsumerProperties() : kafka.consumerProperties();
+        Properties following = layout.manyVersions() ? kafka.followerConsumerProperties() : kafka.consumerProperties();
         ParameterFollower follower = new ParameterFollower(following, topics.parameters(), spec.job(),
                 spec.network(), spec.limits(), options.resumeFrom() != null ? ParameterFollower.LAST_RECORD : since,
                 kafka.signingKey());
@@ -162,10 +163,10 @@ public final class Pipeline implements AutoCloseable {
         }
     }
 
-    /** With per-key models the parameters topic is compacted: every key's newest version stays. */
-    public static void ensureTopics(KafkaConnectors kafka, Topics topics, int partitions, boolean perKey) {
+    /** The parameters topic is compacted where the layout keeps every key's newest version. */
+    public static void ensureTopics(KafkaConnectors kafka, Topics topics, int partitions, ModelLayout layout) {
         KafkaTopics.ensure(kafka.producerProperties(), topics.sequences(), partitions);
-        KafkaTopics.ensure(kafka.producerProperties(), topics.parameters(), 1, perKey);
+        KafkaTopics.ensure(kafka.producerProperties(), topics.parameters(), 1, layout.compactsParameters());
         KafkaTopics.ensure(kafka.producerProperties(), topics.deadLetters(), 1);
         if (topics.serving() != null) {
             topics.serving().ensure(kafka.producerProperties(), partitions);
@@ -196,18 +197,19 @@ public final class Pipeline implements AutoCloseable {
                 kafka.deadLetterSink(topics.deadLetters()),
                 // a bounded run (replay) answers no requests: it must end at the end of its input
                 topics.serving() == null || options.boundedAt() != null ? null : kafka.serving(spec, topics.serving(),
-                        // per-key: the compacted topic from its start holds every key's newest version
-                        spec.isPerKey() ? OffsetsInitializer.earliest() : OffsetsInitializer.timestamp(since), since,
+                        ModelLayout.of(spec).servesFromTopicStart() ? OffsetsInitializer.earliest()
+                                : OffsetsInitializer.timestamp(since), since,
                         spec.shards()));
     }
 
     /**
-     * Whether a BPTT instance may wait for versions on the parameters topic: with one model, unless
-     * every instance runs in the aggregator's JVM (a local environment: the embedded MiniCluster)
-     * and takes them from its {@link dev.unroll.stream.VersionBoard}.
+     * Whether a BPTT instance may wait for versions on the parameters topic: where the layout waits
+     * for versions, unless every instance runs in the aggregator's JVM (a local environment: the
+     * embedded MiniCluster) and takes them from its {@link dev.unroll.stream.VersionBoard}.
      */
     static boolean versionsWaitedFor(StreamExecutionEnvironment env, TrainingSpec spec) {
-        return !spec.isPerKey() && !(env instanceof LocalStreamEnvironment && spec.inProcessVersions());
+        return ModelLayout.of(spec).waitsForVersions()
+                && !(env instanceof LocalStreamEnvironment && spec.inProcessVersions());
     }
 
     /**

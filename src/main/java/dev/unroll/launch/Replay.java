@@ -10,6 +10,7 @@ import dev.unroll.kafka.KafkaClients;
 import dev.unroll.model.Network;
 import dev.unroll.record.DeadLetter;
 import dev.unroll.record.TrainingSpec;
+import dev.unroll.stream.ModelLayout;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.kafka.common.TopicPartition;
 
@@ -60,7 +61,7 @@ public final class Replay implements AutoCloseable {
             SequenceFormat format = config.get(JobConfig.SEQUENCE_FORMAT);
             Function<String, byte[]> value = spec.events() != null ? EventAvro.records(spec.events())
                     : line -> format.recordOf(line, initial, config.limits());
-            if (spec.isPerKey() || spec.events() != null) {
+            if (ModelLayout.of(spec).partitionsByKey() || spec.events() != null) {
                 broker.createTopic(topics.sequences(), spec.shards());
                 long[][] lines = FilePublisher.publishKeyedLines(kafka.bulkProducerProperties(), topics.sequences(), file,
                         spec.shards(), spec.events() != null ? spec.events().fields().keyField() : "key", value);

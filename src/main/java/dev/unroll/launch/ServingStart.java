@@ -5,6 +5,7 @@ import dev.unroll.kafka.KafkaTopics;
 import dev.unroll.kafka.ParametersTopic;
 import dev.unroll.model.Network;
 import dev.unroll.record.ParameterVersion;
+import dev.unroll.stream.ModelLayout;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.kafka.common.TopicPartition;
 
@@ -25,8 +26,9 @@ public record ServingStart(Network network, long version, OffsetsInitializer ver
     public static ServingStart fromTopic(JobConfig config, Network initial, KafkaConnectors kafka) {
         String topic = config.get(JobConfig.PARAMETERS_TOPIC);
         // made here when training has not yet: serving follows it from the start
-        KafkaTopics.ensure(kafka.producerProperties(), topic, 1, config.perKey());
-        if (config.perKey()) {
+        ModelLayout layout = ModelLayout.of(config);
+        KafkaTopics.ensure(kafka.producerProperties(), topic, 1, layout.compactsParameters());
+        if (layout.servesFromTopicStart()) {
             return new ServingStart(initial, 0, OffsetsInitializer.earliest());
         }
         ParametersTopic.Newest newest = kafka.parametersTopic(topic, config.name(), initial, config.limits()).newest();

@@ -30,12 +30,14 @@ public class DecodeSequences extends ProcessFunction<RawRecord, SequenceItem> {
             new OutputTag<>("dead-letters", TypeInformation.of(DeadLetter.class));
 
     private final TrainingSpec spec;
+    private final ModelLayout layout;
     private transient Network network;
     private transient Counter accepted;
     private transient Counter rejected;
 
-    public DecodeSequences(TrainingSpec spec) {
+    DecodeSequences(TrainingSpec spec, ModelLayout layout) {
         this.spec = spec;
+        this.layout = layout;
     }
 
     @Override
@@ -48,7 +50,7 @@ public class DecodeSequences extends ProcessFunction<RawRecord, SequenceItem> {
     @Override
     public void processElement(RawRecord record, Context ctx, Collector<SequenceItem> out) {
         RecordText.Parsed<Sequence> parsed = RecordText.parseSequence(record, spec.maxRecordBytes(), network, spec.limits(),
-                false, seq -> spec.isPerKey() ? withKey(seq, record) : seq);
+                false, seq -> layout.keyed(seq, record));
         if (parsed.problem() == null) {
             SequenceItem item = new SequenceItem(record, SequenceCodec.encode(parsed.value()));
             item.key = parsed.value().key();
@@ -58,10 +60,7 @@ public class DecodeSequences extends ProcessFunction<RawRecord, SequenceItem> {
         }
         String problem = parsed.problem();
         rejected.inc();
-        if (!spec.isPerKey()) {
-            // the batcher still hears of it: decoders run in parallel, and it puts records back in order
-            out.collect(SequenceItem.rejected(record));
-        }
+        layout.rejected(record, out);
         ctx.output(DEAD_LETTERS, new DeadLetter(record.topic, record.partition, record.offset, record.key,
                 record.value, "decode", problem));
     }

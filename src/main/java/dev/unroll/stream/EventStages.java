@@ -24,8 +24,8 @@ final class EventStages {
     private EventStages() {
     }
 
-    static TrainingJob.Sequences sequences(StreamExecutionEnvironment env, TrainingSpec spec, TrainingInput.Events in,
-                                           boolean serving) {
+    static TrainingJob.Sequences sequences(StreamExecutionEnvironment env, TrainingSpec spec, ModelLayout layout,
+                                           TrainingInput.Events in, boolean serving) {
         int p = spec.shards();
         SingleOutputStreamOperator<dev.unroll.events.Event> events = env
                 .fromSource(in.source(), watermarks(spec.events(), in.live()), "events").setParallelism(p).uid("events")
@@ -34,9 +34,7 @@ final class EventStages {
                 .keyBy(e -> e.key, Types.STRING)
                 .process(new CutSequences(spec, serving)).name("cut").setParallelism(p)
                 .setMaxParallelism(TrainingSpec.MAX_SHARDS).uid("cut");
-        DataStream<SequenceItem> items = spec.isPerKey()
-                ? cut.map(c -> c.item(-1)).name("to train").setParallelism(p).uid("cut-items")
-                : cut.keyBy(c -> 0, Types.INT).process(new OrderSequences()).name("order").setParallelism(1).uid("order");
+        DataStream<SequenceItem> items = layout.cutItems(cut, p);
         return new TrainingJob.Sequences(items,
                 events.getSideOutput(DecodeSequences.DEAD_LETTERS).union(cut.getSideOutput(DecodeSequences.DEAD_LETTERS)),
                 serving ? cut.getSideOutput(CutSequences.WINDOWS) : null);

@@ -1,6 +1,5 @@
 package dev.unroll.stream;
 
-import dev.unroll.format.KeyedNetworks;
 import dev.unroll.model.Parameters;
 import dev.unroll.record.DeadLetter;
 import dev.unroll.record.ParameterVersion;
@@ -9,12 +8,10 @@ import dev.unroll.record.RawRecord;
 import dev.unroll.record.TrainingSpec;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.connector.datagen.source.DataGeneratorSource;
 import org.apache.flink.connector.datagen.source.GeneratorFunction;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
-import org.apache.flink.streaming.api.datastream.BroadcastStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -32,7 +29,8 @@ import dev.unroll.model.KeyedNetwork;
  * </pre>
  * It has its own reader of the parameters topic rather than sharing training's: a shared reader
  * would let a backlog of requests hold back the versions training waits for. Part of the
- * training job ({@link TrainingJob#build}) and, alone, of {@code serve}.
+ * training job ({@link TrainingJob#build}) and, alone, of {@code serve}. That is one model's path
+ * ({@link OneModel#serve}); per-key models route each request to its key's model ({@link PerKeyModels#serve}).
  */
 public final class ServingJob {
     /**
@@ -89,8 +87,9 @@ public final class ServingJob {
      * null, are requests of the job's own (windows of events as they close), answered beside the
      * requests topic's.
      */
-    static void build(StreamExecutionEnvironment env, TrainingSpec spec, Wiring io, DataStream<RawRecord> windows) {
-        build(env, spec, io, 0, windows);
+    static void build(StreamExecutionEnvironment env, TrainingSpec spec, ModelLayout layout, Wiring io,
+                      DataStream<RawRecord> windows) {
+        build(env, spec, layout, io, 0, windows);
     }
 
     /**
@@ -98,38 +97,26 @@ public final class ServingJob {
      * until a newer one arrives.
      */
     public static void build(StreamExecutionEnvironment env, TrainingSpec spec, Wiring io, long initialVersion) {
-        build(env, spec, io, initialVersion, null);
+        build(env, spec, ModelLayout.of(spec), io, initialVersion, null);
     }
 
-    private static void build(StreamExecutionEnvironment env, TrainingSpec spec, Wiring io, long initialVersion,
-                              DataStream<RawRecord> windows) {
+    /** The requests topic's requests (and the job's own windows), answered as {@code layout} says. */
+    private static void build(StreamExecutionEnvironment env, TrainingSpec spec, ModelLayout layout, Wiring io,
+                              long initialVersion, DataStream<RawRecord> windows) {
         DataStream<RawRecord> requests = env
                 .fromSource(io.requests(), WatermarkStrategy.noWatermarks(), "requests")
                 .setParallelism(io.parallelism()).uid("requests");
         if (windows != null) {
             requests = requests.union(windows);
         }
-        if (spec.isPerKey()) {
-            buildPerKey(env, spec, io, requests);
-            return;
-        }
-        BroadcastStream<ParameterVersion> versions = versions(env, io).broadcast(PredictSequences.GATE);
-
-        SingleOutputStreamOperator<PredictionRecord> predictions = requests
-                .connect(versions)
-                .process(new PredictSequences(spec, initialVersion)).name("predict").setParallelism(io.parallelism()).uid("predict");
-
-        predictions.sinkTo(io.predictions()).name("predictions").setParallelism(io.parallelism()).uid("predictions-sink");
-        predictions.getSideOutput(DecodeSequences.DEAD_LETTERS)
-                .sinkTo(io.deadLetters()).name("prediction dead letters").setParallelism(io.parallelism())
-                .uid("predict-dead-letters-sink");
+        layout.serve(env, spec, io, requests, initialVersion);
     }
 
     /**
      * The versions source, its refused records split off before anything serves them, to a dead-letter
      * sink of their own: chained to the source, it leaves the predictions' sinks chained to predict.
      */
-    private static SingleOutputStreamOperator<ParameterVersion> versions(StreamExecutionEnvironment env, Wiring io) {
+    static SingleOutputStreamOperator<ParameterVersion> versions(StreamExecutionEnvironment env, Wiring io) {
         SingleOutputStreamOperator<ParameterVersion> checked = env
                 .fromSource(io.versions(), WatermarkStrategy.noWatermarks(), "serving versions")
                 .setParallelism(1).uid("serving-versions")
@@ -138,34 +125,5 @@ public final class ServingJob {
         checked.getSideOutput(DecodeSequences.DEAD_LETTERS).sinkTo(io.deadLetters()).name("version dead letters")
                 .setParallelism(1).uid("serving-version-dead-letters-sink");
         return checked;
-    }
-
-    /**
-     * Per-key models: requests and versions both keyed by key, each key's newest version held
-     * where its requests are answered.
-     * <pre>
-     *   requests (P) -> route (P, the key) -> keyBy key -+-> predict (P) -> predictions
-     *   versions (1) ------------------> keyBy key -+        +-> dead letters (stage predict)
-     * </pre>
-     */
-    private static void buildPerKey(StreamExecutionEnvironment env, TrainingSpec spec, Wiring io,
-                                    DataStream<RawRecord> requestRecords) {
-        int p = io.parallelism();
-        SingleOutputStreamOperator<ParameterVersion> versions = versions(env, io)
-                .filter(v -> v.key != null && spec.job().equals(v.job)).name("keyed versions").setParallelism(1)
-                .uid("serving-keyed-versions");
-        SingleOutputStreamOperator<KeyedRequest> requests = requestRecords
-                .process(new RouteRequests(spec)).name("route requests").setParallelism(p).uid("route-requests");
-        SingleOutputStreamOperator<PredictionRecord> predictions = requests
-                .keyBy(r -> r.key, Types.STRING)
-                .connect(versions.keyBy(v -> v.key, Types.STRING))
-                .process(new PredictPerKey(spec)).name("predict").setParallelism(p)
-                .setMaxParallelism(TrainingSpec.MAX_SHARDS).uid("predict-per-key");
-
-        predictions.sinkTo(io.predictions()).name("predictions").setParallelism(p).uid("predictions-sink");
-        requests.getSideOutput(DecodeSequences.DEAD_LETTERS)
-                .union(predictions.getSideOutput(DecodeSequences.DEAD_LETTERS))
-                .sinkTo(io.deadLetters()).name("prediction dead letters").setParallelism(p)
-                .uid("predict-dead-letters-sink");
     }
 }
