@@ -54,23 +54,7 @@ public final class Assembler {
 
     /** Cuts every key's events and returns the sequences in the order the job trains them. */
     public List<Cut> finish() {
-        List<Cut> cuts = new ArrayList<>();
-        EventRule.Sink sink = new EventRule.Sink() {
-            @Override
-            public void sequence(Cut cut) {
-                cuts.add(cut);
-            }
-
-            @Override
-            public void window(Cut window) {
-                windows.add(window);
-            }
-
-            @Override
-            public void dropped(String key, int steps) {
-                dropped++;
-            }
-        };
+        EventRule.Collected sink = new EventRule.Collected();
         for (List<Event> events : byKey.values()) {
             events.sort(Event.ORDER);
             CutterState state = new CutterState();
@@ -79,8 +63,11 @@ public final class Assembler {
             }
             rule.advance(state, Long.MAX_VALUE, sink);
         }
-        cuts.sort(Cut.ORDER);
+        dropped += sink.dropped;
+        windows.addAll(sink.windows);
         windows.sort(Cut.ORDER);
+        List<Cut> cuts = sink.sequences;
+        cuts.sort(Cut.ORDER);
         return cuts;
     }
 

@@ -46,6 +46,28 @@ public record EventRule(Window window, int steps, int slide, long gapMs, int min
         }
     }
 
+    /** A sink that keeps what it is handed, in the order handed. */
+    public static final class Collected implements Sink {
+        public final List<Cut> sequences = new ArrayList<>();
+        public final List<Cut> windows = new ArrayList<>();
+        public int dropped;
+
+        @Override
+        public void sequence(Cut cut) {
+            sequences.add(cut);
+        }
+
+        @Override
+        public void window(Cut window) {
+            windows.add(window);
+        }
+
+        @Override
+        public void dropped(String key, int steps) {
+            dropped++;
+        }
+    }
+
     public EventRule {
         if (steps < 1 || slide < 1 || minSteps < 1 || lastSteps < 0 || lastSteps > steps) {
             throw new IllegalArgumentException("a window needs steps >= 1, slide >= 1, minSteps >= 1, 0 <= lastSteps <= steps");

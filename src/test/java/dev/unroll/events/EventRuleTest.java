@@ -1,5 +1,6 @@
 package dev.unroll.events;
 
+import dev.unroll.events.EventRule.Collected;
 import dev.unroll.model.Sequence;
 import org.junit.jupiter.api.Test;
 
@@ -21,27 +22,6 @@ class EventRuleTest {
             out.add(new Event("a", times[k], 0, k, new double[] {k}, new double[] {10 + k}));
         }
         return out;
-    }
-
-    private static final class Collected implements EventRule.Sink {
-        final List<Cut> sequences = new ArrayList<>();
-        final List<Cut> windows = new ArrayList<>();
-        int dropped;
-
-        @Override
-        public void sequence(Cut cut) {
-            sequences.add(cut);
-        }
-
-        @Override
-        public void window(Cut window) {
-            windows.add(window);
-        }
-
-        @Override
-        public void dropped(String key, int steps) {
-            dropped++;
-        }
     }
 
     static Collected cut(EventRule rule, List<Event> events) {
