@@ -1,9 +1,7 @@
 package dev.unroll.launch;
 
 import dev.unroll.job.JobConfig;
-import dev.unroll.model.Network;
-import dev.unroll.record.TrainingSpec;
-import dev.unroll.stream.ModelLayout;
+import dev.unroll.launch.JobRunner.Mode;
 import dev.unroll.stream.ServingJob;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
@@ -24,9 +22,6 @@ import java.nio.file.Path;
  */
 @Command(name = "unroll-job", description = "Submits an Unroll job to the Flink cluster the client runs against.")
 public final class ClusterJob {
-    /** What the submitted job does. */
-    public enum Mode { all, train, serve }
-
     @Option(names = "--job", required = true, description = "the job file (YAML), read on the client")
     Path job;
 
@@ -58,26 +53,7 @@ public final class ClusterJob {
 
     private void submit(StreamExecutionEnvironment env) throws Exception {
         JobConfig config = JobConfig.read(job);
-        Network initial = config.loadNetwork();
-        int p = parallelism != null ? parallelism : config.get(JobConfig.PARALLELISM);
-        KafkaConnectors kafka = KafkaConnectors.of(bootstrap, config);
-        if (mode == Mode.serve) {
-            serve(env, config, initial, kafka);
-            return;
-        }
-        TrainingSpec spec = TrainingSpec.of(config, initial, p);
-        Pipeline.Topics all = Pipeline.Topics.of(config);
-        Pipeline.Topics topics = mode == Mode.train ? new Pipeline.Topics(all.sequences(), all.parameters(), all.deadLetters())
-                : all;
-        Pipeline.ensureTopics(kafka, topics, config.get(JobConfig.PARTITIONS), ModelLayout.of(spec));
-        Pipeline.define(env, spec, kafka, topics, Pipeline.Options.live(config));
-        env.execute("unroll " + spec.job());
-    }
-
-    /** The prediction path alone, from where {@link ServingStart} says on the parameters topic. */
-    private void serve(StreamExecutionEnvironment env, JobConfig config, Network initial, KafkaConnectors kafka)
-            throws Exception {
-        Serving.define(env, config, initial, kafka, new Serving.Parameters.FromTopic(), parallelism);
-        env.execute("unroll serve " + config.name());
+        JobRunner.define(env, config, config.loadNetwork(), KafkaConnectors.of(bootstrap, config), mode, parallelism);
+        env.execute((mode == Mode.serve ? "unroll serve " : "unroll ") + config.name());
     }
 }

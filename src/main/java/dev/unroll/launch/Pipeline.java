@@ -1,17 +1,12 @@
 package dev.unroll.launch;
 
 import dev.unroll.job.JobConfig;
-import dev.unroll.kafka.KafkaTopics;
 import dev.unroll.kafka.ParameterFollower;
 import dev.unroll.kafka.ServingTopics;
-import dev.unroll.record.EventRecord;
 import dev.unroll.record.NewestPerKey;
 import dev.unroll.record.ParameterVersion;
 import dev.unroll.record.TrainingSpec;
 import dev.unroll.stream.ModelLayout;
-import dev.unroll.stream.ParseEvents;
-import dev.unroll.stream.TrainingInput;
-import dev.unroll.stream.TrainingJob;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
@@ -22,7 +17,6 @@ import org.apache.flink.core.execution.RecoveryClaimMode;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
-import org.apache.flink.streaming.api.environment.LocalStreamEnvironment;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 import java.time.Duration;
@@ -143,73 +137,23 @@ public final class Pipeline implements AutoCloseable {
         this.follower = follower;
     }
 
-    /** Creates missing topics, submits the job and returns once it is submitted. */
+    /** Creates missing topics, submits the job ({@link JobRunner#defineTraining}) and returns once it is submitted. */
     public static Pipeline start(StreamExecutionEnvironment env, TrainingSpec spec, KafkaConnectors kafka,
                                  Topics topics, int partitions, Options options) throws Exception {
-        ModelLayout layout = ModelLayout.of(spec);
-        ensureTopics(kafka, topics, partitions, layout);
         long since = System.currentTimeMillis();
+        JobRunner.defineTraining(env, spec, kafka, topics, partitions, options);
         // a resumed job's newest version was published before it stopped: follow from the topic's last record
-        Properties following = layout.manyVersions() ? kafka.followerConsumerProperties() : kafka.consumerProperties();
+        Properties following = ModelLayout.of(spec).manyVersions() ? kafka.followerConsumerProperties()
+                : kafka.consumerProperties();
         ParameterFollower follower = new ParameterFollower(following, topics.parameters(), spec.job(),
                 spec.network(), spec.limits(), options.resumeFrom() != null ? ParameterFollower.LAST_RECORD : since,
                 kafka.signingKey());
         try {
-            define(env, spec, kafka, topics, options);
             return new Pipeline(env.executeAsync("unroll " + spec.job()), follower);
         } catch (Exception | Error e) {
             follower.close();
             throw e;
         }
-    }
-
-    /** The parameters topic is compacted where the layout keeps every key's newest version. */
-    public static void ensureTopics(KafkaConnectors kafka, Topics topics, int partitions, ModelLayout layout) {
-        KafkaTopics.ensure(kafka.producerProperties(), topics.sequences(), partitions);
-        KafkaTopics.ensure(kafka.producerProperties(), topics.parameters(), 1, layout.compactsParameters());
-        KafkaTopics.ensure(kafka.producerProperties(), topics.deadLetters(), 1);
-        if (topics.serving() != null) {
-            topics.serving().ensure(kafka.producerProperties(), partitions);
-        }
-    }
-
-    /** Defines the job on {@code env} with the connectors of {@code kafka}. */
-    public static void define(StreamExecutionEnvironment env, TrainingSpec spec, KafkaConnectors kafka, Topics topics,
-                              Options options) {
-        env.setBufferTimeout(options.bufferTimeoutMs());
-        // chained operators (source -> decode, aggregate -> sink) neither keep nor change their inputs, so they may
-        // pass them on uncopied; records that cross the network are always fresh objects (the batcher keeps those)
-        env.getConfig().enableObjectReuse();
-        if (options.checkpointIntervalMs() > 0) {
-            env.enableCheckpointing(options.checkpointIntervalMs());
-            env.configure(options.durability().flinkConfig());
-        }
-        String group = "unroll." + spec.job();
-        // requests and versions for serving from now on (a restored job resumes from its checkpointed offsets)
-        long since = System.currentTimeMillis();
-        TrainingInput input = spec.events() == null
-                ? new TrainingInput.Sequences(kafka.sequences(topics.sequences(), group, options.from(), options.boundedAt()))
-                : new TrainingInput.Events(kafka.parsed(topics.sequences(), group, options.from(), options.boundedAt(),
-                        new ParseEvents(spec), EventRecord.class), options.boundedAt() == null);
-        TrainingJob.build(env, spec, input,
-                kafka.versionFeed(topics.parameters()),
-                kafka.parameterSink(topics.parameters(), spec, versionsWaitedFor(env, spec)),
-                kafka.deadLetterSink(topics.deadLetters()),
-                // a bounded run (replay) answers no requests: it must end at the end of its input
-                topics.serving() == null || options.boundedAt() != null ? null : kafka.serving(spec, topics.serving(),
-                        ModelLayout.of(spec).servesFromTopicStart() ? OffsetsInitializer.earliest()
-                                : OffsetsInitializer.timestamp(since), since,
-                        spec.shards()));
-    }
-
-    /**
-     * Whether a BPTT instance may wait for versions on the parameters topic: where the layout waits
-     * for versions, unless every instance runs in the aggregator's JVM (a local environment: the
-     * embedded MiniCluster) and takes them from its {@link dev.unroll.stream.VersionBoard}.
-     */
-    static boolean versionsWaitedFor(StreamExecutionEnvironment env, TrainingSpec spec) {
-        return ModelLayout.of(spec).waitsForVersions()
-                && !(env instanceof LocalStreamEnvironment && spec.inProcessVersions());
     }
 
     /**

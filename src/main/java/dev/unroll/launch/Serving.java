@@ -3,11 +3,8 @@ package dev.unroll.launch;
 import dev.unroll.io.LoopbackPorts;
 import dev.unroll.job.JobConfig;
 import dev.unroll.kafka.EmbeddedKafka;
-import dev.unroll.kafka.ServingTopics;
 import dev.unroll.model.KeyedNetwork;
 import dev.unroll.model.Network;
-import dev.unroll.record.TrainingSpec;
-import dev.unroll.stream.ServingJob;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
@@ -18,7 +15,8 @@ import java.util.concurrent.TimeUnit;
  * A job's prediction path on its own, so that serving scales apart from training: requests in,
  * predictions out, with the newest version on the parameters topic (from where
  * {@link ServingStart} says) or with fixed parameters. {@code serve} runs it on a local cluster
- * ({@link #start}); a cluster's {@code --mode serve} defines it on its own environment ({@link #define}).
+ * ({@link #start}); a cluster's {@code --mode serve} defines it on its own environment; both through
+ * {@link JobRunner#defineServing}.
  */
 public final class Serving implements AutoCloseable {
     /** What the path answers with. */
@@ -52,30 +50,6 @@ public final class Serving implements AutoCloseable {
         this.defined = defined;
     }
 
-    /**
-     * Defines the path on {@code env} with {@code parallelism} instances (null: the job's), creating
-     * its topics last: a client that waits for them knows its requests will be read.
-     */
-    public static Defined define(StreamExecutionEnvironment env, JobConfig config, Network initial, KafkaConnectors kafka,
-                                 Parameters parameters, Integer parallelism) {
-        long since = System.currentTimeMillis();
-        ServingTopics topics = ServingTopics.of(config);
-        ServingStart start = ServingStart.fromTopic(config, initial, kafka);
-        Network served = parameters instanceof Parameters.Fixed f ? f.network() : start.network();
-        long version = parameters instanceof Parameters.Fixed f ? f.version() : start.version();
-        TrainingSpec spec = TrainingSpec.forJob(config, served, parallelism);
-        ServingJob.Wiring wiring = kafka.serving(spec, topics, start.versionsFrom(), since, spec.shards());
-        if (parameters instanceof Parameters.FixedPerKey keyed) {
-            wiring = wiring.withVersions(ServingJob.fixedPerKey(spec.job(), keyed.models()));
-        } else if (parameters instanceof Parameters.Fixed) {
-            wiring = wiring.withVersions(ServingJob.fixed(spec.job(), version, served.parameters()));
-        }
-        topics.ensureAll(kafka.producerProperties(), config.get(JobConfig.PARTITIONS));
-        env.setBufferTimeout(config.get(JobConfig.BUFFER_TIMEOUT));
-        ServingJob.build(env, spec, wiring, version);
-        return new Defined(version, spec.shards());
-    }
-
     /** Starts the path on a local cluster, with Kafka where {@code where} says (an embedded broker, or one that must answer). */
     public static Serving start(JobConfig config, Network initial, LiveJob.Kafka where, Parameters parameters,
                                 Integer parallelism) throws Exception {
@@ -88,7 +62,7 @@ public final class Serving implements AutoCloseable {
             }
             StreamExecutionEnvironment env = LocalFlink.create(parallelism != null ? parallelism
                     : config.get(JobConfig.PARALLELISM));
-            Defined defined = define(env, config, initial, kafka, parameters, parallelism);
+            Defined defined = JobRunner.defineServing(env, config, initial, kafka, parameters, parallelism);
             return new Serving(broker, servers, env.executeAsync("unroll serve " + config.name()), defined);
         } catch (Exception | Error e) {
             if (broker != null) {

@@ -21,16 +21,16 @@ class VersionPublishingTest {
         TrainingSpec one = spec("training/j1-tied-mask-b1/job.yaml").withInProcessVersions(true);
         StreamExecutionEnvironment local = LocalFlink.create(2);
         StreamExecutionEnvironment cluster = StreamExecutionEnvironment.createRemoteEnvironment("jobmanager.invalid", 8081);
-        assertFalse(Pipeline.versionsWaitedFor(local, one), "embedded: every instance is beside the aggregator");
-        assertTrue(Pipeline.versionsWaitedFor(local, one.withInProcessVersions(false)), "hand-off off: all read the topic");
-        assertTrue(Pipeline.versionsWaitedFor(cluster, one), "a cluster: instances on other TaskManagers read the topic");
+        assertFalse(JobRunner.versionsWaitedFor(local, one), "embedded: every instance is beside the aggregator");
+        assertTrue(JobRunner.versionsWaitedFor(local, one.withInProcessVersions(false)), "hand-off off: all read the topic");
+        assertTrue(JobRunner.versionsWaitedFor(cluster, one), "a cluster: instances on other TaskManagers read the topic");
     }
 
     @Test
     void perKeyVersionsAreAlwaysBatched() {
         TrainingSpec perKey = spec("per-key/pk1-three-keys/job.yaml");
         assertTrue(perKey.isPerKey());
-        assertFalse(Pipeline.versionsWaitedFor(StreamExecutionEnvironment.createRemoteEnvironment("jobmanager.invalid", 8081),
+        assertFalse(JobRunner.versionsWaitedFor(StreamExecutionEnvironment.createRemoteEnvironment("jobmanager.invalid", 8081),
                 perKey), "each key's update is applied where the key lives");
     }
 }
